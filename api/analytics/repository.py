@@ -1,0 +1,81 @@
+"""SQL for reading analytics. Every statement filters on the caller's ``user_id``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.analytics.tables import AnalyticsDirty, AnalyticsState, E1rmDaily, RepMaxPr, WeeklyVolume
+from api.exercises.tables import Exercise
+
+
+async def state(session: AsyncSession, *, user_id: uuid.UUID) -> AnalyticsState | None:
+    return await session.get(AnalyticsState, user_id)
+
+
+async def is_stale(session: AsyncSession, *, user_id: uuid.UUID) -> bool:
+    return await session.get(AnalyticsDirty, user_id) is not None
+
+
+async def rep_max_prs(
+    session: AsyncSession, *, user_id: uuid.UUID, exercise_id: uuid.UUID | None
+) -> list[tuple[RepMaxPr, Exercise]]:
+    stmt = (
+        select(RepMaxPr, Exercise)
+        .join(Exercise, Exercise.id == RepMaxPr.exercise_id)
+        .where(RepMaxPr.user_id == user_id)
+        .order_by(Exercise.name_key, RepMaxPr.exercise_id, RepMaxPr.kind, RepMaxPr.reps)
+    )
+    if exercise_id is not None:
+        stmt = stmt.where(RepMaxPr.exercise_id == exercise_id)
+    return [(p, e) for p, e in (await session.execute(stmt)).all()]
+
+
+async def best_e1rms(
+    session: AsyncSession, *, user_id: uuid.UUID, exercise_id: uuid.UUID | None
+) -> dict[uuid.UUID, E1rmDaily]:
+    """The all-time best daily e1RM row per exercise (earliest on ties)."""
+    stmt = (
+        select(E1rmDaily)
+        .ext(distinct_on(E1rmDaily.exercise_id))
+        .where(E1rmDaily.user_id == user_id)
+        .order_by(E1rmDaily.exercise_id, E1rmDaily.e1rm_kg.desc(), E1rmDaily.day)
+    )
+    if exercise_id is not None:
+        stmt = stmt.where(E1rmDaily.exercise_id == exercise_id)
+    return {row.exercise_id: row for row in (await session.execute(stmt)).scalars()}
+
+
+async def e1rm_series(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    exercise_id: uuid.UUID,
+    start: date | None,
+    end: date | None,
+) -> list[E1rmDaily]:
+    stmt = select(E1rmDaily).where(
+        E1rmDaily.user_id == user_id, E1rmDaily.exercise_id == exercise_id
+    )
+    if start is not None:
+        stmt = stmt.where(E1rmDaily.day >= start)
+    if end is not None:
+        stmt = stmt.where(E1rmDaily.day <= end)
+    return list((await session.execute(stmt.order_by(E1rmDaily.day))).scalars())
+
+
+async def weekly_volume(
+    session: AsyncSession, *, user_id: uuid.UUID, weeks: int
+) -> list[WeeklyVolume]:
+    stmt = (
+        select(WeeklyVolume)
+        .where(WeeklyVolume.user_id == user_id)
+        .order_by(WeeklyVolume.week_start.desc())
+        .limit(weeks)
+    )
+    rows = list((await session.execute(stmt)).scalars())
+    return rows[::-1]

@@ -1,0 +1,21 @@
+"""Auth schemas."""
+
+from __future__ import annotations
+
+from pydantic import EmailStr, Field
+
+from api.schemas import InputModel, OutputModel, TimeZoneName
+from api.users.schemas import UnitSystem
+
+
+class RegisterRequest(InputModel):
+    email: EmailStr = Field(description="login e-mail (case-insensitive)")
+    password: str = Field(min_length=8, max_length=256, description="8–256 characters")
+    time_zone: TimeZoneName = Field("UTC", description="IANA time zone, e.g. Europe/Stockholm")
+    unit_system: UnitSystem | None = Field(None, description="metric or imperial")
+
+
+class TokenResponse(OutputModel):
+    access_token: str = Field(description="HS256 JWT, valid 15 minutes")
+    refresh_token: str = Field(description="opaque token, rotated on use")
+    token_type: str = Field("bearer", description="always `bearer`")

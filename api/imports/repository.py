@@ -1,0 +1,26 @@
+"""SQL for import jobs. Every read starts from :func:`owned_by`."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.imports.tables import ImportFile, ImportJob
+
+
+def owned_by(user_id: uuid.UUID) -> Select[tuple[ImportJob]]:
+    return select(ImportJob).where(ImportJob.user_id == user_id)
+
+
+async def get(session: AsyncSession, *, user_id: uuid.UUID, job_id: uuid.UUID) -> ImportJob | None:
+    return (await session.execute(owned_by(user_id).where(ImportJob.id == job_id))).scalar_one_or_none()
+
+
+async def add(session: AsyncSession, *, job: ImportJob, content: bytes) -> ImportJob:
+    session.add(job)
+    await session.flush()
+    session.add(ImportFile(job_id=job.id, content=content))
+    await session.flush()
+    return job

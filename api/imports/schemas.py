@@ -1,0 +1,51 @@
+"""Import job schemas (DESIGN §6)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from api.schemas import OutputModel
+
+WeightUnitName = Literal["kg", "lb"]
+DistanceUnitName = Literal["m", "km", "mi"]
+
+
+class ImportCounts(BaseModel):
+    rows: int = Field(0, description="data records read from the file")
+    workouts_created: int = Field(0, description="new workouts stored")
+    sets_created: int = Field(0, description="new sets stored")
+    duplicates_skipped: int = Field(
+        0, description="workouts not stored again: already stored, or repeated whole in the file"
+    )
+    rows_rejected: int = Field(0, description="records refused; see `errors`")
+
+
+class ImportRowError(BaseModel):
+    line: int | None = Field(description="physical line where the record starts (header = 1)")
+    column: str | None = Field(description="the column at fault, when one is")
+    code: str = Field(description="stable reason code, e.g. `out_of_range`")
+    message: str = Field(description="what is wrong, for a person")
+
+
+class ImportAccepted(BaseModel):
+    id: uuid.UUID = Field(description="the import job id; poll GET /v1/imports/{id}")
+    status: Literal["queued"] = Field(description="always `queued` on acceptance")
+
+
+class ImportRead(OutputModel):
+    id: uuid.UUID = Field(description="import job id")
+    status: Literal["queued", "running", "succeeded", "failed"] = Field(description="job state")
+    format: str | None = Field(description="detected file format, e.g. `strong`")
+    filename: str | None = Field(description="the uploaded file's name")
+    size_bytes: int = Field(description="uploaded size in bytes")
+    progress: float = Field(description="0–1, moves while records are parsed and written")
+    counts: ImportCounts = Field(description="what the import did")
+    errors: list[ImportRowError] = Field(description="rejected records (the first 1,000)")
+    message: str | None = Field(description="why the job failed, when it did")
+    created_at: datetime = Field(description="uploaded at, UTC")
+    started_at: datetime | None = Field(description="processing started at, UTC")
+    finished_at: datetime | None = Field(description="processing finished at, UTC")

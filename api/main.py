@@ -1,0 +1,57 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.analytics.router import router as analytics_router
+from api.auth.router import router as auth_router
+from api.config import Settings, get_settings
+from api.db import create_engine, create_sessionmaker
+from api.errors import install_error_handlers
+from api.exercises.router import router as exercises_router
+from api.health.router import router as health_router
+from api.imports.router import router as imports_router
+from api.producer import TaskProducer
+from api.users.router import router as users_router
+from api.workouts.router import router as workouts_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API. The engine, sessionmaker and producer live in the lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.require_database_url())
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.producer = TaskProducer(settings)
+        try:
+            yield
+        finally:
+            app.state.producer.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Forma API",
+        version="0.1.0",
+        summary="Workouts in, training analytics out.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (
+        health_router,
+        auth_router,
+        users_router,
+        exercises_router,
+        workouts_router,
+        imports_router,
+        analytics_router,
+    ):
+        app.include_router(router)
+    return app

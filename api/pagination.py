@@ -1,0 +1,38 @@
+"""Opaque keyset cursors and the page shape ``{"items": [...], "next_cursor": …}``."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Annotated, Any
+
+from fastapi import Query
+
+from api.errors import Unprocessable
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+LimitQuery = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"page size, at most {MAX_LIMIT}")
+]
+CursorQuery = Annotated[
+    str | None, Query(max_length=512, description="`next_cursor` from the previous page")
+]
+
+
+def encode_cursor(values: list[Any]) -> str:
+    """An opaque cursor for the keyset ``values`` (JSON-serialisable)."""
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, size: int) -> list[Any]:
+    """The keyset inside ``cursor``; 422 ``invalid_cursor`` when it was not made by Forma."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except ValueError as exc:
+        raise Unprocessable("cursor is not valid", code="invalid_cursor") from exc
+    if not isinstance(values, list) or len(values) != size:
+        raise Unprocessable("cursor is not valid", code="invalid_cursor")
+    return values

@@ -1,0 +1,66 @@
+"""The API's Celery producer: ``send_task`` by name, after commit, never blocking a write.
+
+The guarantee that work is owed lives in PostgreSQL (an import job row, an
+``analytics_dirty`` marker) and a beat sweep re-sends it, so a broker outage only
+delays work: publishing has no retry and a short timeout (DESIGN §2.3).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery
+
+from api.config import Settings
+
+logger = logging.getLogger("forma.producer")
+
+
+def celery_transport_options(settings: Settings) -> dict[str, Any]:
+    """Redis transport options shared by the producer and the workers."""
+    timeout = settings.broker_publish_timeout_s
+    return {
+        "global_keyprefix": f"{settings.key_prefix}:",
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "max_retries": 0,
+    }
+
+
+class TaskProducer:
+    """Publishes task messages by dotted name to Forma's queue."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._queue = settings.celery_queue
+        self._celery = Celery("forma-api", broker=settings.redis_url, set_as_current=False)
+        self._celery.conf.update(
+            broker_transport_options=celery_transport_options(settings),
+            broker_connection_timeout=settings.broker_publish_timeout_s,
+            broker_connection_retry=False,
+            broker_connection_retry_on_startup=False,
+        )
+
+    def send(self, name: str, *args: Any) -> bool:
+        """Publish ``name(*args)``; False (logged) when the broker cannot take it now."""
+        try:
+            self._celery.send_task(name, args=list(args), queue=self._queue, retry=False)
+        except Exception as exc:  # the broker is optional for correctness; never fail the write
+            logger.warning("could not publish %s: %s", name, exc)
+            return False
+        return True
+
+    def ping(self) -> bool:
+        """True when the broker answers."""
+        try:
+            with self._celery.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=self._timeout())
+            return True
+        except Exception:
+            return False
+
+    def _timeout(self) -> float:
+        return float(self._celery.conf.broker_connection_timeout or 1.0)
+
+    def close(self) -> None:
+        self._celery.close()

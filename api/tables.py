@@ -1,0 +1,25 @@
+"""Every table, imported in one place so that metadata (Alembic, workers) sees them all."""
+
+from api.analytics.tables import AnalyticsDirty, AnalyticsState, E1rmDaily, RepMaxPr, WeeklyVolume
+from api.auth.tables import RefreshToken
+from api.db import Base
+from api.exercises.tables import Exercise
+from api.imports.tables import ImportFile, ImportJob
+from api.users.tables import User
+from api.workouts.tables import Workout, WorkoutSet
+
+__all__ = [
+    "AnalyticsDirty",
+    "AnalyticsState",
+    "Base",
+    "E1rmDaily",
+    "Exercise",
+    "ImportFile",
+    "ImportJob",
+    "RefreshToken",
+    "RepMaxPr",
+    "User",
+    "WeeklyVolume",
+    "Workout",
+    "WorkoutSet",
+]

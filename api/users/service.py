@@ -1,0 +1,69 @@
+"""Rules for users: registration, profile updates, role grants."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.security import hash_password
+from api.errors import Conflict, NotFound, Unprocessable
+from api.users import repository
+from api.users.schemas import UserUpdate
+from api.users.tables import ROLES, User
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().casefold()
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    time_zone: str = "UTC",
+    unit_system: str | None = None,
+) -> User:
+    """Create an athlete; 409 ``email_taken`` when the e-mail has an account."""
+    email = normalise_email(email)
+    if await repository.get_by_email(session, email) is not None:
+        raise Conflict("an account with this e-mail exists", code="email_taken")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role="athlete",
+        time_zone=time_zone,
+        unit_system=unit_system,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise Conflict("an account with this e-mail exists", code="email_taken") from exc
+    return user
+
+
+async def update_profile(session: AsyncSession, *, user: User, changes: UserUpdate) -> User:
+    """Apply the fields present in ``changes``; rejects a resting HR not below max HR."""
+    data = changes.model_dump(exclude_unset=True)
+    for field, value in data.items():
+        if value is None and field == "time_zone":
+            raise Unprocessable("time_zone cannot be null", code="invalid_field")
+        setattr(user, field, value)
+    if user.resting_hr is not None and user.max_hr is not None and user.resting_hr >= user.max_hr:
+        raise Unprocessable("resting_hr must be below max_hr", code="invalid_field")
+    await session.flush()
+    await session.refresh(user)
+    return user
+
+
+async def grant_role(session: AsyncSession, *, email: str, role: str) -> User:
+    """Set a user's role (operators only, through the CLI)."""
+    if role not in ROLES:
+        raise Unprocessable(f"role must be one of {', '.join(ROLES)}", code="invalid_role")
+    user = await repository.get_by_email(session, normalise_email(email))
+    if user is None:
+        raise NotFound(f"no user with e-mail {email!r}")
+    user.role = role
+    await session.flush()
+    return user

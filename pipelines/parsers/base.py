@@ -1,0 +1,97 @@
+"""The one interface every import parser implements: bytes in, normalised workouts out.
+
+A parser never touches the database. It turns a file into :class:`ParseResult`
+(workouts with their sets, plus row-level errors naming the physical line) or
+raises :class:`ImportFormatError` for a problem with the whole file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+SetType = Literal["working", "warmup", "dropset", "failure"]
+WeightUnit = Literal["kg", "lb"]
+DistanceUnit = Literal["m", "km", "mi"]
+
+ProgressCallback = Callable[[float], None]
+"""Called with the fraction (0–1) of the input parsed so far."""
+
+MAX_ERRORS = 1000
+"""Row errors kept in a report (DESIGN §6: the first 1,000)."""
+
+
+class ImportFormatError(Exception):
+    """The file as a whole cannot be imported.
+
+    ``code`` is a stable machine-readable reason (``unsupported_format``,
+    ``empty_file``, ``binary_file``, ``encoding``, ``unit_required``,
+    ``no_rows``, ``malformed``); ``message`` names what and where.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A rejected record: ``line`` is the physical line where it starts (header = 1)."""
+
+    line: int
+    column: str | None
+    code: str
+    message: str
+
+
+@dataclass(slots=True)
+class ParsedSet:
+    """One set, in SI units, with the unit it arrived in."""
+
+    line: int
+    exercise_name: str
+    set_type: SetType = "working"
+    weight_kg: float | None = None
+    weight_unit: WeightUnit | None = None
+    reps: int | None = None
+    duration_s: float | None = None
+    distance_m: float | None = None
+    distance_unit: DistanceUnit | None = None
+    rpe: float | None = None
+    notes: str | None = None
+
+
+@dataclass(slots=True)
+class ParsedWorkout:
+    """One workout: ``started_at`` is timezone-aware UTC, ``local_start`` the naive wall time."""
+
+    line: int
+    started_at: datetime
+    local_start: datetime
+    time_zone: str
+    title: str
+    ended_at: datetime | None = None
+    notes: str | None = None
+    sets: list[ParsedSet] = field(default_factory=list)
+
+    @property
+    def source_key(self) -> str:
+        """Stable identity of the workout within its source: local start + title."""
+        return f"{self.local_start.isoformat(timespec='seconds')}|{self.title.strip()}"
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """What a parser read: ``rows`` data records, workouts, rejected records."""
+
+    format: str
+    rows: int
+    workouts: list[ParsedWorkout]
+    errors: list[RowError]
+    duplicates_collapsed: int = 0
+    """Whole workouts repeated inside the file and collapsed into one."""
+    errors_total: int = 0
+    """All rejected records, including those past :data:`MAX_ERRORS`."""

@@ -1,0 +1,202 @@
+"""SQL the import task runs: job state, exercise resolution, bulk writes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from api.exercises.catalogue import normalise_name
+from api.exercises.tables import Exercise
+from api.imports.tables import ImportFile, ImportJob
+from api.users.tables import User
+from api.workouts.tables import Workout
+
+SET_COPY_COLUMNS = (
+    "id",
+    "workout_id",
+    "user_id",
+    "exercise_id",
+    "position",
+    "set_type",
+    "weight_kg",
+    "reps",
+    "duration_s",
+    "distance_m",
+    "rpe",
+    "weight_unit",
+    "distance_unit",
+    "notes",
+)
+
+
+def claim_job(conn: Connection, job_id: uuid.UUID) -> dict[str, Any] | None:
+    """Mark a queued (or interrupted) job running and return it with its user's profile.
+
+    None when the job does not exist or has already finished, so a redelivered
+    message does nothing.
+    """
+    row = conn.execute(
+        select(
+            ImportJob.user_id,
+            ImportJob.weight_unit,
+            ImportJob.distance_unit,
+            ImportJob.time_zone,
+            ImportJob.format,
+            User.time_zone.label("user_time_zone"),
+            User.unit_system,
+        )
+        .join(User, User.id == ImportJob.user_id)
+        .where(ImportJob.id == job_id, ImportJob.status.in_(("queued", "running")))
+        .with_for_update(of=ImportJob, skip_locked=True)
+    ).first()
+    if row is None:
+        return None
+    conn.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id)
+        .values(status="running", started_at=func.now(), progress=0.0, message=None)
+    )
+    return {
+        "user_id": row.user_id,
+        "weight_unit": row.weight_unit,
+        "distance_unit": row.distance_unit,
+        "time_zone": row.time_zone or row.user_time_zone,
+        "unit_system": row.unit_system,
+        "format": row.format,
+    }
+
+
+def file_content(conn: Connection, job_id: uuid.UUID) -> bytes:
+    return conn.execute(select(ImportFile.content).where(ImportFile.job_id == job_id)).scalar_one()
+
+
+def set_progress(conn: Connection, job_id: uuid.UUID, progress: float) -> None:
+    conn.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status == "running")
+        .values(progress=min(max(progress, 0.0), 1.0))
+    )
+
+
+def finish_job(
+    conn: Connection,
+    job_id: uuid.UUID,
+    *,
+    status: str,
+    counts: dict[str, int] | None = None,
+    errors: Sequence[dict[str, Any]] = (),
+    message: str | None = None,
+) -> None:
+    conn.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id)
+        .values(
+            status=status,
+            progress=1.0 if status == "succeeded" else ImportJob.progress,
+            counts=counts or {},
+            errors=json.loads(json.dumps(list(errors))),
+            message=message,
+            finished_at=func.now(),
+        )
+    )
+
+
+def stale_jobs(conn: Connection, *, older_than_s: float) -> list[uuid.UUID]:
+    """Jobs queued or running with no change for ``older_than_s`` seconds."""
+    rows = conn.execute(
+        select(ImportJob.id).where(
+            ImportJob.status.in_(("queued", "running")),
+            ImportJob.updated_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, older_than_s),
+        )
+    )
+    return [r[0] for r in rows]
+
+
+def exercise_lookup(conn: Connection, user_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """Normalised name or alias → exercise id, the user's own names winning over the catalogue."""
+    lookup: dict[str, uuid.UUID] = {}
+    rows = conn.execute(
+        select(Exercise.id, Exercise.name_key, Exercise.aliases, Exercise.user_id)
+        .where((Exercise.user_id.is_(None)) | (Exercise.user_id == user_id))
+        .order_by(Exercise.user_id.nulls_first())
+    )
+    for ex_id, name_key, aliases, _owner in rows:
+        for alias in aliases or ():
+            lookup[normalise_name(alias)] = ex_id
+        lookup[name_key] = ex_id
+    return lookup
+
+
+def create_custom_exercises(
+    conn: Connection, user_id: uuid.UUID, exercises: Iterable[tuple[str, str]]
+) -> dict[str, uuid.UUID]:
+    """Insert the user's custom exercises ``(name, kind)``; return name_key → id for all of them."""
+    values = []
+    for name, kind in exercises:
+        values.append(
+            {
+                "id": uuid.uuid4(),
+                "user_id": user_id,
+                "name": name[:200],
+                "name_key": normalise_name(name)[:200],
+                "kind": kind,
+            }
+        )
+    if not values:
+        return {}
+    conn.execute(
+        insert(Exercise)
+        .values(values)
+        .on_conflict_do_nothing(
+            index_elements=["user_id", "name_key"], index_where=Exercise.user_id.isnot(None)
+        )
+    )
+    keys = [v["name_key"] for v in values]
+    rows = conn.execute(
+        select(Exercise.name_key, Exercise.id).where(
+            Exercise.user_id == user_id, Exercise.name_key.in_(keys)
+        )
+    )
+    return {k: i for k, i in rows}
+
+
+def insert_workouts(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert workouts, skipping fingerprints the user already has; return the ids inserted."""
+    if not rows:
+        return set()
+    created: set[uuid.UUID] = set()
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        result = conn.execute(
+            insert(Workout)
+            .values(chunk)
+            .on_conflict_do_nothing(
+                index_elements=["user_id", "source_fingerprint"],
+                index_where=Workout.source_fingerprint.isnot(None),
+            )
+            .returning(Workout.id)
+        )
+        created.update(r[0] for r in result)
+    return created
+
+
+def copy_sets(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
+    """COPY set rows (in :data:`SET_COPY_COLUMNS` order) into ``workout_sets``."""
+    raw = conn.connection.driver_connection
+    count = 0
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY workout_sets ({', '.join(SET_COPY_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+    return count
+
+
+def now(conn: Connection) -> datetime:
+    return conn.execute(select(func.now())).scalar_one()

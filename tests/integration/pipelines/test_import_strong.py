@@ -1,0 +1,113 @@
+"""Strong imports end to end in-process: upload over HTTP, run the task, read the results."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from pipelines.tasks.analytics import refresh_user
+from pipelines.tasks.imports import run_import
+from tests.conftest import REAL_DATA
+from tests.support import strong_reference as ref
+from tests.support.http import register
+
+STRONG = REAL_DATA / "strong"
+
+
+async def _upload(http, headers, path, **form):
+    with path.open("rb") as fh:
+        response = await http.post(
+            "/v1/imports", headers=headers, files={"file": (path.name, fh, "text/csv")}, data=form
+        )
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "queued"
+    return uuid.UUID(response.json()["id"])
+
+
+async def _job(http, headers, job_id):
+    response = await http.get(f"/v1/imports/{job_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_kg_file_imports_and_yields_prs(live_client):
+    path = STRONG / "strong-kg-swedish-names.csv"
+    headers = await register(live_client, time_zone="Europe/Stockholm")
+    job_id = await _upload(live_client, headers, path, weight_unit="kg")
+    assert run_import(job_id) == "succeeded"
+    job = await _job(live_client, headers, job_id)
+    data_rows = ref.rows(path)
+    assert job["status"] == "succeeded" and job["progress"] == 1.0
+    assert job["counts"]["rows"] == len(data_rows) == 507
+    assert job["counts"]["workouts_created"] == len(ref.workout_keys(path)) == 62
+    assert job["counts"]["sets_created"] == 507
+    assert job["counts"]["rows_rejected"] == 0
+
+    # Before the refresh the analytics say they are stale.
+    summary = (await live_client.get("/v1/analytics/summary", headers=headers)).json()
+    assert summary["stale"] is True and summary["as_of"] is None
+
+    user_id = uuid.UUID((await live_client.get("/v1/users/me", headers=headers)).json()["id"])
+    assert refresh_user(user_id) is True
+
+    prs = (await live_client.get("/v1/analytics/personal-records", headers=headers)).json()
+    assert prs["stale"] is False and prs["as_of"] is not None
+    by_name = {item["exercise_name"]: item for item in prs["items"]}
+    for exercise in ("Squat (Barbell)", "Bench Press (Barbell)", "Deadlift (Barbell)"):
+        expected = ref.rep_maxes(path, exercise, factor=1.0)
+        got = {r["reps"]: r["weight_kg"] for r in by_name[exercise]["rep_maxes"]}
+        assert got == pytest.approx(expected), exercise
+        best = max(w * (1 + r / 30) if r > 1 else w for r, w in expected.items())
+        assert by_name[exercise]["best_e1rm"]["e1rm_kg"] == pytest.approx(best)
+
+    summary = (await live_client.get("/v1/analytics/summary", headers=headers)).json()
+    assert summary["workouts"] == 62 and summary["sets"] == 507
+
+    # The second upload of the same file adds nothing.
+    again = await _upload(live_client, headers, path, weight_unit="kg")
+    assert run_import(again) == "succeeded"
+    counts = (await _job(live_client, headers, again))["counts"]
+    assert counts["workouts_created"] == 0 and counts["sets_created"] == 0
+    assert counts["duplicates_skipped"] == 62
+    listing = (await live_client.get("/v1/workouts?limit=200", headers=headers)).json()
+    assert len(listing["items"]) == 62
+
+
+async def test_lb_file_with_set_types_and_rejected_row(live_client):
+    path = STRONG / "strong-semicolon-weight-unit-column.csv"
+    headers = await register(live_client)
+    job_id = await _upload(live_client, headers, path)
+    assert run_import(job_id) == "succeeded"
+    job = await _job(live_client, headers, job_id)
+    rejected = [e for e in job["errors"] if e["line"] == 2401]
+    assert rejected and rejected[0]["column"] == "Reps"
+    assert job["counts"]["rows_rejected"] >= 1
+    user_id = uuid.UUID((await live_client.get("/v1/users/me", headers=headers)).json()["id"])
+    refresh_user(user_id)
+    prs = (await live_client.get("/v1/analytics/personal-records", headers=headers)).json()
+    by_name = {item["exercise_name"]: item for item in prs["items"]}
+    exercise = "Bench Press (Dumbbell)"
+    expected = ref.rep_maxes(path, exercise, factor=ref.LB)
+    got = {r["reps"]: r["weight_kg"] for r in by_name[exercise]["rep_maxes"]}
+    assert got == pytest.approx(expected)
+
+
+async def test_file_without_unit_fails_asking_for_it(live_client):
+    path = STRONG / "strong-lbs-large-set-types.csv"
+    headers = await register(live_client)
+    job_id = await _upload(live_client, headers, path)
+    assert run_import(job_id) == "failed"
+    job = await _job(live_client, headers, job_id)
+    assert job["status"] == "failed"
+    assert "weight_unit" in job["message"]
+    listing = (await live_client.get("/v1/workouts", headers=headers)).json()
+    assert listing["items"] == []
+
+
+async def test_another_users_import_is_404(live_client):
+    path = STRONG / "strong-kg-swedish-names.csv"
+    owner = await register(live_client)
+    job_id = await _upload(live_client, owner, path, weight_unit="kg")
+    stranger = await register(live_client)
+    assert (await live_client.get(f"/v1/imports/{job_id}", headers=stranger)).status_code == 404
