@@ -26,12 +26,14 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return Path(args.data_dir or os.environ.get("FORMA_DATA_DIR") or ".forma")
 
 
-def _exit_on_sigterm() -> None:
-    # Embedded servers stop in atexit handlers; a plain SIGTERM would skip them.
+def _exit_on_signals() -> None:
+    # Embedded servers stop in atexit handlers, which a plain SIGTERM would skip; and a
+    # process started in the background inherits an ignored SIGINT, so set both.
     def _handler(signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
 
 
 def _children(args: argparse.Namespace, data_dir: Path, queue: str) -> list[list[str]]:
@@ -63,7 +65,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     """Start everything and supervise it until interrupted or a child dies."""
     from pipelines.migrate import upgrade
 
-    _exit_on_sigterm()
+    _exit_on_signals()
     data_dir = _data_dir(args)
     env = dict(os.environ)
     servers = ensure_servers(data_dir, env)

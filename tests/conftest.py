@@ -95,6 +95,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             client.delete(*keys)
     except Exception:
         pass
+    for handle in _state["handles"]:
+        # Stop the embedded servers before their folder goes away.
+        stop = getattr(handle, "cleanup", None) or getattr(handle, "shutdown", None)
+        if stop is not None:
+            stop()
     _state["handles"].clear()
     if "tmp" in _state:
         shutil.rmtree(_state["tmp"], ignore_errors=True)
@@ -153,15 +158,17 @@ async def client(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
         app.state.producer = TaskProducer(settings)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            http.forma_app = app  # type: ignore[attr-defined]  # tests adjust app.state
             yield http
         await trans.rollback()
     await engine.dispose()
 
 
+# Not `TRUNCATE users CASCADE`: that would empty the seeded exercise catalogue too.
 _TRUNCATE = (
-    "TRUNCATE users, import_jobs, import_files, workouts, workout_sets, refresh_tokens, "
+    "TRUNCATE import_jobs, import_files, workouts, workout_sets, refresh_tokens, "
     "analytics_dirty, analytics_state, analytics_e1rm_daily, analytics_rep_max_prs, "
-    "analytics_weekly_volume CASCADE"
+    "analytics_weekly_volume"
 )
 
 
@@ -176,3 +183,4 @@ async def live_client(settings: Any, sync_engine: Any) -> AsyncIterator[httpx.As
     with sync_engine.begin() as conn:
         conn.execute(text(_TRUNCATE))
         conn.execute(text("DELETE FROM exercises WHERE user_id IS NOT NULL"))
+        conn.execute(text("DELETE FROM users"))

@@ -57,7 +57,6 @@ _PROGRESS_EVERY = 1000
 _MAX_DURATION_S = 366 * 86_400.0
 
 _T = TypeVar("_T")
-_U = TypeVar("_U", bound=str)
 _Record = tuple[int, list[str]]  # (physical line where the record starts, fields)
 
 
@@ -66,8 +65,7 @@ class _Layout:
     delimiter: str
     width: int
     columns: dict[str, int]
-    labels: dict[str, str]
-    """Column names as the user sees them in the file, for error messages."""
+    labels: dict[str, str]  # column names as the user sees them in the file, for messages
     weight_unit: base.WeightUnit | None = None
     distance_unit: base.DistanceUnit | None = None
     duration_in_seconds: bool = False
@@ -102,8 +100,7 @@ def _named_layout(names: list[str], delimiter: str) -> tuple[_Layout | None, lis
                    in_seconds), []
 
 
-def _positional_layout(names: list[str], first: list[str] | None, delimiter: str
-                       ) -> _Layout | None:
+def _positional_layout(names: list[str], first: list[str] | None, sep: str) -> _Layout | None:
     """A translated header: trust Strong's column order only if the first data row fits it."""
     if first is None or len(first) != len(names):
         return None
@@ -119,14 +116,14 @@ def _positional_layout(names: list[str], first: list[str] | None, delimiter: str
         except v.ValueIssue:
             continue
         labels = {key: f"{names[i].strip()} ({key})" for key, i in columns.items()}
-        return _Layout(delimiter, len(names), columns, labels,
-                       duration_in_seconds=order is _STRONG6)
+        return _Layout(sep, len(names), columns, labels, duration_in_seconds=order is _STRONG6)
     return None
 
 
 def _detect_layout(text: str) -> _Layout:
     first_line = text.split("\n", 1)[0].rstrip("\r")
     diagnostics: list[tuple[int, list[str]]] = []
+    translated: list[str] = []
     for delimiter in _DELIMITERS:
         try:
             names = next(csv.reader([first_line], delimiter=delimiter))
@@ -136,7 +133,11 @@ def _detect_layout(text: str) -> _Layout:
         if layout is not None:
             return layout
         diagnostics.append((len(names), problems))
-    for delimiter in _DELIMITERS:
+        # Only a header with no English column name (RPE is the same in every language)
+        # may be read by position: an English one that misses columns is not Strong's.
+        if all(_KNOWN.get(v.split_header_name(n)[0], RPE) == RPE for n in names):
+            translated.append(delimiter)
+    for delimiter in translated:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         try:
             names = next(reader, [])
@@ -235,7 +236,6 @@ def parse_strong(
         groups.setdefault((number, date, name), []).append((line, record))
     if rows == 0:
         raise base.ImportFormatError("no_rows", "the file has a Strong header but no data rows")
-
     workouts: list[base.ParsedWorkout] = []
     collapsed = 0
     for group in groups.values():
@@ -297,11 +297,9 @@ class _RowReader:
         raw_date = self._field(first, DATE)
         wall = v.parse_naive_datetime(raw_date)
         if wall is None:
-            for line, _ in group:
-                self.errors.append(base.RowError(
-                    line, self.layout.labels[DATE], "invalid_date",
-                    f"{raw_date!r} is not a date (YYYY-MM-DD HH:MM:SS)",
-                ))
+            message = f"{raw_date!r} is not a date (YYYY-MM-DD HH:MM:SS)"
+            label = self.layout.labels[DATE]
+            self.errors.extend(base.RowError(n, label, "invalid_date", message) for n, _ in group)
             return None
         started_at, local_start = v.localize(wall, self.zone)
         duration = v.parse_duration(self._field(first, DURATION),
@@ -341,25 +339,25 @@ class _RowReader:
         exercise = self._field(record, EXERCISE).strip()
         if not exercise:
             raise self._issue(EXERCISE, "missing_value", "the exercise name is empty")
-        weight_unit = self._unit(record, WEIGHT_UNIT, v.weight_unit_of) or self.weight_unit
-        weight_kg = self._measure(line, record, WEIGHT, weight_unit, v.to_kg, 1000,
-                                  "weight_unit=kg|lb")
+        weight_unit, distance_unit = self._units(record)
+        weight_kg = self._measure(line, record, WEIGHT, weight_unit and v.to_kg(1.0, weight_unit),
+                                  1000, "weight_unit=kg|lb")
         reps = self._checked(REPS, v.whole_reps, self._number(record, REPS))
-        distance_unit = self._unit(record, DISTANCE_UNIT, v.distance_unit_of) or self.distance_unit
-        distance_m = self._measure(line, record, DISTANCE, distance_unit, v.to_m, 1e6,
+        distance_m = self._measure(line, record, DISTANCE,
+                                   distance_unit and v.to_m(1.0, distance_unit), 1e6,
                                    "distance_unit=m|km|mi")
         seconds = self._checked(SECONDS, lambda s: v.in_range(s, 0, 86_400, "seconds"),
                                 self._number(record, SECONDS))
         return base.ParsedSet(
             line=line, exercise_name=exercise, set_type=set_type, weight_kg=weight_kg,
-            weight_unit=weight_unit if weight_kg is not None else None, reps=reps, duration_s=seconds or None,
-            distance_m=distance_m or None, distance_unit=distance_unit if distance_m else None,
+            weight_unit=weight_unit if weight_kg is not None else None, reps=reps,
+            duration_s=seconds or None, distance_m=distance_m or None,
+            distance_unit=distance_unit if distance_m else None,
             rpe=self._checked(RPE, v.rpe_value, self._number(record, RPE)),
             notes=v.clean_note(self._field(record, NOTES)),
         )
 
-    def _checked(self, key: str, check: Callable[[float | None], _T], value: float | None
-                 ) -> _T:
+    def _checked(self, key: str, check: Callable[[float | None], _T], value: float | None) -> _T:
         try:
             return check(value)
         except v.ValueIssue as issue:
@@ -371,29 +369,31 @@ class _RowReader:
         except v.ValueIssue:
             return False
 
-    def _unit(self, record: list[str], key: str, unit_of: Callable[[str], _U | None]
-              ) -> _U | None:
-        text = self._field(record, key).strip()
-        if text and (unit := unit_of(text)) is not None:
-            return unit
-        if text:
-            raise self._issue(key, "invalid_unit", f"{text!r} is not a known unit")
-        return None
+    def _units(self, record: list[str]) -> tuple[base.WeightUnit | None, base.DistanceUnit | None]:
+        """The row's unit columns win over the header's units and the caller's."""
+        weight_text = self._field(record, WEIGHT_UNIT).strip()
+        distance_text = self._field(record, DISTANCE_UNIT).strip()
+        weight = v.weight_unit_of(weight_text) if weight_text else self.weight_unit
+        distance = v.distance_unit_of(distance_text) if distance_text else self.distance_unit
+        for key, text, unit in ((WEIGHT_UNIT, weight_text, weight),
+                                (DISTANCE_UNIT, distance_text, distance)):
+            if text and unit is None:
+                raise self._issue(key, "invalid_unit", f"{text!r} is not a known unit")
+        return weight, distance
 
-    def _measure(self, line: int, record: list[str], key: str, unit: _U | None,
-                 convert: Callable[[float, _U], float], high: float, argument: str,
-                 ) -> float | None:
-        """A weight or distance in SI units; ``unit`` comes from the row, header or caller.
+    def _measure(self, line: int, record: list[str], key: str, to_si: float | None,
+                 high: float, argument: str) -> float | None:
+        """A weight or distance times ``to_si`` (None: no unit from row, header or caller).
 
         A non-zero value left without a unit stops the import with ``unit_required``.
         """
         value = self._number(record, key)
         if value is None:
             return None
-        if unit is None and value > 0:
+        if to_si is None and value > 0:
             raise base.ImportFormatError("unit_required", (
                 f"column {self.layout.labels[key]!r} has values without a unit (line {line}: "
                 f"{value:g}); pass {argument} or set unit_system on the profile"))
-        si = convert(value, unit) if unit is not None else value
-        what = f"{key.lower()} in SI units"
+        si = value * to_si if to_si is not None else value
+        what = "weight (kg)" if key == WEIGHT else "distance (m)"
         return self._checked(key, lambda x: v.in_range(x, 0, high, what), si)

@@ -1,0 +1,419 @@
+"""``forma up`` end to end: a real API, worker and beat as subprocesses, driven over HTTP.
+
+Every real Strong export is uploaded by its own user; the test waits for the import and
+then for the analytics refresh, measures the delay, and checks rep-max PRs, the best
+e1RM and one exercise's progress series against values it computes from the CSV itself
+(:mod:`tests.support.reference_prs`). Then a re-import adds nothing, and another user's
+import id answers 404. The supervisor gets its own database on the test server, its own
+queue and key prefix, and a 2-second beat sweep.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import REAL_DATA, REPO_ROOT, STRONG_FILES, _admin_execute, _with_database
+from tests.support import reference_prs as ref
+from tests.support.http import PASSWORD
+from tests.support.strong_reference import LB
+
+pytestmark = pytest.mark.e2e
+
+STRONG = REAL_DATA / "strong"
+READY_TIMEOUT_S = 90.0
+STOP_TIMEOUT_S = 30.0
+IMPORT_TIMEOUT_S = 60.0
+ANALYTICS_TIMEOUT_S = 60.0
+LARGEST_TARGET_S = 10.0
+POLL_S = 0.05
+EQUIPMENT = ("Barbell", "Dumbbell", "Machine", "Cable")
+
+
+@dataclass
+class Case:
+    """One export file, the form fields its upload needs and the kg factor of bare weights."""
+
+    name: str
+    form: dict[str, str]
+    bare_weight_factor: float | None
+    headers: dict[str, str] = field(default_factory=dict)
+    job: dict[str, Any] = field(default_factory=dict)
+    import_s: float = 0.0
+    analytics_s: float = 0.0
+    progress_seen: list[float] = field(default_factory=list)
+
+    @property
+    def path(self) -> Path:
+        return STRONG / self.name
+
+
+CASES = (
+    Case("strong-kg-swedish-names.csv", {"weight_unit": "kg"}, 1.0),
+    Case("strong-zh-cn-localized-header.csv", {"weight_unit": "lb"}, LB),
+    Case("strong-semicolon-weight-unit-column.csv", {}, None),  # a Weight Unit column
+    Case("strong6-semicolon-quoted-kg.csv", {}, None),  # "Weight (kg)" header
+    Case("strong-lbs-large-set-types.csv", {"weight_unit": "lb", "distance_unit": "mi"}, LB),
+)
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _processes() -> dict[int, tuple[int, list[str]]]:
+    """Live (non-zombie) processes: pid → (session id, argv), read from /proc."""
+    found: dict[int, tuple[int, list[str]]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                argv = [a.decode(errors="replace") for a in fh.read().split(b"\0") if a]
+        except OSError:
+            continue
+        state, _ppid, _pgrp, session = stat[stat.rfind(b")") + 2 :].split()[:4]
+        if state != b"Z":
+            found[int(entry)] = (int(session), argv)
+    return found
+
+
+@dataclass
+class Supervisor:
+    proc: subprocess.Popen[bytes]
+    base_url: str
+    port: int
+    queue: str
+    data_dir: Path
+    log: Path
+
+    def tail(self, lines: int = 60) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def family(self) -> dict[int, list[str]]:
+        """Processes of this ``forma up``: its session, or a uvicorn/celery naming it."""
+        out = {}
+        for pid, (session, argv) in _processes().items():
+            if pid == os.getpid():
+                continue
+            joined = " ".join(argv)
+            ours = (
+                session == self.proc.pid
+                or ("uvicorn" in joined and str(self.port) in argv)
+                or ("celery" in joined and (self.queue in argv or str(self.data_dir) in joined))
+            )
+            if ours:
+                out[pid] = argv
+        return out
+
+
+@contextmanager
+def forma_up(tmp_path: Path) -> Iterator[Supervisor]:
+    """A fresh database, then ``forma up`` on a free port until /readyz; always stopped."""
+    run_id = uuid.uuid4().hex[:10]
+    admin_url = os.environ["FORMA_ADMIN_DATABASE_URL"]
+    db_name = f"forma_e2e_{run_id}"
+    _admin_execute(admin_url, f'CREATE DATABASE "{db_name}"')
+    port = _free_port()
+    queue = f"forma-e2e-{run_id}"
+    env = {
+        **os.environ,
+        "FORMA_DATABASE_URL": _with_database(admin_url, db_name),
+        "FORMA_REDIS_URL": os.environ["FORMA_REDIS_URL"],
+        "FORMA_CELERY_QUEUE": queue,
+        "FORMA_KEY_PREFIX": queue,
+        "FORMA_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+        "FORMA_STALE_SWEEP_SECONDS": "2",
+        "FORMA_STALE_RESEND_AFTER_S": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = tmp_path / "forma-up.log"
+    argv = [sys.executable, "-m", "pipelines.cli", "--data-dir", str(tmp_path), "up"]
+    sup: Supervisor | None = None
+    try:
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [*argv, "--port", str(port)],
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own session: one signal target, findable children
+            )
+        sup = Supervisor(proc, f"http://127.0.0.1:{port}", port, queue, tmp_path.resolve(), log)
+        try:
+            _wait_ready(sup)
+            yield sup
+            assert proc.poll() is None, f"forma up died during the test ({proc.returncode})"
+            print(f"\nforma up ran: {sorted(' '.join(a[1:5]) for a in sup.family().values())}")
+        except BaseException:
+            print(f"\n---- forma up log (tail) ----\n{sup.tail()}\n----", flush=True)
+            raise
+        finally:
+            _stop(sup)
+    finally:
+        _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        _forget_redis_keys(os.environ["FORMA_REDIS_URL"], queue)
+
+
+def _wait_ready(sup: Supervisor) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if sup.proc.poll() is not None:
+            pytest.fail(f"forma up exited with {sup.proc.returncode} before it was ready")
+        try:
+            response = httpx.get(f"{sup.base_url}/readyz", timeout=2.0)
+            if response.status_code == 200:
+                return
+            last = f"{response.status_code} {response.text}"
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(0.2)
+    pytest.fail(f"/readyz not ready within {READY_TIMEOUT_S:.0f} s: {last}")
+
+
+def _stop(sup: Supervisor) -> None:
+    """SIGTERM, ≤ 30 s, then SIGKILL; then no child may be left behind."""
+    proc = sup.proc
+    killed = False
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            killed = True
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    survivors: dict[int, list[str]] = {}
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        survivors = sup.family()
+        if not survivors:
+            break
+        time.sleep(0.2)
+    for pid in survivors:  # descendants of our own subprocess, by id
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert not killed, f"forma up ignored SIGTERM for {STOP_TIMEOUT_S:.0f} s"
+    assert proc.returncode == 0, f"forma up exited with {proc.returncode} after SIGTERM"
+    assert not survivors, f"children outlived forma up: {survivors}"
+
+
+def _forget_redis_keys(url: str, prefix: str) -> None:
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url.replace("redis+socket://", "unix://"))
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+    except Exception:  # best effort: a per-run prefix never collides anyway
+        pass
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def _register(http: httpx.Client) -> dict[str, str]:
+    """A fresh athlete without a unit system; returns its bearer header."""
+    email = f"e2e-{uuid.uuid4().hex[:10]}@example.com"
+    created = http.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
+    assert created.status_code == 201, created.text
+    assert created.json().get("unit_system") is None, created.text
+    token = http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def _get(http: httpx.Client, url: str, headers: dict[str, str], **params: Any) -> Any:
+    response = http.get(url, headers=headers, params=params)
+    assert response.status_code == 200, f"GET {url}: {response.status_code} {response.text}"
+    return response.json()
+
+
+def _upload(http: httpx.Client, case: Case) -> str:
+    with case.path.open("rb") as fh:
+        response = http.post(
+            "/v1/imports",
+            headers=case.headers,
+            files={"file": (case.name, fh, "text/csv")},
+            data=case.form,
+        )
+    assert response.status_code == 202, f"{case.name}: {response.text}"
+    body = response.json()
+    assert body["status"] == "queued", body
+    return str(body["id"])
+
+
+def _import_and_wait(http: httpx.Client, case: Case) -> dict[str, Any]:
+    """Upload, poll the job to `succeeded`, then the summary to fresh; record the delays."""
+    started = time.monotonic()
+    job_id = _upload(http, case)
+    progress: list[float] = []
+    deadline = started + IMPORT_TIMEOUT_S
+    while True:
+        job = _get(http, f"/v1/imports/{job_id}", case.headers)
+        progress.append(job["progress"])
+        assert 0.0 <= job["progress"] <= 1.0, f"{case.name}: progress {job['progress']}"
+        assert job["status"] != "failed", f"{case.name}: import failed: {job}"
+        if job["status"] == "succeeded":
+            break
+        assert time.monotonic() < deadline, f"{case.name}: still {job['status']}: {job}"
+        time.sleep(POLL_S)
+    imported = time.monotonic()
+    assert job["progress"] == 1.0 and job["format"] == "strong", job
+    deadline = imported + ANALYTICS_TIMEOUT_S
+    while True:
+        summary = _get(http, "/v1/analytics/summary", case.headers)
+        if not summary["stale"] and summary["as_of"] is not None:
+            break
+        assert time.monotonic() < deadline, f"{case.name}: analytics still stale: {summary}"
+        time.sleep(POLL_S)
+    fresh = time.monotonic()
+    case.import_s, case.analytics_s = imported - started, fresh - started
+    case.progress_seen = progress
+    print(
+        f"\n{case.name}: import {case.import_s:.2f} s, analytics {case.analytics_s:.2f} s "
+        f"after upload ({len(progress)} polls, progress {min(progress):.2f}→{max(progress):.2f})",
+        flush=True,
+    )
+    assert summary["workouts"] == job["counts"]["workouts_created"], (summary, job["counts"])
+    return job
+
+
+def _all_workouts(http: httpx.Client, headers: dict[str, str]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 200}
+    for _ in range(1000):
+        page = _get(http, "/v1/workouts", headers, **params)
+        assert len(page["items"]) <= 200
+        items.extend(page["items"])
+        if page["next_cursor"] is None:
+            return items
+        params = {"limit": 200, "cursor": page["next_cursor"]}
+    pytest.fail("/v1/workouts pages never ended")
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_records(http: httpx.Client, case: Case) -> None:
+    """Rep-max PRs and best e1RM of the busiest lifts, and one progress series."""
+    lifts = ref.lifts(case.path, bare_weight_factor=case.bare_weight_factor)
+    names = ref.busiest_exercises(lifts, 3, equipment=EQUIPMENT)
+    assert len(names) == 3, f"{case.name}: too few loaded exercises: {names}"
+    records = _get(http, "/v1/analytics/personal-records", case.headers)
+    assert records["stale"] is False and records["as_of"] is not None, records
+    by_name = {item["exercise_name"]: item for item in records["items"]}
+    for name in names:
+        assert name in by_name, f"{case.name}: no records for {name!r}; got {sorted(by_name)}"
+        expected = ref.rep_maxes(lifts, name)
+        got = {pr["reps"]: pr["weight_kg"] for pr in by_name[name]["rep_maxes"]}
+        assert got == pytest.approx(expected), f"{case.name}: rep maxes of {name!r}"
+        best = by_name[name]["best_e1rm"]
+        assert best is not None, f"{case.name}: no best e1RM for {name!r}"
+        assert best["e1rm_kg"] == pytest.approx(ref.best_e1rm(lifts, name)), (case.name, name)
+
+    name = names[0]
+    series = _get(
+        http, f"/v1/analytics/exercises/{by_name[name]['exercise_id']}/progress", case.headers
+    )
+    assert series["stale"] is False and series["exercise_name"] == name, series
+    days = ref.training_days(lifts, name)
+    got_days = [point["date"] for point in series["items"]]
+    assert len(got_days) == len(days), f"{case.name}: {name!r} has {len(got_days)} points"
+    assert set(got_days) == days and got_days == sorted(got_days), (case.name, name)
+    top = max(point["e1rm_kg"] for point in series["items"])
+    assert top == pytest.approx(ref.best_e1rm(lifts, name)), (case.name, name)
+    print(f"  {case.name}: checked {names}; {name!r} has {len(days)} daily points", flush=True)
+
+
+def _check_reimport(http: httpx.Client, case: Case) -> dict[str, Any]:
+    """The same file again adds nothing; the workout list holds exactly the first import."""
+    first = case.job["counts"]
+    job_id = _upload(http, case)
+    deadline = time.monotonic() + IMPORT_TIMEOUT_S
+    while (job := _get(http, f"/v1/imports/{job_id}", case.headers))["status"] != "succeeded":
+        assert job["status"] != "failed", job
+        assert time.monotonic() < deadline, job
+        time.sleep(POLL_S)
+    counts = job["counts"]
+    assert counts["workouts_created"] == 0 and counts["sets_created"] == 0, counts
+    assert counts["duplicates_skipped"] == first["workouts_created"], (counts, first)
+    workouts = _all_workouts(http, case.headers)
+    assert len(workouts) == first["workouts_created"]
+    assert len({w["id"] for w in workouts}) == len(workouts), "a workout listed twice"
+    summary = _get(http, "/v1/analytics/summary", case.headers)
+    assert summary["workouts"] == first["workouts_created"], summary
+    return counts
+
+
+def _print_table(cases: tuple[Case, ...]) -> None:
+    print("\nupload → analytics (forma up, one user per file)")
+    print(f"{'file':42} {'bytes':>9} {'workouts':>8} {'sets':>6} {'import s':>9} {'fresh s':>8}")
+    for case in cases:
+        counts = case.job["counts"]
+        print(
+            f"{case.name:42} {case.path.stat().st_size:>9,} {counts['workouts_created']:>8} "
+            f"{counts['sets_created']:>6} {case.import_s:>9.2f} {case.analytics_s:>8.2f}"
+        )
+
+
+# --------------------------------------------------------------------------- the test
+
+
+def test_forma_up_imports_every_strong_file(tmp_path: Path) -> None:
+    assert sorted(c.path for c in CASES) == sorted(STRONG_FILES), "a Strong file is not covered"
+    largest = max(CASES, key=lambda c: c.path.stat().st_size)
+    with forma_up(tmp_path) as sup, httpx.Client(base_url=sup.base_url, timeout=30.0) as http:
+        for case in CASES:
+            case.headers = _register(http)
+            case.job = _import_and_wait(http, case)
+            assert case.job["counts"]["workouts_created"] > 0, case.job
+        _print_table(CASES)
+        for case in CASES:
+            _check_records(http, case)
+
+        again = _check_reimport(http, largest)
+        print(f"\nre-import of {largest.name}: {again}")
+
+        other = CASES[0]
+        stranger = _register(http)
+        response = http.get(f"/v1/imports/{other.job['id']}", headers=stranger)
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "not_found", response.text
+        assert (
+            http.get(f"/v1/imports/{other.job['id']}", headers=other.headers).status_code == 200
+        )
+
+        log = sup.log.read_text(errors="replace")
+        assert "maintenance.sweep" in log, "the beat sweep never reached the worker"
+        assert largest.analytics_s < LARGEST_TARGET_S * 3, f"{largest.name}: far too slow"
+        if largest.analytics_s >= LARGEST_TARGET_S:
+            print(f"\nWARNING: {largest.name} took {largest.analytics_s:.1f} s (target < 10 s)")

@@ -1,0 +1,88 @@
+"""Upload-time checks of POST /v1/imports: what is refused before a job exists."""
+
+from __future__ import annotations
+
+import gzip
+
+from sqlalchemy import text
+
+from tests.conftest import REAL_DATA
+from tests.support.http import register
+
+SWEDISH = REAL_DATA / "strong" / "strong-kg-swedish-names.csv"
+
+
+async def _post(http, headers, content: bytes, name="export.csv", **form):
+    return await http.post(
+        "/v1/imports", headers=headers, files={"file": (name, content, "text/csv")}, data=form
+    )
+
+
+async def test_accepted_upload_is_a_queued_job_with_the_file(client):
+    headers = await register(client)
+    content = SWEDISH.read_bytes()
+    response = await _post(client, headers, content, weight_unit="kg", time_zone="Europe/Stockholm")
+    assert response.status_code == 202
+    job = (await client.get(f"/v1/imports/{response.json()['id']}", headers=headers)).json()
+    assert job["status"] == "queued" and job["format"] == "strong"
+    assert job["size_bytes"] == len(content) == 41663
+    assert job["progress"] == 0.0 and job["counts"]["rows"] == 0
+
+
+async def test_over_the_size_cap_is_413(client):
+    headers = await register(client)
+    app = client.forma_app
+    app.state.settings = app.state.settings.model_copy(update={"import_max_bytes": 4096})
+    response = await _post(client, headers, SWEDISH.read_bytes(), weight_unit="kg")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert "4,096" in response.json()["error"]["message"]
+
+
+async def test_refused_files_are_415_with_a_reason(client):
+    headers = await register(client)
+    cases = {
+        b"": "empty_file",
+        b"   \n": "empty_file",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR": "binary_file",
+        gzip.compress(SWEDISH.read_bytes()): "binary_file",
+        "Datum,Träning\n".encode("latin-1") + b"\xff\xfe" * 10 + b"\nabc": "encoding",
+        b"name,age\nalice,30\n": "unsupported_format",
+        b'{"workouts": []}': "unsupported_format",
+    }
+    for content, code in cases.items():
+        response = await _post(client, headers, content)
+        assert response.status_code == 415, (content[:20], response.text)
+        assert response.json()["error"]["code"] == code
+
+
+async def test_bad_form_fields_are_422_naming_the_field(client):
+    headers = await register(client)
+    for field, value in (("weight_unit", "stone"), ("distance_unit", "yd"), ("time_zone", "Mars/Base")):
+        response = await _post(client, headers, SWEDISH.read_bytes(), **{field: value})
+        assert response.status_code == 422
+        locs = [d["loc"] for d in response.json()["error"]["details"]]
+        assert ["body", field] in locs
+
+
+async def test_missing_file_is_422_and_no_token_is_401(client):
+    headers = await register(client)
+    response = await client.post("/v1/imports", headers=headers, data={"weight_unit": "kg"})
+    assert response.status_code == 422
+    anonymous = await client.post("/v1/imports", files={"file": ("a.csv", b"x", "text/csv")})
+    assert anonymous.status_code == 401
+
+
+async def test_unknown_import_id_is_404_and_bad_id_is_422(client):
+    headers = await register(client)
+    missing = await client.get("/v1/imports/00000000-0000-0000-0000-000000000000", headers=headers)
+    assert missing.status_code == 404
+    assert (await client.get("/v1/imports/not-a-uuid", headers=headers)).status_code == 422
+
+
+async def test_refused_upload_leaves_no_job(live_client, sync_engine):
+    headers = await register(live_client)
+    response = await _post(live_client, headers, b"name,age\nalice,30\n")
+    assert response.status_code == 415
+    with sync_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM import_jobs")).scalar_one() == 0
