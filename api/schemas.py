@@ -23,7 +23,9 @@ class OutputModel(BaseModel):
 
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    # ``localtime`` is the host's zone (a link to /etc/localtime on Debian), not an IANA name:
+    # its meaning would change with the machine.
+    return frozenset(zoneinfo.available_timezones() - {"localtime"})
 
 
 def check_time_zone(value: str) -> str:

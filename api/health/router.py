@@ -14,7 +14,9 @@ router = APIRouter(tags=["health"])
 class Health(BaseModel):
     status: str = Field(description="`ok` or `unavailable`")
     database: str | None = Field(None, description="`ok` or `unavailable`")
-    broker: str | None = Field(None, description="`ok` or `unavailable` (does not affect readiness)")
+    broker: str | None = Field(
+        None, description="`ok` or `unavailable` (does not affect readiness)"
+    )
 
 
 @router.get("/healthz", response_model=Health)

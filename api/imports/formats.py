@@ -31,7 +31,10 @@ def detect_format(content: bytes) -> str | tuple[str, str]:
         return ("empty_file", "the file is empty")
     head = content[:HEAD_BYTES]
     if b"\x00" in head:
-        return ("binary_file", "the file is binary, not a CSV export (NUL byte in the first 64 KiB)")
+        return (
+            "binary_file",
+            "the file is binary, not a CSV export (NUL byte in the first 64 KiB)",
+        )
     text = _decode_head(head)
     if text is None:
         return ("encoding", "the file is not UTF-8 text")

@@ -15,7 +15,9 @@ def owned_by(user_id: uuid.UUID) -> Select[tuple[ImportJob]]:
 
 
 async def get(session: AsyncSession, *, user_id: uuid.UUID, job_id: uuid.UUID) -> ImportJob | None:
-    return (await session.execute(owned_by(user_id).where(ImportJob.id == job_id))).scalar_one_or_none()
+    return (
+        await session.execute(owned_by(user_id).where(ImportJob.id == job_id))
+    ).scalar_one_or_none()
 
 
 async def add(session: AsyncSession, *, job: ImportJob, content: bytes) -> ImportJob:

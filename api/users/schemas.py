@@ -39,6 +39,10 @@ class UserUpdate(InputModel):
 
     @model_validator(mode="after")
     def _resting_below_max(self) -> UserUpdate:
-        if self.resting_hr is not None and self.max_hr is not None and self.resting_hr >= self.max_hr:
+        if (
+            self.resting_hr is not None
+            and self.max_hr is not None
+            and self.resting_hr >= self.max_hr
+        ):
             raise ValueError("resting_hr must be below max_hr")
         return self

@@ -18,7 +18,9 @@ class User(UUIDPk, Timestamps, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"role IN {ROLES}", name="role"),
-        CheckConstraint(f"unit_system IS NULL OR unit_system IN {UNIT_SYSTEMS}", name="unit_system"),
+        CheckConstraint(
+            f"unit_system IS NULL OR unit_system IN {UNIT_SYSTEMS}", name="unit_system"
+        ),
         CheckConstraint(f"sex IS NULL OR sex IN {SEXES}", name="sex"),
     )
 
@@ -36,5 +38,3 @@ class User(UUIDPk, Timestamps, Base):
 
     def __repr__(self) -> str:
         return f"User(id={self.id!s}, role={self.role})"
-
-

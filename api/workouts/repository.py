@@ -38,7 +38,9 @@ async def page(
     return list((await session.execute(stmt)).scalars())
 
 
-async def get(session: AsyncSession, *, user_id: uuid.UUID, workout_id: uuid.UUID) -> Workout | None:
+async def get(
+    session: AsyncSession, *, user_id: uuid.UUID, workout_id: uuid.UUID
+) -> Workout | None:
     stmt = owned_by(user_id).where(Workout.id == workout_id)
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -55,7 +57,9 @@ async def sets_of(
     return [(s, e) for s, e in (await session.execute(stmt)).all()]
 
 
-async def set_counts(session: AsyncSession, *, workout_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+async def set_counts(
+    session: AsyncSession, *, workout_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
     if not workout_ids:
         return {}
     stmt = (

@@ -25,7 +25,9 @@ async def list_workouts(
     start: Annotated[
         datetime | None, Query(alias="from", description="started at or after (ISO 8601)")
     ] = None,
-    end: Annotated[datetime | None, Query(alias="to", description="started before (ISO 8601)")] = None,
+    end: Annotated[
+        datetime | None, Query(alias="to", description="started before (ISO 8601)")
+    ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> WorkoutPage:

@@ -51,4 +51,6 @@ class WorkoutRead(WorkoutSummary):
 
 class WorkoutPage(BaseModel):
     items: list[WorkoutSummary] = Field(description="workouts, newest first")
-    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null at the end")
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null at the end"
+    )

@@ -81,8 +81,10 @@ async def get_workout(session: AsyncSession, *, user: User, workout_id: uuid.UUI
     rows = await repository.sets_of(session, workout_id=workout.id)
     sets = [
         SetRead.model_validate(
-            {**{c: getattr(s, c) for c in SetRead.model_fields if c != "exercise_name"},
-             "exercise_name": e.name}
+            {
+                **{c: getattr(s, c) for c in SetRead.model_fields if c != "exercise_name"},
+                "exercise_name": e.name,
+            }
         )
         for s, e in rows
     ]

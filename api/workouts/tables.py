@@ -1,4 +1,4 @@
-"""``workouts`` and ``workout_sets``: what athletes did, in SI units, with the unit it arrived in."""
+"""``workouts`` and ``workout_sets``: what athletes did, in SI units, with the source unit."""
 
 from __future__ import annotations
 
@@ -63,8 +63,12 @@ class WorkoutSet(UUIDPk, Base):
         CheckConstraint("reps IS NULL OR reps BETWEEN 0 AND 1000", name="reps"),
         CheckConstraint("weight_kg IS NULL OR weight_kg BETWEEN 0 AND 1000", name="weight_kg"),
         CheckConstraint("duration_s IS NULL OR duration_s BETWEEN 0 AND 86400", name="duration_s"),
-        CheckConstraint("distance_m IS NULL OR distance_m BETWEEN 0 AND 1000000", name="distance_m"),
-        CheckConstraint("rpe IS NULL OR (rpe BETWEEN 1 AND 10 AND rpe * 2 = round(rpe * 2))", name="rpe"),
+        CheckConstraint(
+            "distance_m IS NULL OR distance_m BETWEEN 0 AND 1000000", name="distance_m"
+        ),
+        CheckConstraint(
+            "rpe IS NULL OR (rpe BETWEEN 1 AND 10 AND rpe * 2 = round(rpe * 2))", name="rpe"
+        ),
         CheckConstraint("rir IS NULL OR rir BETWEEN 0 AND 10", name="rir"),
         CheckConstraint("form_score IS NULL OR form_score BETWEEN 0 AND 1", name="form_score"),
     )

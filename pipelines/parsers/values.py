@@ -243,9 +243,10 @@ def to_m(value: float, unit: DistanceUnit) -> float:
 def clean_note(text: str) -> str | None:
     """Turn the literal two-character ``\\n`` some apps write into real line breaks.
 
-    Returns the stripped note, or None when nothing is left.
+    CRLF and CR inside a quoted field become a plain line feed too, so a note reads the
+    same whatever machine saved the file. Returns the stripped note, or None when empty.
     """
-    note = text.replace("\\n", "\n").strip()
+    note = text.replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n").strip()
     return note or None
 
 

@@ -176,9 +176,13 @@ def run_import(job_id: uuid.UUID) -> str | None:
             store.finish_job(conn, job_id, status="succeeded", counts=counts, errors=errors)
     except ImportFormatError as exc:
         with transaction() as conn:
-            store.finish_job(conn, job_id, status="failed", message=exc.message,
-                             errors=[{"line": None, "column": None, "code": exc.code,
-                                      "message": exc.message}])
+            store.finish_job(
+                conn,
+                job_id,
+                status="failed",
+                message=exc.message,
+                errors=[{"line": None, "column": None, "code": exc.code, "message": exc.message}],
+            )
         return "failed"
     except Exception:
         logger.exception("import %s failed", job_id)

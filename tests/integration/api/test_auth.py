@@ -184,7 +184,9 @@ async def test_register_email_is_unique_case_insensitively(client, first, second
 
 
 async def test_password_of_exactly_eight_characters_is_enough(client):
-    response = await client.post("/v1/auth/register", json={"email": _email(), "password": "8chars!!"})
+    response = await client.post(
+        "/v1/auth/register", json={"email": _email(), "password": "8chars!!"}
+    )
     assert response.status_code == 201, response.text
 
 
@@ -289,7 +291,9 @@ async def test_register_non_finite_number_is_422(client, number):
 
 async def test_register_read_after_2xx_from_a_second_connection(live_client, sync_engine):
     email = _email()
-    response = await live_client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
+    response = await live_client.post(
+        "/v1/auth/register", json={"email": email, "password": PASSWORD}
+    )
     assert response.status_code == 201, response.text
     with sync_engine.connect() as conn:
         emails = conn.execute(text("SELECT email FROM users")).scalars().all()
@@ -343,7 +347,10 @@ async def test_token_returns_bearer_tokens_and_a_15_minute_hs256_jwt(client, set
     again = (
         await client.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
     ).json()
-    assert jwt.decode(again["access_token"], options={"verify_signature": False})["jti"] != claims["jti"]
+    assert (
+        jwt.decode(again["access_token"], options={"verify_signature": False})["jti"]
+        != claims["jti"]
+    )
     assert again["refresh_token"] != refresh
 
 
@@ -362,9 +369,7 @@ async def test_token_wrong_password_and_unknown_email_look_the_same(client):
     wrong = await client.post(
         "/v1/auth/token", data={"username": email, "password": PASSWORD + "!"}
     )
-    unknown = await client.post(
-        "/v1/auth/token", data={"username": _email(), "password": PASSWORD}
-    )
+    unknown = await client.post("/v1/auth/token", data={"username": _email(), "password": PASSWORD})
     wrong_error = assert_error(wrong, 401, "invalid_credentials")
     unknown_error = assert_error(unknown, 401, "invalid_credentials")
     assert wrong_error == unknown_error  # no hint which e-mails have accounts
@@ -450,7 +455,9 @@ async def test_tampered_payload_is_401(client, settings):
     # a flipped signature byte fails too
     raw = bytearray(b64url_decode(signature))
     raw[0] ^= 0x01
-    assert_error(await _me(client, f"{header}.{payload}.{b64url(bytes(raw))}"), 401, "invalid_token")
+    assert_error(
+        await _me(client, f"{header}.{payload}.{b64url(bytes(raw))}"), 401, "invalid_token"
+    )
 
 
 @pytest.mark.parametrize("alg", ["none", "None", "NONE"])

@@ -58,7 +58,11 @@ async def test_refused_files_are_415_with_a_reason(client):
 
 async def test_bad_form_fields_are_422_naming_the_field(client):
     headers = await register(client)
-    for field, value in (("weight_unit", "stone"), ("distance_unit", "yd"), ("time_zone", "Mars/Base")):
+    for field, value in (
+        ("weight_unit", "stone"),
+        ("distance_unit", "yd"),
+        ("time_zone", "Mars/Base"),
+    ):
         response = await _post(client, headers, SWEDISH.read_bytes(), **{field: value})
         assert response.status_code == 422
         locs = [d["loc"] for d in response.json()["error"]["details"]]

@@ -74,8 +74,9 @@ async def test_from_to_filter_in_utc_and_local(live_client, imported):
         )
     ).json()
     assert len(page_utc["items"]) == expected
-    bad = await live_client.get("/v1/workouts?from=2022-10-01T00:00:00Z&to=2022-09-01T00:00:00Z",
-                                headers=imported)
+    bad = await live_client.get(
+        "/v1/workouts?from=2022-10-01T00:00:00Z&to=2022-09-01T00:00:00Z", headers=imported
+    )
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_range"
 
 

@@ -13,7 +13,10 @@ from pipelines.tasks.analytics import refresh_user, sweep
 from pipelines.tasks.imports import run_import
 from tests.support.http import register
 
-HEADER = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE\n"
+HEADER = (
+    "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,"
+    "Notes,Workout Notes,RPE\n"
+)
 ROWS = [
     '2024-01-01 08:00:00,"A",1h,"Bench Press (Barbell)",W,40,10,0,0,,,',
     '2024-01-01 08:00:00,"A",1h,"Bench Press (Barbell)",1,100,5,0,0,,,',
@@ -87,7 +90,9 @@ async def test_records_progress_and_volume_by_hand(live_client, athlete):
     weeks = {w["week_start"]: w["volume_load_kg"] for w in summary["weekly_volume"]}
     assert weeks == {"2024-01-01": 100 * 5 + 105 * 3, "2024-01-08": 100 * 5 + 110 + 140 * 13}
     assert summary["workouts"] == 2 and summary["sets"] == 8 and summary["working_sets"] == 7
-    assert summary["first_workout_on"] == "2024-01-01" and summary["last_workout_on"] == "2024-01-08"
+    assert (
+        summary["first_workout_on"] == "2024-01-01" and summary["last_workout_on"] == "2024-01-08"
+    )
 
 
 async def test_deleted_workout_vanishes_after_refresh(live_client, athlete, sync_engine):
