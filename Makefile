@@ -24,10 +24,14 @@ run: install
 
 ## test: the whole suite with coverage; fails under 80 %
 test: install-test
+	$(VENV)/bin/ruff check api pipelines models tests migrations/env.py
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
 
+## lint: ruff and mypy
 lint: install-test
-	$(VENV)/bin/ruff check api pipelines models tests bench
+	$(VENV)/bin/ruff check api pipelines models tests migrations/env.py
+	$(VENV)/bin/ruff format --check api pipelines models tests
+	$(VENV)/bin/mypy api pipelines models
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .coverage.* htmlcov

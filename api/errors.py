@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -87,7 +88,7 @@ def _body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
-def _clean_validation(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _clean_validation(errors: Sequence[Any]) -> list[dict[str, Any]]:
     # pydantic puts the offending input and exception objects in ctx; they may not be
     # JSON-serialisable (NaN, bytes) and must not be echoed back.
     return [

@@ -131,8 +131,13 @@ def cmd_up(args: argparse.Namespace) -> int:
     procs: list[subprocess.Popen[bytes]] = []
     code = 0
     try:
-        for argv in _children(args, data_dir, queue):
-            procs.append(subprocess.Popen(argv, env=env))
+        names: dict[int, str] = {}
+        for name, argv in zip(
+            ("api", "worker", "beat"), _children(args, data_dir, queue), strict=True
+        ):
+            proc = subprocess.Popen(argv, env=env)
+            names[proc.pid] = name
+            procs.append(proc)
         announced = False
         while True:
             if not announced and _api_answers(args.host, args.port):
@@ -141,7 +146,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             for proc in procs:
                 if proc.poll() is not None:
                     print(
-                        f"forma: {proc.args[3]} exited with {proc.returncode}; stopping", flush=True
+                        f"forma: {names[proc.pid]} exited with {proc.returncode}; stopping",
+                        flush=True,
                     )
                     return 1
             time.sleep(0.5)

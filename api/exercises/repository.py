@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.exercises.tables import Exercise
 
 
-def visible_to(user_id: uuid.UUID) -> Select[tuple[Exercise]]:
+def visible_to(user_id: uuid.UUID) -> Select[Exercise]:
     """The catalogue plus this user's custom exercises."""
     return select(Exercise).where(or_(Exercise.user_id.is_(None), Exercise.user_id == user_id))
 

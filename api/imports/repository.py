@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.imports.tables import ImportFile, ImportJob
 
 
-def owned_by(user_id: uuid.UUID) -> Select[tuple[ImportJob]]:
+def owned_by(user_id: uuid.UUID) -> Select[ImportJob]:
     return select(ImportJob).where(ImportJob.user_id == user_id)
 
 

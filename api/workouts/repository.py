@@ -12,7 +12,7 @@ from api.exercises.tables import Exercise
 from api.workouts.tables import Workout, WorkoutSet
 
 
-def owned_by(user_id: uuid.UUID) -> Select[tuple[Workout]]:
+def owned_by(user_id: uuid.UUID) -> Select[Workout]:
     """The user's workouts that are not deleted."""
     return select(Workout).where(Workout.user_id == user_id, Workout.deleted_at.is_(None))
 

@@ -64,10 +64,8 @@ def count_workouts(conn: Connection, user_id: uuid.UUID) -> int:
 def _records(frame: pd.DataFrame, user_id: uuid.UUID) -> list[dict[str, Any]]:
     if frame.empty:
         return []
-    out = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    for row in out:
-        row["user_id"] = user_id
-    return out
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return [{str(k): v for k, v in row.items()} | {"user_id": user_id} for row in records]
 
 
 def replace_analytics(

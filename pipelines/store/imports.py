@@ -189,6 +189,7 @@ def insert_workouts(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UU
 def copy_sets(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
     """COPY set rows (in :data:`SET_COPY_COLUMNS` order) into ``workout_sets``."""
     raw = conn.connection.driver_connection
+    assert raw is not None, "COPY needs a live psycopg connection"
     count = 0
     with raw.cursor() as cur:
         with cur.copy(f"COPY workout_sets ({', '.join(SET_COPY_COLUMNS)}) FROM STDIN") as copy:

@@ -90,3 +90,19 @@ async def test_refused_upload_leaves_no_job(live_client, sync_engine):
     assert response.status_code == 415
     with sync_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM import_jobs")).scalar_one() == 0
+
+
+async def test_accepted_upload_is_visible_to_another_connection_at_once(live_client, sync_engine):
+    headers = await register(live_client)
+    content = SWEDISH.read_bytes()
+    response = await _post(live_client, headers, content, weight_unit="kg")
+    assert response.status_code == 202
+    with sync_engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT j.status, length(f.content) FROM import_jobs j "
+                "JOIN import_files f ON f.job_id = j.id WHERE j.id = :id"
+            ),
+            {"id": response.json()["id"]},
+        ).one()
+    assert tuple(row) == ("queued", len(content))
