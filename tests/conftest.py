@@ -109,19 +109,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(_state["tmp"], ignore_errors=True)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    import inspect
-
-    for item in items:
-        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
-            item.add_marker(pytest.mark.anyio)
-
-
-@pytest.fixture(scope="session")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="session")
 def settings() -> Any:
     from api.config import Settings

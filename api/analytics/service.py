@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,16 +25,24 @@ from api.exercises import repository as exercise_repository
 from api.users.tables import User
 
 
-async def _freshness(session: AsyncSession, user: User) -> dict[str, object]:
-    state = await repository.state(session, user_id=user.id)
+async def _freshness(session: AsyncSession, user: User) -> tuple[dict[str, Any], Any]:
+    """Freshness read BEFORE the figures, and the state row it came from.
+
+    Each statement sees the latest commits, and a refresh swaps the figures, the state
+    and the marker in one commit. Reading the marker first, then the state, then the
+    figures means a refresh landing in between can only make the figures newer than
+    `as_of` says, never older than a `stale: false` promises.
+    """
     stale = await repository.is_stale(session, user_id=user.id)
-    return {"as_of": state.as_of if state else None, "stale": stale}
+    state = await repository.state(session, user_id=user.id)
+    return {"as_of": state.as_of if state else None, "stale": stale}, state
 
 
 async def personal_records(
     session: AsyncSession, *, user: User, exercise_id: uuid.UUID | None
 ) -> PersonalRecords:
     """Rep-max PRs, max-reps records and the best e1RM, per exercise."""
+    freshness, _ = await _freshness(session, user)
     prs = await repository.rep_max_prs(session, user_id=user.id, exercise_id=exercise_id)
     best = await repository.best_e1rms(session, user_id=user.id, exercise_id=exercise_id)
     items: dict[uuid.UUID, ExerciseRecords] = {}
@@ -75,7 +84,7 @@ async def personal_records(
                 set_id=pr.set_id,
                 workout_id=pr.workout_id,
             )
-    return PersonalRecords(items=list(items.values()), **(await _freshness(session, user)))
+    return PersonalRecords(items=list(items.values()), **freshness)
 
 
 async def exercise_progress(
@@ -92,6 +101,7 @@ async def exercise_progress(
         raise NotFound("exercise not found")
     if start is not None and end is not None and end < start:
         raise Unprocessable("`to` must not be before `from`", code="invalid_range")
+    freshness, _ = await _freshness(session, user)
     rows = await repository.e1rm_series(
         session, user_id=user.id, exercise_id=exercise_id, start=start, end=end
     )
@@ -109,13 +119,13 @@ async def exercise_progress(
             )
             for r in rows
         ],
-        **(await _freshness(session, user)),
+        **freshness,
     )
 
 
 async def summary(session: AsyncSession, *, user: User, weeks: int) -> Summary:
     """Totals, the latest weekly volumes and freshness."""
-    state = await repository.state(session, user_id=user.id)
+    freshness, state = await _freshness(session, user)
     volumes = await repository.weekly_volume(session, user_id=user.id, weeks=weeks)
     totals = {
         "workouts": state.workouts if state else 0,
@@ -136,5 +146,5 @@ async def summary(session: AsyncSession, *, user: User, weeks: int) -> Summary:
             )
             for v in volumes
         ],
-        **(await _freshness(session, user)),
+        **freshness,
     )

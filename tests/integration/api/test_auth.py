@@ -23,10 +23,6 @@ from sqlalchemy import text
 
 from tests.support.http import PASSWORD, register
 
-# Marked here, at collection, so anyio keeps the parametrized ids: conftest's late marking
-# makes anyio's collection hook rebuild async items and drop their parameters.
-pytestmark = pytest.mark.anyio
-
 USER_FIELDS = {
     "id",
     "email",

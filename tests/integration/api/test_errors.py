@@ -14,9 +14,6 @@ from sqlalchemy import text
 from api.main import create_app
 from api.producer import TaskProducer
 
-# Marked at collection so anyio keeps the parametrized ids (see test_auth.py).
-pytestmark = pytest.mark.anyio
-
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # port 1: nothing listens, connections are refused
 
 

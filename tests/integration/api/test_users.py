@@ -13,9 +13,6 @@ from sqlalchemy import text
 from pipelines import cli
 from tests.support.http import PASSWORD, register
 
-# Marked at collection so anyio keeps the parametrized ids (see test_auth.py).
-pytestmark = pytest.mark.anyio
-
 PROFILE_FIELDS = ("time_zone", "unit_system", "sex", "birth_year", "resting_hr", "max_hr")
 
 
