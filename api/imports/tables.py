@@ -49,7 +49,7 @@ class ImportJob(UUIDPk, Timestamps, Base):
 
 
 class ImportFile(Base):
-    """The uploaded bytes, kept in PostgreSQL so any worker host can read them."""
+    """Uploaded bytes, in PostgreSQL so any worker host can read them; deleted when the job ends."""
 
     __tablename__ = "import_files"
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.exercises.catalogue import normalise_name
@@ -93,6 +93,8 @@ def finish_job(
     errors: Sequence[dict[str, Any]] = (),
     message: str | None = None,
 ) -> None:
+    """Record the outcome and drop the uploaded bytes: the rows now hold what was imported."""
+    conn.execute(delete(ImportFile).where(ImportFile.job_id == job_id))
     conn.execute(
         update(ImportJob)
         .where(ImportJob.id == job_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 from pipelines.tasks.analytics import refresh_user
 from pipelines.tasks.imports import run_import
@@ -31,7 +32,7 @@ async def _job(http, headers, job_id):
     return response.json()
 
 
-async def test_kg_file_imports_and_yields_prs(live_client):
+async def test_kg_file_imports_and_yields_prs(live_client, sync_engine):
     path = STRONG / "strong-kg-swedish-names.csv"
     headers = await register(live_client, time_zone="Europe/Stockholm")
     job_id = await _upload(live_client, headers, path, weight_unit="kg")
@@ -43,6 +44,8 @@ async def test_kg_file_imports_and_yields_prs(live_client):
     assert job["counts"]["workouts_created"] == len(ref.workout_keys(path)) == 62
     assert job["counts"]["sets_created"] == 507
     assert job["counts"]["rows_rejected"] == 0
+    with sync_engine.connect() as conn:  # the uploaded bytes are not kept once imported
+        assert conn.execute(text("SELECT count(*) FROM import_files")).scalar_one() == 0
 
     # Before the refresh the analytics say they are stale.
     summary = (await live_client.get("/v1/analytics/summary", headers=headers)).json()
