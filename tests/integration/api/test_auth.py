@@ -21,7 +21,7 @@ import jwt
 import pytest
 from sqlalchemy import text
 
-from tests.support.http import PASSWORD, register
+from tests.support.http import PASSWORD, assert_error, register
 
 USER_FIELDS = {
     "id",
@@ -39,20 +39,6 @@ USER_FIELDS = {
 
 def _email() -> str:
     return f"auth-{uuid.uuid4().hex[:10]}@example.com"
-
-
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    """The one error shape ``{"error": {"code", "message", "details"}}`` with ``status``."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert set(error) == {"code", "message", "details"}, error
-    assert isinstance(error["code"], str) and error["code"]
-    assert isinstance(error["message"], str) and error["message"]
-    if code is not None:
-        assert error["code"] == code, error
-    return error
 
 
 def assert_validation(response: httpx.Response, *field_path: str) -> list[dict[str, Any]]:

@@ -13,23 +13,9 @@ from sqlalchemy import text
 
 from api.main import create_app
 from api.producer import TaskProducer
+from tests.support.http import assert_error
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # port 1: nothing listens, connections are refused
-
-
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    """The one error shape ``{"error": {"code", "message", "details"}}`` with ``status``."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert set(error) == {"code", "message", "details"}, error
-    assert isinstance(error["code"], str) and error["code"]
-    assert isinstance(error["message"], str) and error["message"]
-    if code is not None:
-        assert error["code"] == code, error
-    return error
 
 
 @pytest.fixture

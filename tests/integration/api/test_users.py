@@ -11,27 +11,13 @@ import pytest
 from sqlalchemy import text
 
 from pipelines import cli
-from tests.support.http import PASSWORD, register
+from tests.support.http import PASSWORD, assert_error, register
 
 PROFILE_FIELDS = ("time_zone", "unit_system", "sex", "birth_year", "resting_hr", "max_hr")
 
 
 def _email() -> str:
     return f"users-{uuid.uuid4().hex[:10]}@example.com"
-
-
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    """The one error shape ``{"error": {"code", "message", "details"}}`` with ``status``."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert set(error) == {"code", "message", "details"}, error
-    assert isinstance(error["code"], str) and error["code"]
-    assert isinstance(error["message"], str) and error["message"]
-    if code is not None:
-        assert error["code"] == code, error
-    return error
 
 
 def assert_validation(response: httpx.Response, *field_path: str) -> None:
