@@ -36,7 +36,9 @@ class Settings(BaseSettings):
     broker_publish_timeout_s: float = Field(1.0, gt=0, le=30)
     stale_sweep_seconds: float = Field(30.0, gt=0, description="beat sweep period")
     stale_resend_after_s: float = Field(20.0, ge=0, description="age before a marker is re-sent")
-    page_limit_max: int = 200
+    import_resend_after_s: float = Field(
+        60.0, ge=0, description="age of an unfinished import job before the sweep re-sends it"
+    )
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:

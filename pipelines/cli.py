@@ -21,7 +21,7 @@ import httpx
 from pydantic import ValidationError
 
 from api.config import Settings
-from pipelines.embedded import ensure_servers
+from pipelines.embedded import ensure_servers, stop_servers
 
 _STOP_GRACE_S = 15.0
 
@@ -30,14 +30,28 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return Path(args.data_dir or os.environ.get("FORMA_DATA_DIR") or ".forma")
 
 
-def _exit_on_signals() -> None:
-    # Embedded servers stop in atexit handlers, which a plain SIGTERM would skip; and a
-    # process started in the background inherits an ignored SIGINT, so set both.
-    def _handler(signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+class _Shutdown:
+    """Signal state of ``forma up``: the first Ctrl-C/SIGTERM stops, a second one hurries.
 
-    signal.signal(signal.SIGTERM, _handler)
-    signal.signal(signal.SIGINT, _handler)
+    Embedded servers stop in atexit handlers, which a plain SIGTERM would skip; a
+    process started in the background inherits an ignored SIGINT; and a second
+    signal must never interrupt the shutdown itself. So both signals get this handler.
+    """
+
+    def __init__(self) -> None:
+        self.stopping = False
+        self.hurry = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._handle)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.stopping:
+            self.hurry = True
+            return
+        self.stopping = True
+        raise KeyboardInterrupt
 
 
 def _children(args: argparse.Namespace, data_dir: Path, queue: str) -> list[list[str]]:
@@ -87,17 +101,21 @@ def _children(args: argparse.Namespace, data_dir: Path, queue: str) -> list[list
     ]
 
 
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+def _stop(procs: list[subprocess.Popen[bytes]], shutdown: _Shutdown) -> None:
+    """SIGTERM the children, wait up to the grace period (less if hurried), kill the rest."""
+    shutdown.stopping = True
     for proc in procs:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + _STOP_GRACE_S
+    while not shutdown.hurry and time.monotonic() < deadline:
+        if all(p.poll() is not None for p in procs):
+            break
+        time.sleep(0.1)
     for proc in procs:
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+        if proc.poll() is None:
             proc.kill()
-            proc.wait()
+        proc.wait()
 
 
 def _api_answers(host: str, port: int) -> bool:
@@ -111,7 +129,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     """Start everything and supervise it until interrupted or a child dies."""
     from pipelines.migrate import upgrade
 
-    _exit_on_signals()
+    shutdown = _Shutdown()
+    shutdown.install()
     data_dir = _data_dir(args)
     env = dict(os.environ)
     servers = ensure_servers(data_dir, env)
@@ -154,8 +173,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("forma: stopping", flush=True)
     finally:
-        _stop(procs)
-        del servers
+        _stop(procs, shutdown)
+        stop_servers(servers.handles)
     return code
 
 
@@ -163,9 +182,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from pipelines.migrate import upgrade
 
     env = dict(os.environ)
-    servers = ensure_servers(_data_dir(args), env)
-    upgrade(env["FORMA_DATABASE_URL"])
-    del servers
+    servers = ensure_servers(_data_dir(args), env, need_redis=False)
+    try:
+        upgrade(env["FORMA_DATABASE_URL"])
+    finally:
+        stop_servers(servers.handles)
     print("forma: migrations applied")
     return 0
 
@@ -177,7 +198,7 @@ def cmd_grant(args: argparse.Namespace) -> int:
     from api.users import service
 
     env = dict(os.environ)
-    servers = ensure_servers(_data_dir(args), env)
+    servers = ensure_servers(_data_dir(args), env, need_redis=False)
     settings = Settings(
         database_url=env["FORMA_DATABASE_URL"], environment="development", secret_key="x" * 32
     )
@@ -199,7 +220,7 @@ def cmd_grant(args: argparse.Namespace) -> int:
         print(f"forma: {exc.message}", file=sys.stderr)
         return 2
     finally:
-        del servers
+        stop_servers(servers.handles)
 
 
 def build_parser() -> argparse.ArgumentParser:

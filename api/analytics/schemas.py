@@ -34,7 +34,9 @@ class MaxReps(BaseModel):
 
 
 class BestE1rm(BaseModel):
-    e1rm_kg: float = Field(description="best estimated 1RM (Epley), kg")
+    e1rm_kg: float = Field(
+        description="best estimated 1RM (Epley, sets of 1–12 reps, warm-ups excluded), kg"
+    )
     weight_kg: float = Field(description="weight of the set it came from, kg")
     reps: int = Field(description="reps of that set")
     achieved_on: date = Field(description="local day")
@@ -56,7 +58,9 @@ class PersonalRecords(Freshness):
 
 class ProgressPoint(BaseModel):
     date: dt.date = Field(description="local day")
-    e1rm_kg: float = Field(description="best e1RM (Epley) that day, kg")
+    e1rm_kg: float = Field(
+        description="best e1RM that day (Epley, sets of 1–12 reps, warm-ups excluded), kg"
+    )
     weight_kg: float = Field(description="weight of that set, kg")
     reps: int = Field(description="reps of that set")
     set_id: uuid.UUID = Field(description="the set")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 SetType = Literal["working", "warmup", "dropset", "failure"]
@@ -21,6 +21,11 @@ ProgressCallback = Callable[[float], None]
 
 MAX_ERRORS = 1000
 """Row errors kept in a report (DESIGN §6: the first 1,000)."""
+
+EARLIEST_START = datetime(1900, 1, 1, tzinfo=UTC)
+"""No workout starts before this; older dates are typing or clock errors."""
+FUTURE_SLACK = timedelta(hours=24)
+"""How far past now a workout may start (clock skew, time zones)."""
 
 
 class ImportFormatError(Exception):
@@ -94,4 +99,6 @@ class ParseResult:
     duplicates_collapsed: int = 0
     """Whole workouts repeated inside the file and collapsed into one."""
     errors_total: int = 0
-    """All rejected records, including those past :data:`MAX_ERRORS`."""
+    """All row errors, including those past :data:`MAX_ERRORS`."""
+    rows_rejected: int = 0
+    """Records not imported: rejected ones and the other records of their workouts."""

@@ -19,7 +19,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -220,6 +220,7 @@ def parse_strong(
     lines_total = text.count("\n") + 1
     reader = _RowReader(layout, zone, weight_unit, distance_unit)
     groups: dict[tuple[str, str, str], list[_Record]] = {}
+    tainted: dict[tuple[str, ...], list[int]] = {}
     key_columns = [layout.columns.get(key) for key in (WORKOUT_NO, DATE, WORKOUT_NAME)]
     rows = 0
     for line, record in v.csv_records(text, layout.delimiter):
@@ -231,6 +232,13 @@ def parse_strong(
                 line, None, "malformed_row",
                 f"the record has {len(record)} fields, the header {layout.width}",
             ))
+            # A short record (a file cut off mid-row) still names its workout: that
+            # workout is then incomplete and must not be stored as if it were whole.
+            if all(i is None or i < len(record) for i in key_columns):
+                key = tuple(record[i] if i is not None else "" for i in key_columns)
+                tainted.setdefault(key, []).append(line)
+            else:
+                reader.rows_rejected += 1
             continue
         number, date, name = (record[i] if i is not None else "" for i in key_columns)
         groups.setdefault((number, date, name), []).append((line, record))
@@ -238,18 +246,20 @@ def parse_strong(
         raise base.ImportFormatError("no_rows", "the file has a Strong header but no data rows")
     workouts: list[base.ParsedWorkout] = []
     collapsed = 0
-    for group in groups.values():
+    for key, group in groups.items():
         kept = _collapse_repeats(group, layout.columns[SET_ORDER])
         collapsed += len(group) // len(kept) - 1
-        workout = reader.workout(kept)
+        workout = reader.workout(kept, bad_lines=tainted.pop(key, []))
         if workout is not None:
             workouts.append(workout)
+    reader.rows_rejected += sum(len(lines) for lines in tainted.values())
     reader.errors.sort(key=lambda error: error.line)
     if on_progress is not None:
         on_progress(1.0)
     return base.ParseResult(
         format=FORMAT, rows=rows, workouts=workouts, errors=reader.errors[:base.MAX_ERRORS],
         duplicates_collapsed=collapsed, errors_total=len(reader.errors),
+        rows_rejected=reader.rows_rejected,
     )
 
 
@@ -278,6 +288,8 @@ class _RowReader:
         self.weight_unit: base.WeightUnit | None = layout.weight_unit or weight_unit
         self.distance_unit: base.DistanceUnit | None = layout.distance_unit or distance_unit
         self.errors: list[base.RowError] = []
+        self.rows_rejected = 0
+        self.now = datetime.now(UTC)
 
     def _field(self, record: list[str], key: str) -> str:
         index = self.layout.columns.get(key)
@@ -292,16 +304,37 @@ class _RowReader:
         except v.ValueIssue as issue:
             raise self._issue(key, issue.code, issue.message) from None
 
-    def workout(self, group: list[_Record]) -> base.ParsedWorkout | None:
+    def _reject_dates(self, group: list[_Record], code: str, message: str) -> None:
+        label = self.layout.labels[DATE]
+        self.errors.extend(base.RowError(n, label, code, message) for n, _ in group)
+        self.rows_rejected += len(group)
+
+    def workout(self, group: list[_Record], bad_lines: list[int]) -> base.ParsedWorkout | None:
+        """The group's workout, or None when it cannot be stored whole.
+
+        A workout is the unit of an import: if any of its records is rejected (or
+        ``bad_lines`` says a record of it was malformed), none of it is stored, so
+        that importing the corrected file later creates it complete.
+        """
         first_line, first = group[0]
         raw_date = self._field(first, DATE)
         wall = v.parse_naive_datetime(raw_date)
         if wall is None:
-            message = f"{raw_date!r} is not a date (YYYY-MM-DD HH:MM:SS)"
-            label = self.layout.labels[DATE]
-            self.errors.extend(base.RowError(n, label, "invalid_date", message) for n, _ in group)
+            self._reject_dates(
+                group, "invalid_date", f"{raw_date!r} is not a date (YYYY-MM-DD HH:MM:SS)"
+            )
             return None
-        started_at, local_start = v.localize(wall, self.zone)
+        started_at = None
+        if base.EARLIEST_START.year <= wall.year <= self.now.year + 1:
+            started_at, local_start = v.localize(wall, self.zone)
+        if started_at is None or not (
+            base.EARLIEST_START <= started_at <= self.now + base.FUTURE_SLACK
+        ):
+            self._reject_dates(
+                group, "out_of_range",
+                f"{raw_date!r} is before 1900 or more than 24 hours in the future",
+            )
+            return None
         duration = v.parse_duration(self._field(first, DURATION),
                                     bare_seconds=self.layout.duration_in_seconds)
         ended_at = None
@@ -314,14 +347,25 @@ class _RowReader:
             time_zone=self.zone.key, title=self._field(first, WORKOUT_NAME).strip(),
             ended_at=ended_at, notes=notes,
         )
+        bad = list(bad_lines)
         for line, record in group:
             try:
                 parsed = self._set(line, record)
             except v.ValueIssue as issue:
                 self.errors.append(base.RowError(line, issue.column, issue.code, issue.message))
+                bad.append(line)
                 continue
             if parsed is not None:
                 workout.sets.append(parsed)
+        if bad:
+            self.rows_rejected += len(group) + len(bad_lines)
+            lines = ", ".join(str(n) for n in sorted(bad)[:5]) + ("…" if len(bad) > 5 else "")
+            self.errors.append(base.RowError(
+                first_line, None, "workout_rejected",
+                f"workout {workout.title!r} of {raw_date} was not imported because line(s) "
+                f"{lines} were rejected; correct them and import the file again",
+            ))
+            return None
         return workout if workout.sets else None
 
     def _set(self, line: int, record: list[str]) -> base.ParsedSet | None:

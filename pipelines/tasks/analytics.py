@@ -69,7 +69,7 @@ def sweep() -> dict[str, int]:
     settings = get_settings()
     with transaction() as conn:
         users = store.stale_users(conn, older_than_s=settings.stale_resend_after_s)
-        jobs = import_store.stale_jobs(conn, older_than_s=600)
+        jobs = import_store.stale_jobs(conn, older_than_s=settings.import_resend_after_s)
     for user_id in users:
         publish("analytics.refresh_user", str(user_id))
     for job_id in jobs:

@@ -9,16 +9,20 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from sqlalchemy import text
+
 from api.analytics.markers import mark_stale
 from api.exercises.catalogue import normalise_name
 from pipelines.celery_app import app, publish
-from pipelines.db import transaction
+from pipelines.db import get_engine, transaction
 from pipelines.parsers.base import ImportFormatError, ParsedSet, ParseResult
 from pipelines.parsers.strong import parse_strong
 from pipelines.store import imports as store
 
 logger = logging.getLogger("forma.imports")
 
+_TRY_LOCK = text("SELECT pg_try_advisory_lock(hashtextextended(:k, 0))")
+_UNLOCK = text("SELECT pg_advisory_unlock(hashtextextended(:k, 0))")
 _UNITS_BY_SYSTEM = {"metric": ("kg", "km"), "imperial": ("lb", "mi")}
 _PARSE_SHARE = 0.8  # of the progress bar; writing takes the rest
 
@@ -144,7 +148,17 @@ def _store(conn: Any, job_id: uuid.UUID, user_id: uuid.UUID, result: ParseResult
         "workouts_created": len(created),
         "sets_created": sets_created,
         "duplicates_skipped": result.duplicates_collapsed + len(workout_rows) - len(created),
-        "rows_rejected": result.errors_total,
+        "rows_rejected": result.rows_rejected,
+    }
+
+
+def _empty_counts(result: ParseResult) -> dict[str, int]:
+    return {
+        "rows": result.rows,
+        "workouts_created": 0,
+        "sets_created": 0,
+        "duplicates_skipped": 0,
+        "rows_rejected": result.rows_rejected,
     }
 
 
@@ -153,7 +167,23 @@ def run_import(job_id: uuid.UUID) -> str | None:
 
     Never raises for a bad file: the job ends ``failed`` with a message naming the
     reason. Valid rows commit together with the job's report, or nothing does.
+    A session-level advisory lock held for the whole run makes a re-sent message
+    for a job that is still running a no-op; a dead worker's lock dies with it.
     """
+    with get_engine().connect() as lock_conn:
+        key = {"k": f"import:{job_id}"}
+        locked = lock_conn.execute(_TRY_LOCK, key).scalar_one()
+        lock_conn.commit()  # the lock is the session's; leave no transaction open
+        if not locked:
+            return None
+        try:
+            return _run_locked(job_id)
+        finally:
+            lock_conn.execute(_UNLOCK, key)
+            lock_conn.commit()
+
+
+def _run_locked(job_id: uuid.UUID) -> str | None:
     with transaction() as conn:
         claim = store.claim_job(conn, job_id)
     if claim is None:
@@ -163,14 +193,22 @@ def run_import(job_id: uuid.UUID) -> str | None:
         with transaction() as conn:
             content = store.file_content(conn, job_id)
         result = _parse(content, claim, job_id)
-        if not result.workouts and result.errors_total:
-            raise ImportFormatError(
-                "no_valid_rows", f"none of the {result.rows} records could be imported"
-            )
         errors = [
             {"line": e.line, "column": e.column, "code": e.code, "message": e.message}
             for e in result.errors
         ]
+        if not result.workouts and result.errors_total:
+            message = f"none of the {result.rows} records could be imported; see errors"
+            with transaction() as conn:
+                store.finish_job(
+                    conn,
+                    job_id,
+                    status="failed",
+                    message=message,
+                    errors=errors,
+                    counts=_empty_counts(result),
+                )
+            return "failed"
         with transaction() as conn:
             counts = _store(conn, job_id, user_id, result)
             store.finish_job(conn, job_id, status="succeeded", counts=counts, errors=errors)

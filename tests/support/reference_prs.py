@@ -34,6 +34,7 @@ CLASSIC_HEADER = (
 WARM_UPS = frozenset({"W", "WARM_UP"})
 NOT_SETS = frozenset({"Rest Timer"})
 MAX_REPS = 12
+MAX_PLAUSIBLE_REPS = 1000
 _UNIT_FACTORS = {"kg": 1.0, "kgs": 1.0, "lb": LB, "lbs": LB}
 
 
@@ -41,6 +42,8 @@ _UNIT_FACTORS = {"kg": 1.0, "kgs": 1.0, "lb": LB, "lbs": LB}
 class Lift:
     """One set row as the reference reads it (rest-timer rows are dropped)."""
 
+    date: str
+    """The raw ``Date`` field (with the workout name, the workout's identity)."""
     day: str
     """Local day ``YYYY-MM-DD`` (a classic Strong ``Date`` is already wall-clock time)."""
     workout: str
@@ -88,6 +91,7 @@ def lifts(path: Path, *, bare_weight_factor: float | None = None) -> list[Lift]:
     weight_column = next(name for name in header if name.split(" (")[0] == "Weight")
     header_unit = weight_column.partition("(")[2].rstrip(")").strip().casefold()
     out: list[Lift] = []
+    impossible: set[tuple[str, str]] = set()
     for record in reader:
         if not any(field.strip() for field in record):
             continue
@@ -101,17 +105,22 @@ def lifts(path: Path, *, bare_weight_factor: float | None = None) -> list[Lift]:
             factor = _UNIT_FACTORS[unit] if unit else bare_weight_factor
             assert factor is not None, f"{path.name}: a bare weight needs bare_weight_factor"
             weight *= factor
+        reps = _number(row["Reps"])
+        if reps is not None and reps > MAX_PLAUSIBLE_REPS:
+            # Forma refuses such a record and, with it, its whole workout.
+            impossible.add((row["Date"], row["Workout Name"]))
         out.append(
             Lift(
+                date=row["Date"],
                 day=row["Date"].strip()[:10],
                 workout=row["Workout Name"],
                 exercise=row["Exercise Name"].strip(),
                 set_order=order,
                 weight_kg=weight,
-                reps=_number(row["Reps"]),
+                reps=reps,
             )
         )
-    return out
+    return [lift for lift in out if (lift.date, lift.workout) not in impossible]
 
 
 def epley(weight_kg: float, reps: int) -> float:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from pipelines.tasks.analytics import refresh_user
+from pipelines.tasks.analytics import refresh_user, sweep
 from pipelines.tasks.imports import run_import
 from tests.conftest import REAL_DATA
 from tests.support import strong_reference as ref
@@ -85,7 +85,9 @@ async def test_lb_file_with_set_types_and_rejected_row(live_client):
     job = await _job(live_client, headers, job_id)
     rejected = [e for e in job["errors"] if e["line"] == 2401]
     assert rejected and rejected[0]["column"] == "Reps"
-    assert job["counts"]["rows_rejected"] >= 1
+    # The 877777-reps row sinks its workout: 18 rows (grep -c of its Date;Name prefix).
+    assert job["counts"]["rows_rejected"] == 18
+    assert job["counts"]["workouts_created"] == len(ref.workout_keys(path)) - 1 == 291
     user_id = uuid.UUID((await live_client.get("/v1/users/me", headers=headers)).json()["id"])
     refresh_user(user_id)
     prs = (await live_client.get("/v1/analytics/personal-records", headers=headers)).json()
@@ -94,6 +96,18 @@ async def test_lb_file_with_set_types_and_rejected_row(live_client):
     expected = ref.rep_maxes(path, exercise, factor=ref.LB)
     got = {r["reps"]: r["weight_kg"] for r in by_name[exercise]["rep_maxes"]}
     assert got == pytest.approx(expected)
+
+    # Correcting the row and importing again creates that workout, complete.
+    fixed = path.read_bytes().replace(b"lbs;877777;", b"lbs;8;")
+    assert fixed != path.read_bytes()
+    response = await live_client.post(
+        "/v1/imports", headers=headers, files={"file": ("fixed.csv", fixed, "text/csv")}
+    )
+    job_id = uuid.UUID(response.json()["id"])
+    assert run_import(job_id) == "succeeded"
+    counts = (await _job(live_client, headers, job_id))["counts"]
+    assert (counts["workouts_created"], counts["sets_created"]) == (1, 18)
+    assert counts["duplicates_skipped"] == 291 + 2  # stored ones + the 2 repeated in the file
 
 
 async def test_file_without_unit_fails_asking_for_it(live_client):
@@ -114,3 +128,81 @@ async def test_another_users_import_is_404(live_client):
     job_id = await _upload(live_client, owner, path, weight_unit="kg")
     stranger = await register(live_client)
     assert (await live_client.get(f"/v1/imports/{job_id}", headers=stranger)).status_code == 404
+
+
+CLASSIC_HEADER = (
+    "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,"
+    "Notes,Workout Notes,RPE\n"
+)
+
+
+async def test_a_file_of_only_bad_rows_fails_listing_them(live_client):
+    headers = await register(live_client)
+    body = CLASSIC_HEADER + '2024-01-01 08:00:00,"A",1h,"Squat (Barbell)",1,100,877777,0,0,,,\n'
+    response = await live_client.post(
+        "/v1/imports",
+        headers=headers,
+        files={"file": ("bad.csv", body.encode(), "text/csv")},
+        data={"weight_unit": "kg"},
+    )
+    job_id = uuid.UUID(response.json()["id"])
+    assert run_import(job_id) == "failed"
+    job = await _job(live_client, headers, job_id)
+    assert job["counts"]["rows"] == 1 and job["counts"]["rows_rejected"] == 1
+    assert {(e["line"], e["column"], e["code"]) for e in job["errors"]} == {
+        (2, "Reps", "out_of_range"),
+        (2, None, "workout_rejected"),
+    }
+    assert "none of the 1 records" in job["message"]
+
+
+async def test_impossible_dates_are_rejected_and_analytics_still_refresh(live_client):
+    headers = await register(live_client)
+    body = CLASSIC_HEADER + "".join(
+        f'{day},"A",1h,"Squat (Barbell)",1,100,5,0,0,,,\n'
+        for day in ("0001-01-01 00:00:00", "9999-12-31 23:59:59", "2024-01-01 08:00:00")
+    )
+    response = await live_client.post(
+        "/v1/imports",
+        headers=headers,
+        files={"file": ("dates.csv", body.encode(), "text/csv")},
+        data={"weight_unit": "kg"},
+    )
+    job_id = uuid.UUID(response.json()["id"])
+    assert run_import(job_id) == "succeeded"
+    job = await _job(live_client, headers, job_id)
+    assert [(e["line"], e["code"]) for e in job["errors"]] == [
+        (2, "out_of_range"),
+        (3, "out_of_range"),
+    ]
+    assert job["counts"]["workouts_created"] == 1
+    user_id = uuid.UUID((await live_client.get("/v1/users/me", headers=headers)).json()["id"])
+    assert refresh_user(user_id) is True
+    summary = (await live_client.get("/v1/analytics/summary", headers=headers)).json()
+    assert summary["stale"] is False and summary["workouts"] == 1
+
+
+async def test_a_job_running_elsewhere_is_left_alone_and_a_stuck_one_resent(
+    live_client, sync_engine, settings
+):
+    path = STRONG / "strong-kg-swedish-names.csv"
+    headers = await register(live_client)
+    job_id = await _upload(live_client, headers, path, weight_unit="kg")
+    lock = text("SELECT pg_advisory_lock(hashtextextended(:k, 0))")
+    unlock = text("SELECT pg_advisory_unlock(hashtextextended(:k, 0))")
+    with sync_engine.connect() as other_worker:
+        other_worker.execute(lock, {"k": f"import:{job_id}"})
+        other_worker.commit()
+        assert run_import(job_id) is None  # another worker holds it: nothing happens
+        other_worker.execute(unlock, {"k": f"import:{job_id}"})
+        other_worker.commit()
+    # Left queued for longer than the resend age, the sweep sends it again.
+    with sync_engine.begin() as conn:
+        conn.execute(
+            text("UPDATE import_jobs SET updated_at = now() - make_interval(secs => :s)"),
+            {"s": settings.import_resend_after_s + 5},
+        )
+    assert sweep()["imports"] == 1
+    assert run_import(job_id) == "succeeded"
+    assert run_import(job_id) is None  # finished jobs are not run twice
+    assert sweep()["imports"] == 0

@@ -241,17 +241,19 @@ def test_zh_literal_backslash_n_becomes_newline(zh: ParseResult) -> None:
 def test_semicolon_unit_column_file(semicolon: ParseResult) -> None:
     sets = sets_of(semicolon)
     # 5,402 rows; 29 exact duplicate rows, 28 of them the second copies of two whole
-    # workouts (14 rows at 2019-04-12 18:04:00, 15 at 2019-08-29 13:57:42); the
-    # 877777-reps row is rejected → 5,402 − 29 − 1 = 5,372 sets.
-    assert (semicolon.rows, len(semicolon.workouts), len(sets)) == (5402, 292, 5372)
+    # workouts (14 rows at 2019-04-12 18:04:00, 15 at 2019-08-29 13:57:42). The
+    # 877777-reps row (line 2401) sinks its whole workout, "Lake Day 2 (Back)" of
+    # 2019-06-03 13:41:05: 18 rows (grep -c) → 292 − 1 workouts, 5,372 − 17 sets.
+    assert (semicolon.rows, len(semicolon.workouts), len(sets)) == (5402, 291, 5355)
     assert semicolon.duplicates_collapsed == 2
-    assert semicolon.errors_total == 1
-    [error] = semicolon.errors
-    assert (error.line, error.column, error.code) == (2401, "Reps", "out_of_range")
-    assert "877777" in error.message
-    # The rest of that workout survives: line 2402 is set 2 of the same exercise.
+    assert semicolon.errors_total == 2 and semicolon.rows_rejected == 18
+    row_error = next(e for e in semicolon.errors if e.line == 2401)
+    assert (row_error.column, row_error.code) == ("Reps", "out_of_range")
+    assert "877777" in row_error.message
+    workout_error = next(e for e in semicolon.errors if e.code == "workout_rejected")
+    assert "Lake Day 2 (Back)" in workout_error.message and "2401" in workout_error.message
     lines = {s.line for s in sets}
-    assert 2400 in lines and 2402 in lines and 2401 not in lines
+    assert not lines & {2400, 2401, 2402}
     first = sets[0]  # 90 lbs
     assert first.weight_unit == "lb" and math.isclose(
         first.weight_kg, 90 * 0.45359237, rel_tol=1e-12
@@ -437,14 +439,14 @@ def test_translated_header_of_another_language() -> None:
         "Notizen;Trainingsnotizen;RPE"
     )
     good = row(duration="1h 5m").replace(",", ";")
-    bad = row(reps="8.5").replace(",", ";")
+    bad = row(date="2024-01-02 10:00:00", reps="8.5").replace(",", ";")
     data = classic(good, bad, header=header)
     assert sniff_strong(data)
     result = parse(data)
     assert len(sets_of(result)) == 1
     assert (result.workouts[0].ended_at - result.workouts[0].started_at).total_seconds() == 3900
-    [error] = result.errors
-    assert (error.line, error.column, error.code) == (3, "Wdh. (Reps)", "not_integer")
+    row_error = next(e for e in result.errors if e.line == 3 and e.code != "workout_rejected")
+    assert (row_error.column, row_error.code) == ("Wdh. (Reps)", "not_integer")
 
 
 def test_twelve_columns_without_dates_are_not_strong() -> None:
@@ -463,7 +465,7 @@ def test_unit_column_per_row() -> None:
         "2024-01-01 10:00:00;A;Bench;1;100;kg;5;;;;0;;",
         "2024-01-01 10:00:00;A;Bench;2;100;lbs;5;;;;0;;",
         "2024-01-01 10:00:00;A;Row;1;;;;;3;mi;0;;",
-        "2024-01-01 10:00:00;A;Bench;3;100;stone;5;;;;0;;",
+        "2024-01-02 10:00:00;B;Bench;1;100;stone;5;;;;0;;",
         "2024-01-01 10:00:00;A;Bench;4;100;;5;;;;0;;",
     ]
     data = classic(*rows, header=header)
@@ -475,8 +477,8 @@ def test_unit_column_per_row() -> None:
     assert lb.weight_unit == "lb" and math.isclose(lb.weight_kg, 45.359237)
     assert run.weight_kg is None and run.distance_m == 3 * MI_TO_M and run.distance_unit == "mi"
     assert fallback.weight_unit == "lb"
-    [error_row] = result.errors
-    assert (error_row.line, error_row.column, error_row.code) == (5, "Weight Unit", "invalid_unit")
+    error_row = next(e for e in result.errors if e.line == 5 and e.code != "workout_rejected")
+    assert (error_row.column, error_row.code) == ("Weight Unit", "invalid_unit")
 
 
 def test_all_zero_weights_need_no_unit() -> None:
@@ -516,11 +518,33 @@ def test_all_zero_weights_need_no_unit() -> None:
 def test_impossible_values_reject_the_row(changes: dict[str, str], column: str, code: str) -> None:
     data = classic(row(), row(**{"order": "2", **changes}), row(order="3"))
     result = parse(data, distance_unit="m")
-    assert [s.line for s in sets_of(result)] == [2, 4]
-    assert result.errors_total == 1
-    [error] = result.errors
-    assert (error.line, error.column, error.code) == (3, column, code)
-    assert error.message
+    row_error = next(e for e in result.errors if e.line == 3)
+    assert (row_error.column, row_error.code) == (column, code)
+    assert row_error.message
+    if "date" in changes:
+        # Another date is another workout: only that one is refused.
+        assert [s.line for s in sets_of(result)] == [2, 4]
+        assert result.errors_total == 1 and result.rows_rejected == 1
+    else:
+        # The workout is stored whole or not at all.
+        assert sets_of(result) == []
+        assert [(e.line, e.code) for e in result.errors] == [(2, "workout_rejected"), (3, code)]
+        assert result.rows_rejected == 3
+
+
+def test_dates_out_of_range_are_refused() -> None:
+    data = classic(
+        row(date="0001-01-01 00:00:00"),
+        row(date="9999-12-31 23:59:59"),
+        row(date="2090-01-01 10:00:00"),
+        row(date="1899-12-31 23:00:00"),
+        row(date="1900-01-02 00:00:00"),
+    )
+    result = parse(data)
+    assert [s.line for s in sets_of(result)] == [6]
+    assert [(e.line, e.column, e.code) for e in result.errors] == [
+        (n, "Date", "out_of_range") for n in (2, 3, 4, 5)
+    ]
 
 
 def test_valid_edges_are_accepted() -> None:
@@ -538,20 +562,31 @@ def test_short_row_is_malformed_and_lines_are_physical() -> None:
         row(notes='"two\nlines"'),
         "2024-01-01 10:00:00,Push,1h,Bench",
         row(order="2"),
+        row(date="2024-01-02 10:00:00", notes='"three\nphysical\nlines"'),
+        "2024-01-03 10:00:00",
+        row(date="2024-01-04 10:00:00"),
     )
     result = parse(data)
-    assert [s.line for s in sets_of(result)] == [2, 5]
-    assert sets_of(result)[0].notes == "two\nlines"
-    [error] = result.errors
-    assert (error.line, error.column, error.code) == (4, None, "malformed_row")
+    # The short record names its workout (2024-01-01 Push), which is then incomplete and
+    # refused whole; a record too short to name one (line 9) refuses only itself.
+    assert [s.line for s in sets_of(result)] == [6, 10]
+    assert sets_of(result)[0].notes == "three\nphysical\nlines"
+    assert [(e.line, e.code) for e in result.errors] == [
+        (2, "workout_rejected"),
+        (4, "malformed_row"),
+        (9, "malformed_row"),
+    ]
+    assert result.rows_rejected == 4
 
 
 def test_errors_are_capped_but_counted() -> None:
     bad = [row(order=str(i), reps="8.5") for i in range(MAX_ERRORS + 5)]
     result = parse(classic(row(order="0"), *bad))
-    assert result.errors_total == MAX_ERRORS + 5 and len(result.errors) == MAX_ERRORS
-    assert result.errors[0].line == 3 and result.errors[-1].line == MAX_ERRORS + 2
-    assert len(sets_of(result)) == 1
+    # Every row error plus one for their workout, which is refused whole.
+    assert result.errors_total == MAX_ERRORS + 6 and len(result.errors) == MAX_ERRORS
+    assert result.errors[0].line == 2 and result.errors[0].code == "workout_rejected"
+    assert result.errors[1].line == 3 and result.errors[-1].line == MAX_ERRORS + 1
+    assert sets_of(result) == [] and result.rows_rejected == MAX_ERRORS + 6
 
 
 def test_set_types_and_rest_timers() -> None:
@@ -717,8 +752,10 @@ def test_invalid_unit_arguments() -> None:
 
 def test_unknown_set_label_with_unreadable_load_is_rejected() -> None:
     result = parse(classic(row(), row(order="X", weight="heavy")))
-    [error] = result.errors
-    assert (error.line, error.column, error.code) == (3, "Set Order", "invalid_set_type")
+    assert [(e.line, e.column, e.code) for e in result.errors] == [
+        (2, None, "workout_rejected"),
+        (3, "Set Order", "invalid_set_type"),
+    ]
 
 
 def test_unterminated_quote_is_malformed() -> None:
