@@ -81,11 +81,18 @@ class ParsedWorkout:
     ended_at: datetime | None = None
     notes: str | None = None
     sets: list[ParsedSet] = field(default_factory=list)
+    written_start: datetime | None = None
+    """The wall time as the file wrote it, when it differs from ``local_start`` (DST gap)."""
 
     @property
     def source_key(self) -> str:
-        """Stable identity of the workout within its source: local start + title."""
-        return f"{self.local_start.isoformat(timespec='seconds')}|{self.title.strip()}"
+        """Stable identity of the workout within its source: the start as written + title.
+
+        The written time, not the normalised one, so that a time inside a DST gap
+        names the same workout whatever zone the file is read in.
+        """
+        start = self.written_start or self.local_start
+        return f"{start.isoformat(timespec='seconds')}|{self.title.strip()}"
 
 
 @dataclass(slots=True)

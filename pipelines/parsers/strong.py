@@ -346,6 +346,7 @@ class _RowReader:
             line=first_line, started_at=started_at, local_start=local_start,
             time_zone=self.zone.key, title=self._field(first, WORKOUT_NAME).strip(),
             ended_at=ended_at, notes=notes,
+            written_start=wall if wall != local_start else None,
         )
         bad = list(bad_lines)
         for line, record in group:

@@ -637,6 +637,10 @@ def test_dst_gap_moves_forward() -> None:
     assert workout.started_at == datetime(2024, 3, 10, 7, 30, tzinfo=UTC)
     assert workout.local_start == datetime(2024, 3, 10, 3, 30)
     assert workout.ended_at == datetime(2024, 3, 10, 8, 0, tzinfo=UTC)
+    # Its identity keeps the time as written, so reading the file in a zone without
+    # that gap (UTC) names the same workout and a re-import adds nothing.
+    [same] = parse(classic(row(date="2024-03-10 02:30:00", duration="30m"))).workouts
+    assert workout.source_key == same.source_key == "2024-03-10T02:30:00|Push"
 
 
 def test_ambiguous_time_takes_first_occurrence() -> None:
