@@ -6,6 +6,7 @@ so a 2xx means the rows are stored (DESIGN §2.1, STYLE rule 6).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -63,8 +64,26 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+AFTER_COMMIT = "forma_after_commit"
+
+
+def after_commit(session: AsyncSession, task_name: str, *args: str) -> None:
+    """Publish ``task_name(*args)`` once this request's transaction has committed.
+
+    Services call this instead of publishing themselves: a task must never run on
+    rows that are not committed, and a rolled-back request must send nothing.
+    """
+    queued: list[tuple[str, tuple[str, ...]]] = session.info.setdefault(AFTER_COMMIT, [])
+    if (task_name, args) not in queued:
+        queued.append((task_name, args))
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request; committed on success before the response is sent."""
+    """One session per request; committed on success before the response is sent.
+
+    Tasks queued with :func:`after_commit` are then handed to the producer on a
+    worker thread without waiting: the broker can delay analytics, never a write.
+    """
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
         try:
@@ -73,6 +92,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+        queued = session.info.pop(AFTER_COMMIT, [])
+        if queued:
+            producer = request.app.state.producer
+            loop = asyncio.get_running_loop()
+            for name, args in queued:
+                loop.run_in_executor(None, producer.send, name, *args)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -2,8 +2,10 @@
 
 from api.analytics.tables import AnalyticsDirty, AnalyticsState, E1rmDaily, RepMaxPr, WeeklyVolume
 from api.auth.tables import RefreshToken
+from api.body_metrics.tables import BodyMetric
 from api.db import Base
 from api.exercises.tables import Exercise
+from api.idempotency.tables import IdempotencyKey
 from api.imports.tables import ImportFile, ImportJob
 from api.users.tables import User
 from api.workouts.tables import Workout, WorkoutSet
@@ -12,8 +14,10 @@ __all__ = [
     "AnalyticsDirty",
     "AnalyticsState",
     "Base",
+    "BodyMetric",
     "E1rmDaily",
     "Exercise",
+    "IdempotencyKey",
     "ImportFile",
     "ImportJob",
     "RefreshToken",

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.analytics import repository
+from api.analytics import markers, repository
 from api.analytics.schemas import (
     BestE1rm,
     ExerciseProgress,
@@ -20,9 +20,16 @@ from api.analytics.schemas import (
     Summary,
     WeekVolume,
 )
+from api.db import after_commit
 from api.errors import NotFound, Unprocessable
 from api.exercises import repository as exercise_repository
 from api.users.tables import User
+
+
+async def mark_stale(session: AsyncSession, *, user_id: uuid.UUID, since_day: date) -> None:
+    """Owe the user a refresh from ``since_day`` (same transaction) and ask for it after commit."""
+    await session.execute(markers.mark_stale(user_id, since_day))
+    after_commit(session, "analytics.refresh_user", str(user_id))
 
 
 async def _freshness(session: AsyncSession, user: User) -> tuple[dict[str, Any], Any]:

@@ -46,3 +46,6 @@ class Exercise(Base):
     primary_muscles: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     secondary_muscles: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("exercises.id"))
+    """Set when this custom exercise was merged into another; its sets moved there."""

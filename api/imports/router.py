@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, Request, UploadFile, status
 
 from api.db import SessionDep
 from api.deps import CurrentUser, SettingsDep
@@ -38,7 +38,6 @@ async def _read_capped(upload: UploadFile, cap: int) -> bytes:
 )
 async def create_import(
     request: Request,
-    background: BackgroundTasks,
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
@@ -69,7 +68,6 @@ async def create_import(
         distance_unit=distance_unit,
         time_zone=time_zone,
     )
-    background.add_task(request.app.state.producer.send, "imports.run", str(job.id))
     return ImportAccepted(id=job.id, status="queued")
 
 

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import after_commit
 from api.errors import FormaError, NotFound
 from api.imports import repository
 from api.imports.formats import detect_format
@@ -55,7 +56,9 @@ async def accept_upload(
         counts={},
         errors=[],
     )
-    return await repository.add(session, job=job, content=content)
+    job = await repository.add(session, job=job, content=content)
+    after_commit(session, "imports.run", str(job.id))
+    return job
 
 
 async def get_job(session: AsyncSession, *, user: User, job_id: uuid.UUID) -> ImportJob:

@@ -46,6 +46,9 @@ class ImportJob(UUIDPk, Timestamps, Base):
     message: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    change_seq: Mapped[int | None] = mapped_column(BigInteger)
+    """The user's ``sync_seq`` of the import's write: its workouts still carry it if unedited."""
+    undone_at: Mapped[datetime | None]
 
 
 class ImportFile(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, SmallInteger, String, func
+from sqlalchemy import BigInteger, CheckConstraint, SmallInteger, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, Timestamps, UUIDPk
@@ -35,6 +35,9 @@ class User(UUIDPk, Timestamps, Base):
     resting_hr: Mapped[int | None] = mapped_column(SmallInteger)
     max_hr: Mapped[int | None] = mapped_column(SmallInteger)
     password_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Bumped by every write to the user's workouts while holding this row's lock, so
+    # the sync feed's order is the commit order (DESIGN §2.2, the sync feed).
+    sync_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     def __repr__(self) -> str:
         return f"User(id={self.id!s}, role={self.role})"

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -27,6 +28,7 @@ class Workout(UUIDPk, Timestamps, Base):
     __tablename__ = "workouts"
     __table_args__ = (
         Index("ix_workouts_user_started", "user_id", "started_at", "id"),
+        Index("ix_workouts_user_change_seq", "user_id", "change_seq", "id"),
         # Re-importing a workout finds it by its source fingerprint and adds nothing.
         Index(
             "uq_workouts_user_fingerprint",
@@ -52,6 +54,8 @@ class Workout(UUIDPk, Timestamps, Base):
         ForeignKey("import_jobs.id", ondelete="SET NULL"), index=True
     )
     deleted_at: Mapped[datetime | None]
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """The user's ``sync_seq`` at this workout's last change: sync-feed order and ETag."""
 
 
 class WorkoutSet(UUIDPk, Base):

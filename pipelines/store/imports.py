@@ -109,6 +109,10 @@ def finish_job(
     )
 
 
+def set_job_change_seq(conn: Connection, job_id: uuid.UUID, change_seq: int) -> None:
+    conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(change_seq=change_seq))
+
+
 def stale_jobs(conn: Connection, *, older_than_s: float) -> list[uuid.UUID]:
     """Jobs queued or running with no change for ``older_than_s`` seconds."""
     rows = conn.execute(

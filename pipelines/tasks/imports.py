@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from api.analytics.markers import mark_stale
 from api.exercises.catalogue import normalise_name
+from api.workouts.sync import bump_sync_seq
 from pipelines.celery_app import app, publish
 from pipelines.db import get_engine, transaction
 from pipelines.parsers.base import ImportFormatError, ParsedSet, ParseResult
@@ -110,7 +111,13 @@ def _store(conn: Any, job_id: uuid.UUID, user_id: uuid.UUID, result: ParseResult
                 "import_job_id": job_id,
             }
         )
+    # Stamp the new workouts with the user's next change number (and take the user's
+    # write lock) so phones following the sync feed receive them exactly once.
+    change_seq = conn.execute(bump_sync_seq(user_id)).scalar_one()
+    for row in workout_rows:
+        row["change_seq"] = change_seq
     created = store.insert_workouts(conn, workout_rows)
+    store.set_job_change_seq(conn, job_id, change_seq)
 
     def set_rows() -> Any:
         for w in result.workouts:
