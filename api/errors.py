@@ -88,7 +88,7 @@ def _body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
-def _clean_validation(errors: Sequence[Any]) -> list[dict[str, Any]]:
+def clean_validation(errors: Sequence[Any]) -> list[dict[str, Any]]:
     # pydantic puts the offending input and exception objects in ctx; they may not be
     # JSON-serialisable (NaN, bytes) and must not be echoed back.
     return [
@@ -111,7 +111,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(
-            _body("validation_error", "the request is not valid", _clean_validation(exc.errors())),
+            _body("validation_error", "the request is not valid", clean_validation(exc.errors())),
             status_code=422,
         )
 

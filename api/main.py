@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from api.analytics.router import router as analytics_router
 from api.auth.router import router as auth_router
+from api.body_limit import BodyLimit
+from api.body_metrics.router import router as body_metrics_router
 from api.config import Settings, get_settings
 from api.db import create_engine, create_sessionmaker
 from api.errors import install_error_handlers
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit)
     for router in (
         health_router,
         auth_router,
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workouts_router,
         imports_router,
         analytics_router,
+        body_metrics_router,
     ):
         app.include_router(router)
     return app

@@ -1,24 +1,51 @@
-"""``/v1/workouts`` (read side)."""
+"""``/v1/workouts``: read, write (PUT/POST/PATCH/DELETE, batch) and the sync feed."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from api.db import SessionDep
 from api.deps import CurrentUser
 from api.errors import error_responses
+from api.idempotency import service as idempotency
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
-from api.workouts import service
-from api.workouts.schemas import WorkoutPage, WorkoutRead
+from api.workouts import batch, feed, service, writes
+from api.workouts.schemas import SyncPage, WorkoutPage, WorkoutRead
+from api.workouts.write_schemas import WorkoutPatch, WorkoutWrite
 
 router = APIRouter(prefix="/v1/workouts", tags=["workouts"], responses=error_responses(401, 422))
 
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="the ETag you last saw; a stale one answers 412 instead of overwriting",
+    ),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="makes a retried POST harmless: the first response is replayed for 24 h",
+    ),
+]
 
-@router.get("", response_model=WorkoutPage)
+
+def _written(body: dict[str, Any], tag: str, status_code: int) -> JSONResponse:
+    return JSONResponse(
+        body,
+        status_code=status_code,
+        headers={"ETag": tag, "Location": f"/v1/workouts/{body['id']}"},
+    )
+
+
+@router.get("", response_model=WorkoutPage | SyncPage)
 async def list_workouts(
     user: CurrentUser,
     session: SessionDep,
@@ -28,16 +55,126 @@ async def list_workouts(
     end: Annotated[
         datetime | None, Query(alias="to", description="started before (ISO 8601)")
     ] = None,
+    updated_since: Annotated[
+        str | None,
+        Query(
+            max_length=512,
+            description="sync feed: `0` for everything, then the `next_cursor` of the last "
+            "page; answers every change (deletions as tombstones) in commit order",
+        ),
+    ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> WorkoutPage:
-    """The caller's workouts, newest first, with cursor pages."""
+) -> WorkoutPage | SyncPage:
+    """The caller's workouts, newest first, with cursor pages — or the sync feed."""
+    if updated_since is not None:
+        return await feed.changes(session, user=user, updated_since=updated_since, limit=limit)
     return await service.list_workouts(
         session, user=user, start=start, end=end, limit=limit, cursor=cursor
     )
 
 
+@router.post(
+    "",
+    response_model=WorkoutRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(409, 413),
+)
+async def create_workout(
+    body: WorkoutWrite,
+    user: CurrentUser,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Create a workout. With `Idempotency-Key`, retries replay the first response."""
+    workout_id = body.id or uuid.uuid4()
+
+    async def handler() -> tuple[int, Any, dict[str, str]]:
+        workout, created = await writes.upsert(
+            session, user=user, workout_id=workout_id, body=body, if_match=None
+        )
+        data, tag = await writes.view(session, workout)
+        return (201 if created else 200), data, {"ETag": tag}
+
+    code, data, headers, replayed = await idempotency.run_once(
+        session,
+        user_id=user.id,
+        route="POST /v1/workouts",
+        key=idempotency_key,
+        body=body.model_dump(mode="json", exclude_unset=True),
+        handler=handler,
+    )
+    response = _written(data, headers["ETag"], code)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@router.post("/batch", response_model=batch.BatchResponse, responses=error_responses(413))
+async def batch_upsert(
+    body: batch.BatchRequest, user: CurrentUser, session: SessionDep
+) -> batch.BatchResponse:
+    """Up to 100 upserts from a phone coming back online; each item answered on its own."""
+    return await batch.apply(session, user=user, items=body.items)
+
+
 @router.get("/{workout_id}", response_model=WorkoutRead, responses=error_responses(404))
-async def get_workout(workout_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> WorkoutRead:
-    """One workout with its sets."""
-    return await service.get_workout(session, user=user, workout_id=workout_id)
+async def get_workout(
+    workout_id: uuid.UUID, user: CurrentUser, session: SessionDep, response: Response
+) -> WorkoutRead:
+    """One workout with its sets (and its `ETag`)."""
+    workout = await service.get_workout(session, user=user, workout_id=workout_id)
+    response.headers["ETag"] = workout.etag
+    return workout
+
+
+@router.put(
+    "/{workout_id}",
+    response_model=WorkoutRead,
+    responses={201: {"model": WorkoutRead}, **error_responses(409, 412, 413)},
+)
+async def put_workout(
+    workout_id: uuid.UUID,
+    body: WorkoutWrite,
+    user: CurrentUser,
+    session: SessionDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """Create (201) or fully replace (200) the workout with this client UUID, sets included."""
+    workout, created = await writes.upsert(
+        session, user=user, workout_id=workout_id, body=body, if_match=if_match
+    )
+    data, tag = await writes.view(session, workout)
+    return _written(data, tag, 201 if created else 200)
+
+
+@router.patch("/{workout_id}", response_model=WorkoutRead, responses=error_responses(404, 412, 413))
+async def patch_workout(
+    workout_id: uuid.UUID,
+    changes: WorkoutPatch,
+    user: CurrentUser,
+    session: SessionDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """Change title, notes, times, time zone or session RPE."""
+    workout = await writes.patch(
+        session, user=user, workout_id=workout_id, changes=changes, if_match=if_match
+    )
+    data, tag = await writes.view(session, workout)
+    return _written(data, tag, 200)
+
+
+@router.delete(
+    "/{workout_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(404, 412),
+)
+async def delete_workout(
+    workout_id: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Delete (a tombstone stays for the sync feed); deleting again is a no-op."""
+    await writes.soft_delete(session, user=user, workout_id=workout_id, if_match=if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,4 +1,4 @@
-"""Workout schemas (read side)."""
+"""Workout schemas (read side, and the sync feed)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,10 @@ class WorkoutSummary(OutputModel):
     source: str = Field(description="`api` or the import format, e.g. `strong`")
     import_job_id: uuid.UUID | None = Field(description="the import that created it")
     set_count: int = Field(description="number of sets")
+    etag: str = Field(description="version tag; send it as If-Match to change this version only")
+    deleted_at: datetime | None = Field(
+        None, description="set on a tombstone in the sync feed: the workout was deleted"
+    )
     created_at: datetime = Field(description="stored at, UTC")
     updated_at: datetime = Field(description="last changed at, UTC")
 
@@ -54,3 +58,14 @@ class WorkoutPage(BaseModel):
     next_cursor: str | None = Field(
         description="pass as `cursor` for the next page; null at the end"
     )
+
+
+class SyncPage(BaseModel):
+    items: list[WorkoutRead] = Field(
+        description="workouts changed since the cursor, oldest change first; deleted ones as "
+        "tombstones (`deleted_at` set, no sets)"
+    )
+    next_cursor: str = Field(
+        description="pass as `updated_since` next time (also when `has_more` is false)"
+    )
+    has_more: bool = Field(description="true when more changes are waiting: ask again at once")

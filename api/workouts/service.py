@@ -13,10 +13,11 @@ from api.pagination import decode_cursor, encode_cursor
 from api.users.tables import User
 from api.workouts import repository
 from api.workouts.schemas import SetRead, WorkoutPage, WorkoutRead, WorkoutSummary
+from api.workouts.sync import etag
 from api.workouts.tables import Workout
 
 
-def _summary(w: Workout, set_count: int) -> dict[str, object]:
+def summary_fields(w: Workout, set_count: int) -> dict[str, object]:
     return {
         "id": w.id,
         "started_at": w.started_at,
@@ -30,6 +31,8 @@ def _summary(w: Workout, set_count: int) -> dict[str, object]:
         "set_count": set_count,
         "created_at": w.created_at,
         "updated_at": w.updated_at,
+        "etag": etag(w.change_seq, w.id),
+        "deleted_at": w.deleted_at,
     }
 
 
@@ -66,7 +69,7 @@ async def list_workouts(
     more = len(rows) > limit
     rows = rows[:limit]
     counts = await repository.set_counts(session, workout_ids=[w.id for w in rows])
-    items = [WorkoutSummary.model_validate(_summary(w, counts.get(w.id, 0))) for w in rows]
+    items = [WorkoutSummary.model_validate(summary_fields(w, counts.get(w.id, 0))) for w in rows]
     next_cursor = (
         encode_cursor([rows[-1].started_at.isoformat(), str(rows[-1].id)]) if more else None
     )
@@ -78,7 +81,12 @@ async def get_workout(session: AsyncSession, *, user: User, workout_id: uuid.UUI
     workout = await repository.get(session, user_id=user.id, workout_id=workout_id)
     if workout is None:
         raise NotFound("workout not found")
-    rows = await repository.sets_of(session, workout_id=workout.id)
+    return await read_model(session, workout)
+
+
+async def read_model(session: AsyncSession, workout: Workout) -> WorkoutRead:
+    """The API view of a workout row with its sets (a tombstone has none)."""
+    rows = [] if workout.deleted_at else await repository.sets_of(session, workout_id=workout.id)
     sets = [
         SetRead.model_validate(
             {
@@ -88,4 +96,4 @@ async def get_workout(session: AsyncSession, *, user: User, workout_id: uuid.UUI
         )
         for s, e in rows
     ]
-    return WorkoutRead.model_validate({**_summary(workout, len(sets)), "sets": sets})
+    return WorkoutRead.model_validate({**summary_fields(workout, len(sets)), "sets": sets})
