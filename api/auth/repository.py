@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.tables import RefreshToken
 
 
-def owned_by(user_id: uuid.UUID) -> Select[tuple[RefreshToken]]:
+def owned_by(user_id: uuid.UUID) -> Select[RefreshToken]:
     """The user's refresh tokens, in any state."""
     return select(RefreshToken).where(RefreshToken.user_id == user_id)
 

@@ -64,7 +64,9 @@ async def issue_tokens(
     return create_access_token(settings, user_id=user.id, role=user.role), token
 
 
-async def refresh(session: AsyncSession, *, settings: Settings, refresh_token: str) -> tuple[str, str]:
+async def refresh(
+    session: AsyncSession, *, settings: Settings, refresh_token: str
+) -> tuple[str, str]:
     """Rotate a refresh token: a new access token and its successor in the same family.
 
     Raises 401 ``invalid_refresh_token`` for an unknown, expired or revoked token and

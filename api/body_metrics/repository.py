@@ -35,7 +35,7 @@ async def upsert(
     ).returning(BodyMetric)
     result = await session.execute(stmt, execution_options={"populate_existing": True})
     row = result.scalar_one()
-    return row, True
+    return row, row.id == new_id
 
 
 async def page(

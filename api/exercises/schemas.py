@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema, field_validator
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from api.exercises.catalogue import EQUIPMENT, MUSCLE_GROUPS, normalise_name
@@ -129,12 +130,12 @@ class ExerciseCreate(InputModel):
 class ExerciseUpdate(InputModel):
     """Fields to change; omitted ones stay. Only `equipment` may be set to null."""
 
-    name: ExerciseName | None = Field(None, description=_NAME)
-    kind: Kind | None = Field(None, description=_KIND)
+    name: ExerciseName | SkipJsonSchema[None] = Field(None, description=_NAME)
+    kind: Kind | SkipJsonSchema[None] = Field(None, description=_KIND)
     equipment: Equipment | None = Field(None, description=_EQUIPMENT)
-    primary_muscles: Muscles | None = Field(None, description=_PRIMARY)
-    secondary_muscles: Muscles | None = Field(None, description=_SECONDARY)
-    aliases: Aliases | None = Field(None, description=_ALIASES)
+    primary_muscles: Muscles | SkipJsonSchema[None] = Field(None, description=_PRIMARY)
+    secondary_muscles: Muscles | SkipJsonSchema[None] = Field(None, description=_SECONDARY)
+    aliases: Aliases | SkipJsonSchema[None] = Field(None, description=_ALIASES)
 
     @field_validator("name", "kind", "primary_muscles", "secondary_muscles", "aliases")
     @classmethod

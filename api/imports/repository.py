@@ -26,3 +26,10 @@ async def add(session: AsyncSession, *, job: ImportJob, content: bytes) -> Impor
     session.add(ImportFile(job_id=job.id, content=content))
     await session.flush()
     return job
+
+
+async def get_for_update(
+    session: AsyncSession, *, user_id: uuid.UUID, job_id: uuid.UUID
+) -> ImportJob | None:
+    stmt = owned_by(user_id).where(ImportJob.id == job_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()

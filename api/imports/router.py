@@ -5,13 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 
 from api.db import SessionDep
 from api.deps import CurrentUser, SettingsDep
 from api.errors import error_responses
 from api.imports import service
-from api.imports.schemas import DistanceUnitName, ImportAccepted, ImportRead, WeightUnitName
+from api.imports.schemas import (
+    DistanceUnitName,
+    ImportAccepted,
+    ImportRead,
+    UndoResult,
+    WeightUnitName,
+)
 from api.schemas import TimeZoneName
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"], responses=error_responses(401, 422))
@@ -75,3 +81,16 @@ async def create_import(
 async def get_import(import_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> object:
     """The job's status, progress, counts and rejected rows."""
     return await service.get_job(session, user=user, job_id=import_id)
+
+
+@router.delete("/{import_id}", response_model=UndoResult, responses=error_responses(404, 409))
+async def undo_import(
+    import_id: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+    force: Annotated[
+        bool, Query(description="delete the untouched workouts even if others were edited")
+    ] = False,
+) -> UndoResult:
+    """Undo an import: delete the workouts it created (edited ones are kept and listed)."""
+    return await service.undo(session, user=user, job_id=import_id, force=force)

@@ -49,3 +49,11 @@ class ImportRead(OutputModel):
     created_at: datetime = Field(description="uploaded at, UTC")
     started_at: datetime | None = Field(description="processing started at, UTC")
     finished_at: datetime | None = Field(description="processing finished at, UTC")
+    undone_at: datetime | None = Field(None, description="when the import was undone, if it was")
+
+
+class UndoResult(BaseModel):
+    workouts_deleted: int = Field(description="workouts of the import deleted now")
+    kept_workout_ids: list[uuid.UUID] = Field(
+        description="workouts of the import changed since, kept (only with force=true)"
+    )

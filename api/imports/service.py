@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import after_commit
-from api.errors import FormaError, NotFound
+from api.errors import Conflict, FormaError, NotFound
 from api.imports import repository
 from api.imports.formats import detect_format
+from api.imports.schemas import UndoResult
 from api.imports.tables import ImportJob
 from api.users.tables import User
+from api.workouts import writes as workout_writes
 
 
 class PayloadTooLarge(FormaError):
@@ -66,3 +69,19 @@ async def get_job(session: AsyncSession, *, user: User, job_id: uuid.UUID) -> Im
     if job is None:
         raise NotFound("import not found")
     return job
+
+
+async def undo(session: AsyncSession, *, user: User, job_id: uuid.UUID, force: bool) -> UndoResult:
+    """Remove what an import created (see :func:`api.workouts.writes.delete_imported`)."""
+    job = await repository.get_for_update(session, user_id=user.id, job_id=job_id)
+    if job is None:
+        raise NotFound("import not found")
+    if job.status in ("queued", "running"):
+        raise Conflict("the import has not finished yet", code="import_not_finished")
+    deleted, kept = await workout_writes.delete_imported(
+        session, user=user, job_id=job.id, job_change_seq=job.change_seq, force=force
+    )
+    if job.undone_at is None:
+        job.undone_at = datetime.now(UTC)
+    await session.flush()
+    return UndoResult(workouts_deleted=deleted, kept_workout_ids=kept)

@@ -145,3 +145,16 @@ async def sets_of_many(
     for s, name in (await session.execute(stmt)).all():
         out.setdefault(s.workout_id, []).append((s, name))
     return out
+
+
+async def imported_for_update(
+    session: AsyncSession, *, user_id: uuid.UUID, job_id: uuid.UUID
+) -> list[Workout]:
+    """The user's live workouts created by one import, locked for the write."""
+    stmt = (
+        owned_by(user_id)
+        .where(Workout.import_job_id == job_id)
+        .order_by(Workout.started_at)
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -201,3 +201,38 @@ async def view(session: AsyncSession, workout: Workout) -> tuple[dict[str, Any],
     """The response body of a workout and its ETag."""
     model = await read_model(session, workout)
     return model.model_dump(mode="json"), model.etag
+
+
+async def delete_imported(
+    session: AsyncSession, *, user: User, job_id: uuid.UUID, job_change_seq: int | None, force: bool
+) -> tuple[int, list[uuid.UUID]]:
+    """Delete the workouts an import created; returns (deleted, kept ids).
+
+    A workout changed since the import (its ``change_seq`` moved on) is the athlete's
+    work: without ``force`` nothing is deleted and 409 ``workouts_edited`` lists them;
+    with ``force`` the untouched ones go and the edited ones are kept and listed. The
+    deleted ones lose their source fingerprint, so importing the file again (say with
+    the right unit) creates them anew.
+    """
+    seq = await repository.bump_sync_seq(session, user_id=user.id)
+    workouts = await repository.imported_for_update(session, user_id=user.id, job_id=job_id)
+    edited = [w.id for w in workouts if w.change_seq != job_change_seq]
+    if edited and not force:
+        raise Conflict(
+            f"{len(edited)} workout(s) of this import were changed since; "
+            "retry with ?force=true to delete the others and keep those",
+            code="workouts_edited",
+            details={"workout_ids": [str(i) for i in edited]},
+        )
+    now = datetime.now(UTC)
+    doomed = [w for w in workouts if w.id not in set(edited)]
+    for workout in doomed:
+        workout.deleted_at = now
+        workout.change_seq = seq
+        workout.source_fingerprint = None
+    await session.flush()
+    if doomed:
+        first = min(doomed, key=lambda w: w.started_at)
+        since = await _local_day(session, first.started_at, first.time_zone)
+        await analytics_service.mark_stale(session, user_id=user.id, since_day=since)
+    return len(doomed), edited

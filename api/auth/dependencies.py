@@ -1,0 +1,65 @@
+"""The token endpoint's form: the OAuth2 password grant or the refresh-token grant."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, Form
+from fastapi.exceptions import RequestValidationError
+
+GrantType = Literal["password", "refresh_token"]
+
+
+class TokenForm:
+    """``POST /v1/auth/token`` form fields (RFC 6749 §4.3 and §6).
+
+    Like FastAPI's ``OAuth2PasswordRequestForm`` (which this replaces), ``grant_type``
+    may be left out and then means ``password``. Which other fields are required depends
+    on it, which a flat form cannot declare, so missing ones are reported here with the
+    same 422 items FastAPI would produce.
+    """
+
+    def __init__(
+        self,
+        *,
+        grant_type: Annotated[
+            GrantType | None,
+            Form(description="`password` (the default when absent) or `refresh_token`"),
+        ] = None,
+        username: Annotated[
+            str | None, Form(description="the account's e-mail; required for `password`")
+        ] = None,
+        password: Annotated[
+            str | None,
+            Form(
+                description="the password, exactly as typed; required for `password`",
+                json_schema_extra={"format": "password"},
+            ),
+        ] = None,
+        refresh_token: Annotated[
+            str | None,
+            Form(
+                max_length=512,
+                description="the current refresh token; required for `refresh_token`",
+            ),
+        ] = None,
+    ) -> None:
+        self.grant_type: GrantType = grant_type or "password"
+        given = {"username": username, "password": password, "refresh_token": refresh_token}
+        required = (
+            ("refresh_token",) if self.grant_type == "refresh_token" else ("username", "password")
+        )
+        missing = [name for name in required if not given[name]]
+        if missing:
+            raise RequestValidationError(
+                [
+                    {"type": "missing", "loc": ("body", name), "msg": "Field required"}
+                    for name in missing
+                ]
+            )
+        self.username = username or ""
+        self.password = password or ""
+        self.refresh_token = refresh_token or ""
+
+
+TokenFormDep = Annotated[TokenForm, Depends()]
