@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.idempotency.tables import IdempotencyKey
@@ -64,11 +64,3 @@ async def store(
     )
     await session.flush()
 
-
-async def purge_older_than(session: AsyncSession, *, max_age_s: float) -> int:
-    result = await session.execute(
-        delete(IdempotencyKey).where(
-            IdempotencyKey.created_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, max_age_s)
-        )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

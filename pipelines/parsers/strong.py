@@ -34,12 +34,50 @@ EXERCISE, SET_ORDER, WEIGHT, WEIGHT_UNIT = "Exercise Name", "Set Order", "Weight
 REPS, DISTANCE, DISTANCE_UNIT, SECONDS = "Reps", "Distance", "Distance Unit", "Seconds"
 NOTES, WORKOUT_NOTES, RPE = "Notes", "Workout Notes", "RPE"
 
-_CLASSIC = (DATE, WORKOUT_NAME, DURATION, EXERCISE, SET_ORDER, WEIGHT, REPS, DISTANCE,
-            SECONDS, NOTES, WORKOUT_NOTES, RPE)
-_UNIT_COLUMNS = (DATE, WORKOUT_NAME, EXERCISE, SET_ORDER, WEIGHT, WEIGHT_UNIT, REPS, RPE,
-                 DISTANCE, DISTANCE_UNIT, SECONDS, NOTES, WORKOUT_NOTES)
-_STRONG6 = (WORKOUT_NO, DATE, WORKOUT_NAME, DURATION, EXERCISE, SET_ORDER, WEIGHT, REPS, RPE,
-            DISTANCE, SECONDS, NOTES, WORKOUT_NOTES)
+_CLASSIC = (
+    DATE,
+    WORKOUT_NAME,
+    DURATION,
+    EXERCISE,
+    SET_ORDER,
+    WEIGHT,
+    REPS,
+    DISTANCE,
+    SECONDS,
+    NOTES,
+    WORKOUT_NOTES,
+    RPE,
+)
+_UNIT_COLUMNS = (
+    DATE,
+    WORKOUT_NAME,
+    EXERCISE,
+    SET_ORDER,
+    WEIGHT,
+    WEIGHT_UNIT,
+    REPS,
+    RPE,
+    DISTANCE,
+    DISTANCE_UNIT,
+    SECONDS,
+    NOTES,
+    WORKOUT_NOTES,
+)
+_STRONG6 = (
+    WORKOUT_NO,
+    DATE,
+    WORKOUT_NAME,
+    DURATION,
+    EXERCISE,
+    SET_ORDER,
+    WEIGHT,
+    REPS,
+    RPE,
+    DISTANCE,
+    SECONDS,
+    NOTES,
+    WORKOUT_NOTES,
+)
 # Translated headers keep Strong's column order, so width and order identify the layout.
 _POSITIONAL = (_CLASSIC, _UNIT_COLUMNS, _STRONG6)
 
@@ -48,8 +86,12 @@ _REQUIRED = (DATE, WORKOUT_NAME, EXERCISE, SET_ORDER, WEIGHT, REPS)
 _DELIMITERS = (",", ";", "\t")
 
 _SET_TYPES: dict[str, base.SetType] = {
-    "W": "warmup", "WARMUP": "warmup", "D": "dropset", "DROPSET": "dropset",
-    "F": "failure", "FAILURE": "failure",
+    "W": "warmup",
+    "WARMUP": "warmup",
+    "D": "dropset",
+    "DROPSET": "dropset",
+    "F": "failure",
+    "FAILURE": "failure",
 }
 _SET_NUMBER = re.compile(r"\d+(?:\.0*)?")
 _PROGRESS_EVERY = 1000
@@ -96,8 +138,9 @@ def _named_layout(names: list[str], delimiter: str) -> tuple[_Layout | None, lis
     # "Duration (sec)" holds bare seconds; the unit label is read like a duration unit.
     in_seconds = v.parse_duration("1" + units.get(DURATION, "")) == 1.0
     labels = {key: names[index].strip().strip('"') for key, index in columns.items()}
-    return _Layout(delimiter, len(names), columns, labels, weight_unit, distance_unit,
-                   in_seconds), []
+    return _Layout(
+        delimiter, len(names), columns, labels, weight_unit, distance_unit, in_seconds
+    ), []
 
 
 def _positional_layout(names: list[str], first: list[str] | None, sep: str) -> _Layout | None:
@@ -228,10 +271,14 @@ def parse_strong(
         if on_progress is not None and rows % _PROGRESS_EVERY == 0:
             on_progress(min(0.9, 0.9 * line / lines_total))
         if len(record) != layout.width:
-            reader.errors.append(base.RowError(
-                line, None, "malformed_row",
-                f"the record has {len(record)} fields, the header {layout.width}",
-            ))
+            reader.errors.append(
+                base.RowError(
+                    line,
+                    None,
+                    "malformed_row",
+                    f"the record has {len(record)} fields, the header {layout.width}",
+                )
+            )
             # A short record (a file cut off mid-row) still names its workout: that
             # workout is then incomplete and must not be stored as if it were whole.
             if all(i is None or i < len(record) for i in key_columns):
@@ -257,8 +304,12 @@ def parse_strong(
     if on_progress is not None:
         on_progress(1.0)
     return base.ParseResult(
-        format=FORMAT, rows=rows, workouts=workouts, errors=reader.errors[:base.MAX_ERRORS],
-        duplicates_collapsed=collapsed, errors_total=len(reader.errors),
+        format=FORMAT,
+        rows=rows,
+        workouts=workouts,
+        errors=reader.errors[: base.MAX_ERRORS],
+        duplicates_collapsed=collapsed,
+        errors_total=len(reader.errors),
         rows_rejected=reader.rows_rejected,
     )
 
@@ -281,8 +332,13 @@ def _collapse_repeats(group: list[_Record], set_order_col: int) -> list[_Record]
 class _RowReader:
     """Turns the records of one workout into sets, collecting row errors."""
 
-    def __init__(self, layout: _Layout, zone: ZoneInfo, weight_unit: base.WeightUnit | None,
-                 distance_unit: base.DistanceUnit | None) -> None:
+    def __init__(
+        self,
+        layout: _Layout,
+        zone: ZoneInfo,
+        weight_unit: base.WeightUnit | None,
+        distance_unit: base.DistanceUnit | None,
+    ) -> None:
         self.layout = layout
         self.zone = zone
         self.weight_unit: base.WeightUnit | None = layout.weight_unit or weight_unit
@@ -331,21 +387,29 @@ class _RowReader:
             base.EARLIEST_START <= started_at <= self.now + base.FUTURE_SLACK
         ):
             self._reject_dates(
-                group, "out_of_range",
+                group,
+                "out_of_range",
                 f"{raw_date!r} is before 1900 or more than 24 hours in the future",
             )
             return None
-        duration = v.parse_duration(self._field(first, DURATION),
-                                    bare_seconds=self.layout.duration_in_seconds)
+        duration = v.parse_duration(
+            self._field(first, DURATION), bare_seconds=self.layout.duration_in_seconds
+        )
         ended_at = None
         if duration is not None and 0 <= duration <= _MAX_DURATION_S:
             ended_at = started_at + timedelta(seconds=duration)
-        notes = next((note for _, rec in group
-                      if (note := v.clean_note(self._field(rec, WORKOUT_NOTES)))), None)
+        notes = next(
+            (note for _, rec in group if (note := v.clean_note(self._field(rec, WORKOUT_NOTES)))),
+            None,
+        )
         workout = base.ParsedWorkout(
-            line=first_line, started_at=started_at, local_start=local_start,
-            time_zone=self.zone.key, title=self._field(first, WORKOUT_NAME).strip(),
-            ended_at=ended_at, notes=notes,
+            line=first_line,
+            started_at=started_at,
+            local_start=local_start,
+            time_zone=self.zone.key,
+            title=self._field(first, WORKOUT_NAME).strip(),
+            ended_at=ended_at,
+            notes=notes,
             written_start=wall if wall != local_start else None,
         )
         bad = list(bad_lines)
@@ -361,11 +425,15 @@ class _RowReader:
         if bad:
             self.rows_rejected += len(group) + len(bad_lines)
             lines = ", ".join(str(n) for n in sorted(bad)[:5]) + ("…" if len(bad) > 5 else "")
-            self.errors.append(base.RowError(
-                first_line, None, "workout_rejected",
-                f"workout {workout.title!r} of {raw_date} was not imported because line(s) "
-                f"{lines} were rejected; correct them and import the file again",
-            ))
+            self.errors.append(
+                base.RowError(
+                    first_line,
+                    None,
+                    "workout_rejected",
+                    f"workout {workout.title!r} of {raw_date} was not imported because line(s) "
+                    f"{lines} were rejected; correct them and import the file again",
+                )
+            )
             return None
         return workout if workout.sets else None
 
@@ -378,25 +446,45 @@ class _RowReader:
             if code == "RESTTIMER" or (code not in _SET_TYPES and self._carries_nothing(record)):
                 return None
             if code not in _SET_TYPES:
-                raise self._issue(SET_ORDER, "invalid_set_type",
-                                  f"{order!r} is not a set number or a Strong set type")
+                raise self._issue(
+                    SET_ORDER,
+                    "invalid_set_type",
+                    f"{order!r} is not a set number or a Strong set type",
+                )
             set_type = _SET_TYPES[code]
         exercise = self._field(record, EXERCISE).strip()
         if not exercise:
             raise self._issue(EXERCISE, "missing_value", "the exercise name is empty")
         weight_unit, distance_unit = self._units(record)
-        weight_kg = self._measure(line, record, WEIGHT, weight_unit and v.to_kg(1.0, weight_unit),
-                                  1000, "weight_unit=kg|lb")
+        weight_kg = self._measure(
+            line,
+            record,
+            WEIGHT,
+            weight_unit and v.to_kg(1.0, weight_unit),
+            1000,
+            "weight_unit=kg|lb",
+        )
         reps = self._checked(REPS, v.whole_reps, self._number(record, REPS))
-        distance_m = self._measure(line, record, DISTANCE,
-                                   distance_unit and v.to_m(1.0, distance_unit), 1e6,
-                                   "distance_unit=m|km|mi")
-        seconds = self._checked(SECONDS, lambda s: v.in_range(s, 0, 86_400, "seconds"),
-                                self._number(record, SECONDS))
+        distance_m = self._measure(
+            line,
+            record,
+            DISTANCE,
+            distance_unit and v.to_m(1.0, distance_unit),
+            1e6,
+            "distance_unit=m|km|mi",
+        )
+        seconds = self._checked(
+            SECONDS, lambda s: v.in_range(s, 0, 86_400, "seconds"), self._number(record, SECONDS)
+        )
         return base.ParsedSet(
-            line=line, exercise_name=exercise, set_type=set_type, weight_kg=weight_kg,
-            weight_unit=weight_unit if weight_kg is not None else None, reps=reps,
-            duration_s=seconds or None, distance_m=distance_m or None,
+            line=line,
+            exercise_name=exercise,
+            set_type=set_type,
+            weight_kg=weight_kg,
+            weight_unit=weight_unit if weight_kg is not None else None,
+            reps=reps,
+            duration_s=seconds or None,
+            distance_m=distance_m or None,
             distance_unit=distance_unit if distance_m else None,
             rpe=self._checked(RPE, v.rpe_value, self._number(record, RPE)),
             notes=v.clean_note(self._field(record, NOTES)),
@@ -420,14 +508,23 @@ class _RowReader:
         distance_text = self._field(record, DISTANCE_UNIT).strip()
         weight = v.weight_unit_of(weight_text) if weight_text else self.weight_unit
         distance = v.distance_unit_of(distance_text) if distance_text else self.distance_unit
-        for key, text, unit in ((WEIGHT_UNIT, weight_text, weight),
-                                (DISTANCE_UNIT, distance_text, distance)):
+        for key, text, unit in (
+            (WEIGHT_UNIT, weight_text, weight),
+            (DISTANCE_UNIT, distance_text, distance),
+        ):
             if text and unit is None:
                 raise self._issue(key, "invalid_unit", f"{text!r} is not a known unit")
         return weight, distance
 
-    def _measure(self, line: int, record: list[str], key: str, to_si: float | None,
-                 high: float, argument: str) -> float | None:
+    def _measure(
+        self,
+        line: int,
+        record: list[str],
+        key: str,
+        to_si: float | None,
+        high: float,
+        argument: str,
+    ) -> float | None:
         """A weight or distance times ``to_si`` (None: no unit from row, header or caller).
 
         A non-zero value left without a unit stops the import with ``unit_required``.
@@ -436,9 +533,13 @@ class _RowReader:
         if value is None:
             return None
         if to_si is None and value > 0:
-            raise base.ImportFormatError("unit_required", (
-                f"column {self.layout.labels[key]!r} has values without a unit (line {line}: "
-                f"{value:g}); pass {argument} or set unit_system on the profile"))
+            raise base.ImportFormatError(
+                "unit_required",
+                (
+                    f"column {self.layout.labels[key]!r} has values without a unit (line {line}: "
+                    f"{value:g}); pass {argument} or set unit_system on the profile"
+                ),
+            )
         si = value * to_si if to_si is not None else value
         what = "weight (kg)" if key == WEIGHT else "distance (m)"
         return self._checked(key, lambda x: v.in_range(x, 0, high, what), si)

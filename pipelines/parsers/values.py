@@ -85,9 +85,7 @@ def decode_text(data: bytes) -> str:
     if not body.strip():
         raise ImportFormatError("empty_file", "the file is empty")
     if data.startswith(_UTF16_BOMS):
-        raise ImportFormatError(
-            "encoding", "the file is UTF-16 text; export it again as UTF-8 CSV"
-        )
+        raise ImportFormatError("encoding", "the file is UTF-16 text; export it again as UTF-8 CSV")
     nul = body.find(b"\x00")
     if nul >= 0:
         raise ImportFormatError(
@@ -334,8 +332,6 @@ def repeat_period(items: Sequence[object]) -> int:
     """
     size = len(items)
     for period in range(1, size // 2 + 1):
-        if size % period == 0 and all(
-            items[i] == items[i % period] for i in range(period, size)
-        ):
+        if size % period == 0 and all(items[i] == items[i % period] for i in range(period, size)):
             return period
     return size

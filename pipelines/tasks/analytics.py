@@ -15,6 +15,7 @@ from pipelines.celery_app import app, publish
 from pipelines.db import transaction
 from pipelines.store import analytics as store
 from pipelines.store import imports as import_store
+from pipelines.store import maintenance
 
 logger = logging.getLogger("forma.analytics")
 
@@ -65,16 +66,18 @@ def refresh_user(user_id: uuid.UUID) -> bool:
 
 
 def sweep() -> dict[str, int]:
-    """Re-send refreshes owed for a while and imports left queued or interrupted."""
+    """Re-send refreshes owed for a while and imports left queued or interrupted; purge
+    idempotency keys older than 24 h."""
     settings = get_settings()
     with transaction() as conn:
         users = store.stale_users(conn, older_than_s=settings.stale_resend_after_s)
         jobs = import_store.stale_jobs(conn, older_than_s=settings.import_resend_after_s)
+        purged = maintenance.purge_idempotency_keys(conn)
     for user_id in users:
         publish("analytics.refresh_user", str(user_id))
     for job_id in jobs:
         publish("imports.run", str(job_id))
-    return {"users": len(users), "imports": len(jobs)}
+    return {"users": len(users), "imports": len(jobs), "idempotency_keys_purged": purged}
 
 
 @app.task(name="analytics.refresh_user")

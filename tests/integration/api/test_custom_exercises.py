@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from typing import Any
@@ -479,6 +480,28 @@ async def test_merge_moves_the_sets_resends_their_workouts_and_analytics_follow(
     with sync_engine.connect() as conn:  # the refused request changed nothing
         assert _sync_seq(conn, user_id) == sync_before + 1
         assert _dirty_since(conn, user_id) is None
+
+
+async def test_concurrent_merges_of_one_exercise_merge_it_once(live_client, athlete, sync_engine):
+    headers, user_id, spoto = athlete
+    dumbbell = str(exercise_id("bench-press-dumbbell"))
+    with sync_engine.connect() as conn:
+        sync_before = _sync_seq(conn, user_id)
+    responses = await asyncio.gather(
+        *(
+            live_client.post(f"/v1/exercises/{spoto}/merge", headers=headers, json={"into": into})
+            for into in (BENCH_ID, dumbbell)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
+    winner = next(r for r in responses if r.status_code == 200).json()["id"]
+    loser = next(r for r in responses if r.status_code == 409)
+    assert_error(loser, 409, "already_merged")
+    with sync_engine.connect() as conn:
+        assert _sync_seq(conn, user_id) == sync_before + 1
+        moved = _sets_by_exercise(conn, user_id)
+    assert spoto not in moved
+    assert moved[winner] == SPOTO_SETS + (1 if winner == BENCH_ID else 0)
 
 
 async def test_rename_and_kind_change_mark_analytics_stale_from_first_use(

@@ -304,3 +304,40 @@ async def test_squat_and_epley_by_hand(client):
     [s] = response.json()["sets"]
     assert s["exercise_name"] == "Squat (Barbell)" and s["rpe"] == 8.5
     assert math.isclose(s["weight_kg"], 140.0)
+
+
+async def test_concurrent_batch_replays_store_each_workout_once(live_client, sync_engine):
+    headers = await register(live_client)
+    items = [{**a_workout(sets=[a_set(reps=r)]), "id": new_id()} for r in range(1, 21)]
+    responses = await asyncio.gather(
+        *(
+            live_client.post("/v1/workouts/batch", json={"items": items}, headers=headers)
+            for _ in range(10)
+        )
+    )
+    assert {r.status_code for r in responses} == {200}
+    statuses = [res["status"] for r in responses for res in r.json()["results"]]
+    assert statuses.count("created") == 20 and statuses.count("replaced") == 180
+    with sync_engine.connect() as conn:
+        workouts = conn.execute(text("SELECT count(*) FROM workouts")).scalar_one()
+        reps = conn.execute(
+            text("SELECT array_agg(reps ORDER BY reps) FROM workout_sets")
+        ).scalar_one()
+    assert workouts == 20 and reps == list(range(1, 21))
+
+
+async def test_idempotency_keys_expire_after_a_day(live_client, sync_engine):
+    from pipelines.tasks.analytics import sweep
+
+    headers = {**(await register(live_client)), "Idempotency-Key": "old"}
+    first = await live_client.post("/v1/workouts", json=a_workout(), headers=headers)
+    assert sweep()["idempotency_keys_purged"] == 0
+    with sync_engine.begin() as conn:
+        conn.execute(text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'"))
+    # Past 24 h the key is free again: the same request creates a second workout …
+    later = await live_client.post("/v1/workouts", json=a_workout(), headers=headers)
+    assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
+    with sync_engine.begin() as conn:
+        conn.execute(text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'"))
+    # … and the sweep deletes expired keys.
+    assert sweep()["idempotency_keys_purged"] == 1
