@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema, field_validator
-from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from api.exercises.catalogue import EQUIPMENT, MUSCLE_GROUPS, normalise_name
@@ -127,15 +126,25 @@ class ExerciseCreate(InputModel):
     aliases: Aliases = Field(default_factory=list, description=_ALIASES)
 
 
+def _omit_or_value(schema: dict[str, Any]) -> None:
+    """Document a PATCH field that may be left out but not sent as null (no null branch)."""
+    branches = schema.pop("anyOf", [])
+    schema.update(next((b for b in branches if b.get("type") != "null"), {}))
+
+
 class ExerciseUpdate(InputModel):
     """Fields to change; omitted ones stay. Only `equipment` may be set to null."""
 
-    name: ExerciseName | SkipJsonSchema[None] = Field(None, description=_NAME)
-    kind: Kind | SkipJsonSchema[None] = Field(None, description=_KIND)
+    name: ExerciseName | None = Field(None, json_schema_extra=_omit_or_value, description=_NAME)
+    kind: Kind | None = Field(None, json_schema_extra=_omit_or_value, description=_KIND)
     equipment: Equipment | None = Field(None, description=_EQUIPMENT)
-    primary_muscles: Muscles | SkipJsonSchema[None] = Field(None, description=_PRIMARY)
-    secondary_muscles: Muscles | SkipJsonSchema[None] = Field(None, description=_SECONDARY)
-    aliases: Aliases | SkipJsonSchema[None] = Field(None, description=_ALIASES)
+    primary_muscles: Muscles | None = Field(
+        None, json_schema_extra=_omit_or_value, description=_PRIMARY
+    )
+    secondary_muscles: Muscles | None = Field(
+        None, json_schema_extra=_omit_or_value, description=_SECONDARY
+    )
+    aliases: Aliases | None = Field(None, json_schema_extra=_omit_or_value, description=_ALIASES)
 
     @field_validator("name", "kind", "primary_muscles", "secondary_muscles", "aliases")
     @classmethod

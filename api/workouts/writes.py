@@ -117,8 +117,10 @@ async def upsert(
             code="validation_error",
             details=[{"loc": ["body", "id"], "msg": "must equal the path id", "type": "mismatch"}],
         )
-    await _check_exercises(session, user, body)
+    # The user lock first: an exercise merge takes it too, so the check below cannot
+    # pass on an exercise that a concurrent merge is about to retire.
     seq = change_seq or await repository.bump_sync_seq(session, user_id=user.id)
+    await _check_exercises(session, user, body)
     workout = await repository.get_any_for_update(session, workout_id=workout_id)
     if workout is not None and workout.user_id != user.id:
         raise Conflict("this workout id is used by another account", code="workout_id_taken")

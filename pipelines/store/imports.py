@@ -128,14 +128,22 @@ def exercise_lookup(conn: Connection, user_id: uuid.UUID) -> dict[str, uuid.UUID
     """Normalised name or alias → exercise id, the user's own names winning over the catalogue."""
     lookup: dict[str, uuid.UUID] = {}
     rows = conn.execute(
-        select(Exercise.id, Exercise.name_key, Exercise.aliases, Exercise.user_id)
+        select(
+            Exercise.id,
+            Exercise.name_key,
+            Exercise.aliases,
+            Exercise.user_id,
+            Exercise.merged_into_id,
+        )
         .where((Exercise.user_id.is_(None)) | (Exercise.user_id == user_id))
         .order_by(Exercise.user_id.nulls_first())
     )
-    for ex_id, name_key, aliases, _owner in rows:
+    for ex_id, name_key, aliases, _owner, merged_into in rows:
+        # A merged exercise's names lead to the exercise it was merged into.
+        target = merged_into or ex_id
         for alias in aliases or ():
-            lookup[normalise_name(alias)] = ex_id
-        lookup[name_key] = ex_id
+            lookup[normalise_name(alias)] = target
+        lookup[name_key] = target
     return lookup
 
 
