@@ -577,3 +577,17 @@ async def test_created_exercise_is_committed_before_the_201(live_client, sync_en
         "strength",
         True,
     )
+
+
+async def test_importing_a_merged_name_again_lands_on_the_target(live_client, athlete, sync_engine):
+    headers, user_id, spoto = athlete
+    merged = await live_client.post(
+        f"/v1/exercises/{spoto}/merge", json={"into": BENCH_ID}, headers=headers
+    )
+    assert merged.status_code == 200
+    later = '2024-02-01 08:00:00,"Push 3",1h,"Spoto Press",1,107.5,2,0,0,,,'
+    await _import(live_client, headers, HEADER + later + "\n")
+    with sync_engine.connect() as conn:
+        counts = _sets_by_exercise(conn, user_id)
+    assert counts.get(spoto, 0) == 0
+    assert counts[BENCH_ID] == 1 + SPOTO_SETS + 1  # its own, the merged ones, the new one
