@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Annotated
 
@@ -45,6 +46,12 @@ async def get_current_user(
     user = await user_repository.get(session, user_id)
     if user is None:
         raise Unauthorized("invalid access token", code="invalid_token")
+    # iat is whole seconds (PyJWT truncates); password_changed_at has microseconds.
+    # Compared at second precision, a token minted in the same second as the change (a
+    # login right after it, or after registering) passes; so does one minted earlier in
+    # that same second — a one-second window accepted for that.
+    if claims["iat"] < math.floor(user.password_changed_at.timestamp()):
+        raise Unauthorized("access token predates a password change", code="invalid_token")
     return user
 
 

@@ -76,9 +76,10 @@ async def refresh(
     user_id = await repository.user_id_for(session, token_hash=digest)
     if user_id is None:
         raise _invalid_refresh_token()
+    # The per-user lock (see the repository), then the row itself FOR UPDATE: of two
+    # requests presenting the same token, the second waits until the first commits and
+    # then reads ``used_at`` set, so at most one rotation succeeds.
     await repository.lock_user_tokens(session, user_id=user_id)
-    # FOR UPDATE: of two requests presenting the same token, the second waits here until
-    # the first commits, then reads ``used_at`` set, so at most one rotation succeeds.
     token = await repository.get_for_update(session, token_hash=digest)
     if token is None or token.revoked_at is not None:
         raise _invalid_refresh_token()

@@ -520,11 +520,6 @@ async def test_a_token_issued_just_after_a_password_change_works(live_client, sy
     assert me.status_code == 200, me.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="needs the iat vs password_changed_at check in api/deps.py get_current_user",
-)
 async def test_access_tokens_from_before_a_password_change_stop_working(live_client):
     _, email = await _signup(live_client)
     old = (await _login(live_client, email))["access_token"]
