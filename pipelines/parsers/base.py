@@ -10,9 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 SetType = Literal["working", "warmup", "dropset", "failure"]
+Sport = Literal["run", "ride", "swim", "walk", "hike", "row", "other"]
+
+SAMPLE_COLUMNS: tuple[str, ...] = (
+    "time",  # datetime64[ns, UTC], strictly increasing after sanitising
+    "lat",  # degrees, NaN when the point has no position
+    "lon",
+    "ele_m",  # metres
+    "hr",  # bpm
+    "cadence",  # rpm (ride) or steps/min (run), as the device recorded it
+    "power_w",
+    "speed_mps",  # as recorded by the device, NaN when absent
+    "distance_m",  # cumulative, as recorded by the device, NaN when absent
+    "temperature_c",
+)
+"""Columns of a cardio stream: one row per recorded point, NaN where a channel is absent."""
 WeightUnit = Literal["kg", "lb"]
 DistanceUnit = Literal["m", "km", "mi"]
 
@@ -70,6 +85,28 @@ class ParsedSet:
 
 
 @dataclass(slots=True)
+class CardioSession:
+    """A timed activity (run, ride, …) as a file recorded it.
+
+    ``samples`` is a DataFrame with :data:`SAMPLE_COLUMNS` (None when the file has
+    no stream, e.g. a CSV cardio row); the summary figures are computed from it by
+    ``models.cardio`` in one way for every format. ``device`` keeps totals the
+    device itself wrote (FIT ``session``, TCX ``Lap``), for comparison, keyed
+    ``elapsed_s``, ``moving_s``, ``distance_m``, ``avg_hr``, ``max_hr``, ``avg_power_w``,
+    ``elev_gain_m``. ``warnings`` say what was sanitised (dropped points, clipped
+    jumps) in words a user understands.
+    """
+
+    sport: Sport
+    sport_label: str | None = None
+    samples: Any = None
+    device: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    elapsed_s: float | None = None
+    distance_m: float | None = None
+
+
+@dataclass(slots=True)
 class ParsedWorkout:
     """One workout: ``started_at`` is timezone-aware UTC, ``local_start`` the naive wall time."""
 
@@ -83,6 +120,10 @@ class ParsedWorkout:
     sets: list[ParsedSet] = field(default_factory=list)
     written_start: datetime | None = None
     """The wall time as the file wrote it, when it differs from ``local_start`` (DST gap)."""
+    session_rpe: float | None = None
+    cardio: CardioSession | None = None
+    source_id: str | None = None
+    """A device's own identity for the activity (e.g. FIT serial + time created), if any."""
 
     @property
     def source_key(self) -> str:
