@@ -3,6 +3,7 @@
 from api.analytics.tables import AnalyticsDirty, AnalyticsState, E1rmDaily, RepMaxPr, WeeklyVolume
 from api.auth.tables import RefreshToken
 from api.body_metrics.tables import BodyMetric
+from api.cardio.tables import ActivitySample, CardioSession
 from api.db import Base
 from api.exercises.tables import Exercise
 from api.idempotency.tables import IdempotencyKey
@@ -11,6 +12,8 @@ from api.users.tables import User
 from api.workouts.tables import Workout, WorkoutSet
 
 __all__ = [
+    "ActivitySample",
+    "CardioSession",
     "AnalyticsDirty",
     "AnalyticsState",
     "Base",
