@@ -157,7 +157,7 @@ async def client(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
 _TRUNCATE = (
     "TRUNCATE import_jobs, import_files, workouts, workout_sets, refresh_tokens, "
     "analytics_dirty, analytics_state, analytics_e1rm_daily, analytics_rep_max_prs, "
-    "analytics_weekly_volume"
+    "analytics_weekly_volume, cardio_sessions, activity_samples, body_metrics, idempotency_keys"
 )
 
 

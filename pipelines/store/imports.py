@@ -72,8 +72,14 @@ def claim_job(conn: Connection, job_id: uuid.UUID) -> dict[str, Any] | None:
     }
 
 
-def file_content(conn: Connection, job_id: uuid.UUID) -> bytes:
-    return conn.execute(select(ImportFile.content).where(ImportFile.job_id == job_id)).scalar_one()
+def file_content(conn: Connection, job_id: uuid.UUID) -> tuple[bytes, str | None]:
+    """The uploaded bytes and the file's name."""
+    row = conn.execute(
+        select(ImportFile.content, ImportJob.filename)
+        .join(ImportJob, ImportJob.id == ImportFile.job_id)
+        .where(ImportFile.job_id == job_id)
+    ).one()
+    return bytes(row.content), row.filename
 
 
 def set_progress(conn: Connection, job_id: uuid.UUID, progress: float) -> None:
