@@ -63,4 +63,3 @@ async def store(
         )
     )
     await session.flush()
-

@@ -46,6 +46,10 @@ class ImportRead(OutputModel):
     counts: ImportCounts = Field(description="what the import did")
     errors: list[ImportRowError] = Field(description="rejected records (the first 1,000)")
     message: str | None = Field(description="why the job failed, when it did")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what was read in a documented, lossy way (points dropped, nominal times)",
+    )
     created_at: datetime = Field(description="uploaded at, UTC")
     started_at: datetime | None = Field(description="processing started at, UTC")
     finished_at: datetime | None = Field(description="processing finished at, UTC")

@@ -43,6 +43,7 @@ class ImportJob(UUIDPk, Timestamps, Base):
     progress: Mapped[float] = mapped_column(Float, server_default="0")
     counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    warnings: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     message: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

@@ -37,9 +37,12 @@ def store_strength(
     conn: Connection, job_id: uuid.UUID, user_id: uuid.UUID, result: ParseResult, change_seq: int
 ) -> dict[str, int]:
     """Insert the result's new workouts and their sets; returns the counts it adds."""
+    workouts = [w for w in result.workouts if w.cardio is None]
+    if not workouts:
+        return {"workouts_created": 0, "sets_created": 0, "duplicates_skipped": 0}
     by_key: dict[str, list[ParsedSet]] = defaultdict(list)
     names: dict[str, str] = {}
-    for workout in result.workouts:
+    for workout in workouts:
         for s in workout.sets:
             key = normalise_name(s.exercise_name)
             by_key[key].append(s)
@@ -50,7 +53,7 @@ def store_strength(
 
     workout_rows = []
     ids_by_fingerprint: dict[str, uuid.UUID] = {}
-    for w in result.workouts:
+    for w in workouts:
         fp = fingerprint(result.format, w.source_key)
         if fp in ids_by_fingerprint:  # the parser collapsed repeats; this is belt and braces
             continue
@@ -74,7 +77,7 @@ def store_strength(
     created = store.insert_workouts(conn, workout_rows)
 
     def set_rows() -> Any:
-        for w in result.workouts:
+        for w in workouts:
             wid = ids_by_fingerprint[fingerprint(result.format, w.source_key)]
             if wid not in created:
                 continue
@@ -99,7 +102,7 @@ def store_strength(
     sets_created = store.copy_sets(conn, set_rows())
     created_days = [
         w.local_start.date()
-        for w in result.workouts
+        for w in workouts
         if ids_by_fingerprint[fingerprint(result.format, w.source_key)] in created
     ]
     if created_days:

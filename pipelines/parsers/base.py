@@ -150,3 +150,5 @@ class ParseResult:
     """All row errors, including those past :data:`MAX_ERRORS`."""
     rows_rejected: int = 0
     """Records not imported: rejected ones and the other records of their workouts."""
+    warnings: list[str] = field(default_factory=list)
+    """What was read in a documented, lossy way (sanitised points, nominal times …)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipelines.parsers import strong
+from pipelines.parsers import archives, fit, gpx, gymlog, strong, tcx
 from pipelines.parsers.base import (
     DistanceUnit,
     ImportFormatError,
@@ -13,6 +13,8 @@ from pipelines.parsers.base import (
     ProgressCallback,
     WeightUnit,
 )
+
+SUPPORTED = "Strong, Hevy, FitNotes or GymBook CSV, GPX, TCX or FIT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +39,47 @@ def _strong(data: bytes, options: ParseOptions, progress: ProgressCallback | Non
     )
 
 
+def _gymlog(layout: str) -> Parser:
+    def parse(data: bytes, options: ParseOptions, progress: ProgressCallback | None) -> ParseResult:
+        return gymlog.parse_gymlog(
+            data,
+            layout=layout,
+            time_zone=options.time_zone,
+            weight_unit=options.weight_unit,
+            distance_unit=options.distance_unit,
+            on_progress=progress,
+        )
+
+    return parse
+
+
+def _activity(parse_file: Callable[..., ParseResult]) -> Parser:
+    def parse(data: bytes, options: ParseOptions, progress: ProgressCallback | None) -> ParseResult:
+        return parse_file(data, time_zone=options.time_zone, on_progress=progress)
+
+    return parse
+
+
 def detect(data: bytes) -> tuple[str, Parser]:
     """The format name and parser for one file; ``ImportFormatError`` when none fits."""
     head = data[:65536]
+    if fit.sniff_fit(head):
+        return "fit", _activity(fit.parse_fit)
+    if gpx.sniff_gpx(head):
+        return "gpx", _activity(gpx.parse_gpx)
+    if tcx.sniff_tcx(head):
+        return "tcx", _activity(tcx.parse_tcx)
     if strong.sniff_strong(head):
         return "strong", _strong
-    raise ImportFormatError("unsupported_format", "not a recognised export (Strong CSV expected)")
+    layout = gymlog.sniff(head)
+    if layout is not None:
+        return layout, _gymlog(layout)
+    raise ImportFormatError("unsupported_format", f"not a recognised export ({SUPPORTED})")
 
 
 @dataclass(slots=True)
 class FileResult:
-    """One file of an upload: its name, and what parsing it gave or why it failed."""
+    """One file of an upload: its name, and what parsing gave or why it failed."""
 
     name: str
     result: ParseResult | None = None
@@ -66,9 +98,9 @@ def parse_upload(
     A single file that cannot be read raises ``ImportFormatError``; inside an
     archive each file's failure is reported on its own and the others still count.
     """
-    members = [(name or "upload", data)]
+    members = archives.expand(data, name=name)
     if len(members) == 1:
-        fmt, parser = detect(members[0][1])
+        _, parser = detect(members[0][1])
         return [FileResult(members[0][0], parser(members[0][1], options, on_progress))]
     results = []
     for index, (member, content) in enumerate(members):

@@ -449,3 +449,29 @@ def split_quantity(text: str, decimal: str = ".") -> tuple[float | None, str | N
     if number is None:  # pragma: no cover - the regex leaves a non-empty number part
         raise ValueIssue("invalid_number", f"{text!r} is not a number")
     return number, match.group("unit").casefold()
+
+
+_REP_WORDS = frozenset({"rep", "reps", "repetition", "repetitions"})
+
+
+def unit_kind(word: str) -> tuple[str, str | None, float]:
+    """What a unit word written in a cell measures.
+
+    Returns
+    -------
+    tuple
+        ``(kind, unit, seconds)``: kind ``"reps"``, ``"weight"`` (unit ``kg``/``lb``),
+        ``"distance"`` (``m``/``km``/``mi``; a bare ``m`` is metres) or ``"duration"``
+        (``seconds`` per unit, e.g. 60.0 for ``min``); ``("", None, 0.0)`` if unknown.
+    """
+    label = word.strip().casefold()
+    if label in _REP_WORDS:
+        return "reps", None, 1.0
+    weight = weight_unit_of(label)
+    if weight is not None:
+        return "weight", weight, 1.0
+    distance = distance_unit_of(label)
+    if distance is not None:
+        return "distance", distance, 1.0
+    seconds = parse_duration("1" + label) if label.isalpha() else None
+    return ("duration", None, seconds) if seconds is not None else ("", None, 0.0)

@@ -98,6 +98,7 @@ def finish_job(
     counts: dict[str, int] | None = None,
     errors: Sequence[dict[str, Any]] = (),
     message: str | None = None,
+    warnings: Sequence[str] = (),
 ) -> None:
     """Record the outcome and drop the uploaded bytes: the rows now hold what was imported."""
     conn.execute(delete(ImportFile).where(ImportFile.job_id == job_id))
@@ -109,6 +110,7 @@ def finish_job(
             progress=1.0 if status == "succeeded" else ImportJob.progress,
             counts=counts or {},
             errors=json.loads(json.dumps(list(errors))),
+            warnings=list(warnings)[:1000],
             message=message,
             finished_at=func.now(),
         )

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 from api.workouts.sync import bump_sync_seq
 from pipelines.celery_app import app, publish
 from pipelines.db import get_engine, transaction
+from pipelines.importers.cardio import store_cardio
 from pipelines.importers.strength import store_strength
 from pipelines.parsers.base import MAX_ERRORS, ImportFormatError
 from pipelines.parsers.registry import FileResult, ParseOptions, parse_upload
@@ -55,6 +56,21 @@ def _options(claim: dict[str, Any]) -> ParseOptions:
     )
 
 
+def _warnings(files: list[FileResult]) -> list[str]:
+    """Every file's and every cardio session's warnings, file-named inside an archive."""
+    many = len(files) > 1
+    out: list[str] = []
+    for f in files:
+        if f.result is None:
+            continue
+        prefix = f"{f.name}: " if many else ""
+        out += [prefix + w for w in f.result.warnings]
+        for workout in f.result.workouts:
+            if workout.cardio is not None:
+                out += [prefix + w for w in workout.cardio.warnings]
+    return out
+
+
 def _report(files: list[FileResult]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Row errors (file-named inside an archive) and the parse-side counts of all files."""
     many = len(files) > 1
@@ -94,9 +110,10 @@ def _store(
     for f in files:
         if f.result is None:
             continue
-        added = store_strength(conn, job_id, user_id, f.result, change_seq)
-        for key, value in added.items():
-            totals[key] += value
+        for importer in (store_strength, store_cardio):
+            added = importer(conn, job_id, user_id, f.result, change_seq)
+            for key, value in added.items():
+                totals[key] += value
     return totals
 
 
@@ -164,7 +181,14 @@ def _run_locked(job_id: uuid.UUID) -> str | None:
                 **stored,
                 "duplicates_skipped": parsed["duplicates_skipped"] + stored["duplicates_skipped"],
             }
-            store.finish_job(conn, job_id, status="succeeded", counts=counts, errors=errors)
+            store.finish_job(
+                conn,
+                job_id,
+                status="succeeded",
+                counts=counts,
+                errors=errors,
+                warnings=_warnings(files),
+            )
     except ImportFormatError as exc:
         with transaction() as conn:
             store.finish_job(

@@ -29,6 +29,21 @@ async def test_accepted_upload_is_a_queued_job_with_the_file(client):
     assert job["progress"] == 0.0 and job["counts"]["rows"] == 0
 
 
+async def test_archives_and_activity_files_are_accepted(client):
+    headers = await register(client)
+    for content, fmt in (
+        (gzip.compress(SWEDISH.read_bytes()), "gzip"),
+        ((REAL_DATA / "fit" / "fenix2-run-4laps.fit").read_bytes(), "fit"),
+        ((REAL_DATA / "gpx" / "strava-run-hr-full.gpx").read_bytes(), "gpx"),
+        ((REAL_DATA / "tcx" / "edge520-ride-power.tcx").read_bytes(), "tcx"),
+        ((REAL_DATA / "hevy" / "hevy-lbs-miles.csv").read_bytes(), "hevy"),
+    ):
+        response = await _post(client, headers, content)
+        assert response.status_code == 202, response.text
+        job = (await client.get(f"/v1/imports/{response.json()['id']}", headers=headers)).json()
+        assert job["format"] == fmt
+
+
 async def test_over_the_size_cap_is_413(client):
     headers = await register(client)
     app = client.forma_app
@@ -45,7 +60,6 @@ async def test_refused_files_are_415_with_a_reason(client):
         b"": "empty_file",
         b"   \n": "empty_file",
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR": "binary_file",
-        gzip.compress(SWEDISH.read_bytes()): "binary_file",
         "Datum,Träning\n".encode("latin-1") + b"\xff\xfe" * 10 + b"\nabc": "encoding",
         b"name,age\nalice,30\n": "unsupported_format",
         b'{"workouts": []}': "unsupported_format",
