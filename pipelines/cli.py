@@ -21,6 +21,7 @@ import httpx
 from pydantic import ValidationError
 
 from api.config import Settings
+from pipelines import import_command
 from pipelines.embedded import ensure_servers, stop_servers
 
 _STOP_GRACE_S = 15.0
@@ -243,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("email")
     grant.add_argument("role", choices=["athlete", "analyst", "admin"])
     grant.set_defaults(func=cmd_grant)
+    import_command.add_parser(sub)
     return parser
 
 

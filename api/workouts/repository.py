@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, delete, func, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.cardio.tables import CardioSession
 from api.exercises.tables import Exercise
 from api.workouts import sync
 from api.workouts.tables import Workout, WorkoutSet
@@ -158,3 +159,7 @@ async def imported_for_update(
         .with_for_update()
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def cardio_of(session: AsyncSession, workout_id: uuid.UUID) -> CardioSession | None:
+    return await session.get(CardioSession, workout_id)

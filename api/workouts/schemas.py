@@ -49,8 +49,34 @@ class WorkoutSummary(OutputModel):
     updated_at: datetime = Field(description="last changed at, UTC")
 
 
+class CardioRead(OutputModel):
+    sport: str = Field(description="run, ride, swim, walk, hike, row or other")
+    sport_label: str | None = Field(description="the sport as the file named it")
+    elapsed_s: float | None = Field(description="first to last recorded point, seconds")
+    moving_s: float | None = Field(description="time moving (pauses removed), seconds")
+    distance_m: float | None = Field(description="distance, metres")
+    elev_gain_m: float | None = Field(description="smoothed elevation gain, metres")
+    elev_loss_m: float | None = Field(description="smoothed elevation loss, metres")
+    avg_hr: float | None = Field(description="time-weighted average heart rate, bpm")
+    max_hr: float | None = Field(description="maximum heart rate, bpm")
+    avg_power_w: float | None = Field(description="average power, W")
+    avg_cadence: float | None = Field(description="average cadence as recorded")
+    avg_speed_mps: float | None = Field(description="distance ÷ moving time, m/s")
+    pace_s_per_km: float | None = Field(description="seconds per km; null when distance is 0")
+    points: int = Field(description="recorded points stored in the stream")
+    load: float | None = Field(description="training load used (AU)")
+    load_method: str | None = Field(description="`trimp`, `srpe`, or `duration` (fallback)")
+    trimp: float | None = Field(description="Banister TRIMP (AU), when heart rate exists")
+    srpe_load: float | None = Field(description="session RPE × minutes (AU), when RPE exists")
+    load_assumptions: list[str] = Field(
+        description="what the load assumed: hr_max_assumed, hr_rest_assumed, sex_assumed, …"
+    )
+    warnings: list[str] = Field(description="what was sanitised in the recording")
+
+
 class WorkoutRead(WorkoutSummary):
     sets: list[SetRead] = Field(description="sets in order")
+    cardio: CardioRead | None = Field(None, description="summary and load of a cardio session")
 
 
 class WorkoutPage(BaseModel):

@@ -12,7 +12,7 @@ from api.errors import NotFound, Unprocessable
 from api.pagination import decode_cursor, encode_cursor
 from api.users.tables import User
 from api.workouts import repository
-from api.workouts.schemas import SetRead, WorkoutPage, WorkoutRead, WorkoutSummary
+from api.workouts.schemas import CardioRead, SetRead, WorkoutPage, WorkoutRead, WorkoutSummary
 from api.workouts.sync import etag
 from api.workouts.tables import Workout
 
@@ -96,4 +96,11 @@ async def read_model(session: AsyncSession, workout: Workout) -> WorkoutRead:
         )
         for s, e in rows
     ]
-    return WorkoutRead.model_validate({**summary_fields(workout, len(sets)), "sets": sets})
+    cardio = None if workout.deleted_at else await repository.cardio_of(session, workout.id)
+    return WorkoutRead.model_validate(
+        {
+            **summary_fields(workout, len(sets)),
+            "sets": sets,
+            "cardio": CardioRead.model_validate(cardio) if cardio is not None else None,
+        }
+    )

@@ -290,20 +290,24 @@ def _blank_unreadable(root: ET.Element) -> Counter[str]:
                 parent.set("lon", "nan")
                 if kind != "wpt":
                     counts["position"] += 1
-        for child in list(parent):
+        dropped = []
+        for child in parent:
             name = local_name(child.tag)
             if kind in _POINTS and name in _FLOATS and not _number(child.text):
                 if name in ("ele", "speed"):
                     child.text = "nan"
                     counts["elevation" if name == "ele" else "speed"] += 1
                 else:
-                    parent.remove(child)
+                    dropped.append(child)
             elif (
                 kind in _POINTS | {"trk", "rte"} and name in _INTS and not _number(child.text, int)
             ):
-                parent.remove(child)
+                dropped.append(child)
             elif name == "bounds" and not all(_number(v) for v in child.attrib.values()):
-                parent.remove(child)
+                dropped.append(child)
+        if dropped:  # rebuilt at once: removing one by one is quadratic in a long list
+            gone = {id(child) for child in dropped}
+            parent[:] = [child for child in parent if id(child) not in gone]
     return +counts
 
 

@@ -82,7 +82,11 @@ def parse_tcx(
             "unsupported_format", f"the XML root is <{local_name(root.tag)}>, not <{_ROOT}>"
         )
     activities = [e for e in root.iter() if local_name(e.tag) == "Activity"]
-    lines = [data.count(b"\n", 0, m.start()) + 1 for m in _ACTIVITY_START.finditer(data)]
+    lines, line, position = [], 1, 0
+    for match in _ACTIVITY_START.finditer(data):  # counted on from the previous one: linear
+        line += data.count(b"\n", position, match.start())
+        lines.append(line)
+        position = match.start()
     if len(lines) != len(activities):  # e.g. UTF-16: no byte positions to give
         lines = [1] * len(activities)
     rows = rejected = 0

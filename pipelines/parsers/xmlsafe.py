@@ -11,20 +11,26 @@ Two independent guards (belt and braces):
 2. :func:`parse_xml` then parses with :mod:`defusedxml.ElementTree`, which refuses
    DTDs, entities and external references itself.
 
-A document that is not well-formed gives ``ImportFormatError("malformed")`` naming
-line, column and byte offset.
+A document that is not well-formed, or nests elements deeper than
+:data:`MAX_DEPTH` (TCX needs 8 levels; deeper only serves to exhaust the recursion of
+whatever walks the tree), gives ``ImportFormatError("malformed")`` naming line,
+column and byte offset.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import defusedxml
 import defusedxml.ElementTree as DET
 import numpy as np
 
 from pipelines.parsers.base import ImportFormatError
+
+MAX_DEPTH = 64
+"""Deepest element nesting accepted."""
 
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT = re.compile(r"^\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*<(?:[\w.-]+:)?([\w.-]+)[\s/>]", re.DOTALL)
@@ -35,6 +41,28 @@ _BOMS = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _Builder(ET.TreeBuilder):
+    """A tree builder that refuses nesting deeper than MAX_DEPTH."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+
+    def start(self, tag: Any, attrs: Any) -> ET.Element:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep
+        return super().start(tag, attrs)
+
+    def end(self, tag: Any) -> ET.Element:
+        self.depth -= 1
+        return super().end(tag)
 
 
 def refuse_declarations(data: bytes) -> None:
@@ -82,17 +110,26 @@ def parse_xml(data: bytes) -> ET.Element:
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"):
         raise ImportFormatError("empty_file", "the file is empty")
     refuse_declarations(data)
-    parser = DET.DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    parser = DET.DefusedXMLParser(
+        target=_Builder(), forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
+    expat = getattr(parser, "parser", None)
     try:
         parser.feed(data)
         return parser.close()
+    except _TooDeep:
+        line, offset = expat.CurrentLineNumber, expat.CurrentByteIndex
+        raise ImportFormatError(
+            "malformed",
+            f"elements are nested more than {MAX_DEPTH} deep at line {line:,} "
+            f"(byte offset {offset:,}); no activity file needs that",
+        ) from None
     except (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden) as exc:
         raise ImportFormatError("unsafe_xml", f"the file declares a DTD or entity: {exc}") from None
     except defusedxml.DefusedXmlException as exc:
         raise ImportFormatError("unsafe_xml", f"the file refers to outside data: {exc}") from None
     except ET.ParseError as exc:
         line, column = exc.position
-        expat = getattr(parser, "parser", None)
         offset = getattr(expat, "ErrorByteIndex", -1)
         where = f"line {line:,}, column {column + 1:,}"
         if offset >= 0:

@@ -223,3 +223,53 @@ def copy_sets(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
 
 def now(conn: Connection) -> datetime:
     return conn.execute(select(func.now())).scalar_one()
+
+
+def user_by_email(conn: Connection, email: str) -> uuid.UUID | None:
+    return conn.execute(select(User.id).where(User.email == email.strip().casefold())).scalar()
+
+
+def create_job(
+    conn: Connection,
+    *,
+    user_id: uuid.UUID,
+    filename: str,
+    content: bytes,
+    fmt: str,
+    weight_unit: str | None,
+    distance_unit: str | None,
+    time_zone: str | None,
+) -> uuid.UUID:
+    """A queued job and its file, as ``POST /v1/imports`` would make them."""
+    job_id = uuid.uuid4()
+    conn.execute(
+        insert(ImportJob).values(
+            id=job_id,
+            user_id=user_id,
+            status="queued",
+            format=fmt,
+            filename=filename[:255],
+            size_bytes=len(content),
+            weight_unit=weight_unit,
+            distance_unit=distance_unit,
+            time_zone=time_zone,
+            progress=0.0,
+            counts={},
+            errors=[],
+        )
+    )
+    conn.execute(insert(ImportFile).values(job_id=job_id, content=content))
+    return job_id
+
+
+def job_report(conn: Connection, job_id: uuid.UUID) -> dict[str, Any]:
+    row = conn.execute(
+        select(
+            ImportJob.status,
+            ImportJob.counts,
+            ImportJob.errors,
+            ImportJob.warnings,
+            ImportJob.message,
+        ).where(ImportJob.id == job_id)
+    ).one()
+    return dict(row._mapping)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -29,13 +30,16 @@ _PARSE_SHARE = 0.8  # of the progress bar; writing takes the rest
 class _Progress:
     """Commits progress at most every 2 % and 0.5 s, so polling clients see it move."""
 
-    def __init__(self, job_id: uuid.UUID) -> None:
+    def __init__(self, job_id: uuid.UUID, echo: Callable[[float], None] | None = None) -> None:
         self.job_id = job_id
+        self.echo = echo
         self.last = 0.0
         self.at = 0.0
 
     def __call__(self, fraction: float) -> None:
         value = fraction * _PARSE_SHARE
+        if self.echo is not None:
+            self.echo(value)
         now = time.monotonic()
         if value - self.last >= 0.02 and now - self.at >= 0.5:
             with transaction() as conn:
@@ -123,7 +127,7 @@ def _empty_counts() -> dict[str, int]:
     )
 
 
-def run_import(job_id: uuid.UUID) -> str | None:
+def run_import(job_id: uuid.UUID, on_progress: Callable[[float], None] | None = None) -> str | None:
     """Run one import job to its end; returns the final status (None if nothing to do).
 
     Never raises for a bad file: the job ends ``failed`` with a message naming the
@@ -138,13 +142,13 @@ def run_import(job_id: uuid.UUID) -> str | None:
         if not locked:
             return None
         try:
-            return _run_locked(job_id)
+            return _run_locked(job_id, on_progress)
         finally:
             lock_conn.execute(_UNLOCK, key)
             lock_conn.commit()
 
 
-def _run_locked(job_id: uuid.UUID) -> str | None:
+def _run_locked(job_id: uuid.UUID, echo: Callable[[float], None] | None) -> str | None:
     with transaction() as conn:
         claim = store.claim_job(conn, job_id)
     if claim is None:
@@ -154,7 +158,7 @@ def _run_locked(job_id: uuid.UUID) -> str | None:
         with transaction() as conn:
             content, filename = store.file_content(conn, job_id)
         files = parse_upload(
-            content, name=filename, options=_options(claim), on_progress=_Progress(job_id)
+            content, name=filename, options=_options(claim), on_progress=_Progress(job_id, echo)
         )
         errors, parsed = _report(files)
         if not any(f.result is not None and f.result.workouts for f in files):
