@@ -118,7 +118,8 @@ def parse_xml(data: bytes) -> ET.Element:
         parser.feed(data)
         return parser.close()
     except _TooDeep:
-        line, offset = expat.CurrentLineNumber, expat.CurrentByteIndex
+        line = getattr(expat, "CurrentLineNumber", 0)
+        offset = getattr(expat, "CurrentByteIndex", -1)
         raise ImportFormatError(
             "malformed",
             f"elements are nested more than {MAX_DEPTH} deep at line {line:,} "

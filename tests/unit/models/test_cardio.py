@@ -169,6 +169,19 @@ def test_sanitise_drops_backwards_duplicate_and_jump() -> None:
     ]
 
 
+def test_sanitise_is_idempotent() -> None:
+    frame = stream(
+        [0, 10, 10, 5, 20, 30, 40, 41],
+        lat=[1.0, 0.0, 0.0001, 0.0003, 0.0002, 1.0, 0.0004, 0.0005],
+        lon=[0.0] * 8,
+        hr=[100.0, 101.0, 102.0, 103.0, 300.0, 105.0, 106.0, 107.0],
+    )
+    clean, warnings = cardio.sanitise(frame)
+    assert warnings
+    again, more = cardio.sanitise(clean)
+    assert more == [] and again.equals(clean)
+
+
 def test_sanitise_one_point_far_in_the_future_loses_only_itself() -> None:
     frame = stream([0, 1, 2, 3, 4])
     frame.loc[2, "time"] = pd.Timestamp("2085-12-21T00:00:00Z")

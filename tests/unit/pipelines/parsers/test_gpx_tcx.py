@@ -392,6 +392,16 @@ def test_dtd_and_entities_are_refused_before_parsing(parse: Any, data: bytes, of
     assert f"<!DOCTYPE declaration at byte offset {offset}" in error.message
 
 
+def test_nesting_deeper_than_any_activity_file_is_refused() -> None:
+    deep = b"<a>" * 10_000 + b"</a>" * 10_000
+    data = gpx_file(running(2)).replace(
+        b"</trkseg>", b"<extensions>" + deep + b"</extensions></trkseg>"
+    )
+    for parse in (parse_gpx, parse_tcx):
+        error = refused(parse, data)
+        assert error.code == "malformed" and "nested more than 64 deep" in error.message
+
+
 def test_an_entity_without_doctype_is_refused() -> None:
     error = refused(parse_gpx, b'<gpx version="1.1"><!ENTITY x "y"></gpx>')
     assert error.code == "unsafe_xml" and "<!ENTITY declaration at byte offset 19" in error.message
