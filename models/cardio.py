@@ -376,9 +376,10 @@ def summarise(samples: pd.DataFrame, *, sport: str) -> dict[str, Any]:
     dt = np.diff(t)
     lat, lon = samples["lat"].to_numpy(float), samples["lon"].to_numpy(float)
     device = samples["distance_m"].to_numpy(float)
+    cumulative = _device_distance(device)
     speed = samples["speed_mps"].to_numpy(float)[1:].copy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        by_distance = np.diff(device) / dt
+        by_distance = np.diff(device) / dt if cumulative is not None else np.full(dt.size, np.nan)
         by_position = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / dt
     speed = np.where(np.isfinite(speed), speed, by_distance)
     speed = np.where(np.isfinite(speed), speed, by_position)
@@ -386,7 +387,6 @@ def summarise(samples: pd.DataFrame, *, sport: str) -> dict[str, Any]:
     moving = (dt <= MAX_GAP_S) & ~(speed < threshold)  # NaN speed: unknown, counts
     moving_s = float(np.sum(dt[moving])) if n > 1 else 0.0
 
-    cumulative = _device_distance(device)
     distance_m: float | None
     if cumulative is not None:
         distance_m = float(cumulative[-1])

@@ -48,7 +48,9 @@ class ImportFormatError(Exception):
 
     ``code`` is a stable machine-readable reason (``unsupported_format``,
     ``empty_file``, ``binary_file``, ``encoding``, ``unit_required``,
-    ``no_rows``, ``malformed``); ``message`` names what and where.
+    ``no_rows``, ``malformed``, ``unsafe_xml``, ``no_points``, ``no_times``,
+    ``corrupt_fit``, ``archive_too_large``, ``too_many_files``, ``corrupt_archive``,
+    ``empty_archive``); ``message`` names what and where.
     """
 
     def __init__(self, code: str, message: str) -> None:

@@ -228,14 +228,14 @@ def _samples(decoded: _Decoded, notes: list[str]) -> tuple[pd.DataFrame, int]:
 def _timed_sessions(decoded: _Decoded, notes: list[str]) -> tuple[list[_Session], int]:
     """Sessions with a start and an end, in time order, and the number of repeats dropped."""
     timed: dict[tuple[Any, ...], _Session] = {}
-    seen = 0
+    seen, limit = 0, datetime.now(UTC) + base.FUTURE_SLACK
     for s in decoded.sessions:
         elapsed = _num(s.fields.get("total_elapsed_time"))
         start, stamp = _when(s.fields.get("start_time")), _when(s.fields.get("timestamp"))
         if start is None and stamp is not None and not math.isnan(elapsed):
             start = stamp - timedelta(seconds=elapsed)
-        if start is None:
-            notes.append(f"session {s.index + 1} has no start time and was ignored")
+        if start is None or start > limit:
+            notes.append(f"session {s.index + 1} has no usable start time and was ignored")
             continue
         end = start + timedelta(seconds=0 if math.isnan(elapsed) else elapsed)
         s.start, s.end = start, max(end, stamp or end)
@@ -339,29 +339,18 @@ def _workout(
 def parse_fit(
     data: bytes, *, time_zone: str, on_progress: base.ProgressCallback | None = None
 ) -> base.ParseResult:
-    """Read a FIT activity file.
+    """Read a FIT activity file (``time_zone``: the IANA zone it happened in).
 
-    Parameters
-    ----------
-    data : bytes
-        The whole file.
-    time_zone : str
-        IANA zone the activity happened in; FIT times are UTC, this gives the local ones.
-    on_progress : callable, optional
-        Called with the fraction of the file decoded.
-
-    Returns
-    -------
-    ParseResult
-        ``rows`` = ``record`` messages decoded; ``rows_rejected`` = points dropped
-        (no real time, in the future, outside every session). A workout's
-        ``line`` is its ordinal in the file (1 = first session).
+    ``rows`` counts the ``record`` messages decoded, ``rows_rejected`` the points
+    dropped (no real time, in the future, outside every session); a workout's
+    ``line`` is its ordinal in the file (1 = first session). ``on_progress`` gets
+    the fraction of the file decoded.
 
     Raises
     ------
     ImportFormatError
-        ``empty_file``; ``unsupported_format`` (not FIT, or a FIT course/settings
-        file); ``corrupt_fit`` (damaged before any usable points, the message
+        ``empty_file``; ``unsupported_format`` (not FIT, or a course/settings
+        file); ``corrupt_fit`` (damaged before any usable points; the message
         names the byte offset); ``no_rows`` (complete, but no timed activity).
     """
     zone = v.load_zone(time_zone)

@@ -59,7 +59,14 @@ _EXTENSION_CHANNELS = {
     "speed": "speed_mps",
     "distance": "distance_m",
 }
-_TITLES = {"run": "Run", "ride": "Ride", "walk": "Walk", "hike": "Hike", "swim": "Swim"}
+_TITLES = {
+    "run": "Run",
+    "ride": "Ride",
+    "walk": "Walk",
+    "hike": "Hike",
+    "swim": "Swim",
+    "row": "Row",
+}
 _TRACK_START = re.compile(rb"<(?:[\w.-]+:)?(?:trk|rte)[\s>/]")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -153,12 +160,14 @@ def parse_gpx(
         for what, count in problems.items()
     ]
     if untimed:
+        has, was = ("has", "was") if untimed == 1 else ("have", "were")
         notes.append(
-            f"{untimed:,} of the {rows:,} points have no readable time and were not imported"
+            f"{untimed:,} of the {rows:,} points {has} no readable time and {was} not imported"
         )
     if outside:
+        point, was = ("point", "was") if outside == 1 else ("points", "were")
         notes.append(
-            f"{outside:,} points dated before 1900 or more than a day ahead were not imported"
+            f"{outside:,} {point} dated before 1900 or more than a day ahead {was} not imported"
         )
     match = _TRACK_START.search(data)
     workout = stream_workout(

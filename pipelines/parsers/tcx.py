@@ -205,18 +205,16 @@ def _workout(
     latest = datetime.now(UTC) + base.FUTURE_SLACK
     early, late = pd.Timestamp(base.EARLIEST_START), pd.Timestamp(latest)
     usable = (times >= early) & (times <= late)
-    notes = []
-    missing = int(texts.isna().sum())
-    unreadable = int((times.isna() & texts.notna()).sum())
-    outside = int((times.notna() & ~usable).sum())
-    if missing:
-        notes.append(f"{missing:,} trackpoints have no time and were not imported")
-    if unreadable:
-        notes.append(f"{unreadable:,} trackpoints have an unreadable time and were not imported")
-    if outside:
-        notes.append(
-            f"{outside:,} trackpoints dated before 1900 or more than a day ahead were not imported"
+    notes = [
+        f"{count:,} trackpoint{'s' * (count != 1)} {what} {'was' if count == 1 else 'were'} "
+        "not imported"
+        for count, what in (
+            (int(texts.isna().sum()), "without a time"),
+            (int((times.isna() & texts.notna()).sum()), "with an unreadable time"),
+            (int((times.notna() & ~usable).sum()), "dated before 1900 or a day ahead"),
         )
+        if count
+    ]
     stream["time"] = times
     stream = stream.loc[usable.to_numpy(dtype=bool)].reset_index(drop=True)
     if len(stream) < 2:

@@ -490,7 +490,7 @@ def test_gpx_partly_timed_imports_when_most_points_have_a_time() -> None:
     workout = only(gpx_file(points))
     assert workout.cardio is not None
     assert workout.cardio.warnings == [
-        "1 of the 4 points have no readable time and were not imported"
+        "1 of the 4 points has no readable time and was not imported"
     ]
     assert summary(workout)["points"] == 3
     # Fewer than half timed → no_times.
@@ -572,7 +572,7 @@ def test_tcx_bad_values_are_sanitised_not_errors() -> None:
     (workout,) = result.workouts
     assert workout.cardio is not None
     assert workout.cardio.warnings == [
-        "1 trackpoints have no time and were not imported",
+        "1 trackpoint without a time was not imported",
         "2 heart-rate values outside 1–250 bpm were removed",
         "2 non-numeric or infinite power values were removed",  # "abc" and the text "NaN"
     ]
