@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.auth.security import decode_access_token
+from api.auth.security import decode_access_token, password_version
 from api.config import Settings
 from api.db import SessionDep
 from api.errors import Forbidden, Unauthorized
@@ -46,11 +45,7 @@ async def get_current_user(
     user = await user_repository.get(session, user_id)
     if user is None:
         raise Unauthorized("invalid access token", code="invalid_token")
-    # iat is whole seconds (PyJWT truncates); password_changed_at has microseconds.
-    # Compared at second precision, a token minted in the same second as the change (a
-    # login right after it, or after registering) passes; so does one minted earlier in
-    # that same second — a one-second window accepted for that.
-    if claims["iat"] < math.floor(user.password_changed_at.timestamp()):
+    if claims.get("pwv") != password_version(user.password_changed_at):
         raise Unauthorized("access token predates a password change", code="invalid_token")
     return user
 

@@ -33,6 +33,15 @@ def decode_cursor(cursor: str, *, size: int) -> list[Any]:
         values = json.loads(raw)
     except ValueError as exc:
         raise Unprocessable("cursor is not valid", code="invalid_cursor") from exc
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != size or not all(map(_sane, values)):
         raise Unprocessable("cursor is not valid", code="invalid_cursor")
     return values
+
+
+def _sane(value: Any) -> bool:
+    """Cursor parts are short NUL-free strings or 64-bit integers, nothing else."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return isinstance(value, str) and len(value) <= 200 and "\x00" not in value

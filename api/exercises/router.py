@@ -29,7 +29,10 @@ ExerciseId = Annotated[uuid.UUID, Path(description="the exercise's id")]
 async def list_exercises(
     user: CurrentUser,
     session: SessionDep,
-    q: Annotated[str | None, Query(max_length=100, description="part of a name or alias")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, pattern=r"^[^\x00]*$", description="part of a name or alias"),
+    ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> ExercisePage:

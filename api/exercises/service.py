@@ -149,7 +149,11 @@ async def update_exercise(
 
     e1RM and records depend on the kind (and the records carry the name), so the
     caller's analytics are marked stale from the first local day the exercise was trained.
+    A rename also re-sends, through the sync feed, every workout that shows the name.
     """
+    # The user row first, then the exercise row: the order the import task and merges
+    # take them in, so the three can never deadlock.
+    change_seq = (await session.execute(bump_sync_seq(user.id))).scalar_one()
     exercise = await _locked_editable(session, user=user, exercise_id=exercise_id)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     renamed = "name" in changes and changes["name"] != exercise.name
@@ -169,6 +173,10 @@ async def update_exercise(
         exercise.name_key = normalise_name(exercise.name)
     if not await repository.flush_rename(session):
         raise await _conflict_after_race(session, user=user, name_key=exercise.name_key)
+    if renamed:
+        await repository.stamp_workouts_with_sets(
+            session, user_id=user.id, exercise_id=exercise.id, change_seq=change_seq
+        )
     if renamed or kind_changed:
         since = await repository.first_local_day(session, user_id=user.id, exercise_id=exercise.id)
         if since is not None:

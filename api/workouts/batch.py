@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import FormaError, clean_validation
@@ -50,6 +52,7 @@ async def apply(session: AsyncSession, *, user: User, items: list[dict[str, Any]
     """
     results: list[BatchResult] = []
     seq: int | None = None
+    seen: set[uuid.UUID] = set()
     for index, raw in enumerate(items):
         raw_id = raw.get("id")
         try:
@@ -69,6 +72,18 @@ async def apply(session: AsyncSession, *, user: User, items: list[dict[str, Any]
                 )
             )
             continue
+        if item.id in seen:  # two versions under one ETag would be ambiguous
+            results.append(
+                BatchResult(
+                    index=index,
+                    id=str(item.id),
+                    status="invalid",
+                    code="duplicate_in_batch",
+                    message="this workout id appears earlier in the same batch",
+                )
+            )
+            continue
+        seen.add(item.id)
         if seq is None:
             seq = await repository.bump_sync_seq(session, user_id=user.id)
         try:
@@ -81,6 +96,18 @@ async def apply(session: AsyncSession, *, user: User, items: list[dict[str, Any]
                     if_match=item.if_match,
                     change_seq=seq,
                 )
+        except DBAPIError:
+            # The savepoint is rolled back; this item alone is refused.
+            results.append(
+                BatchResult(
+                    index=index,
+                    id=str(item.id),
+                    status="invalid",
+                    code="rejected",
+                    message="the item could not be stored",
+                )
+            )
+            continue
         except FormaError as exc:
             conflict = exc.status_code in (409, 412)
             results.append(

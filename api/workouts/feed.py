@@ -17,12 +17,16 @@ START = "0"
 """``updated_since=0``: from the beginning of the user's history."""
 
 
-def _after(cursor: str) -> tuple[int, uuid.UUID]:
+def _after(cursor: str, user: User) -> tuple[int, uuid.UUID]:
     if cursor == START:
         return (-1, uuid.UUID(int=0))
     raw_seq, raw_id = decode_cursor(cursor, size=2)
+    if not isinstance(raw_seq, int) or not -1 <= raw_seq <= user.sync_seq:
+        # A cursor past the user's own sequence was not made by Forma for this user;
+        # following it would silently skip changes.
+        raise Unprocessable("cursor is not valid", code="invalid_cursor")
     try:
-        return int(raw_seq), uuid.UUID(str(raw_id))
+        return raw_seq, uuid.UUID(str(raw_id))
     except (TypeError, ValueError) as exc:
         raise Unprocessable("cursor is not valid", code="invalid_cursor") from exc
 
@@ -34,7 +38,7 @@ async def changes(session: AsyncSession, *, user: User, updated_since: str, limi
     (see :mod:`api.workouts.sync`), so a phone that applies every page and keeps the
     last ``next_cursor`` ends with exactly the server's state.
     """
-    after = _after(updated_since)
+    after = _after(updated_since, user)
     rows = await repository.changes_since(session, user_id=user.id, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -85,16 +85,19 @@ async def get_any_for_update(session: AsyncSession, *, workout_id: uuid.UUID) ->
 
 async def usable_exercise_ids(
     session: AsyncSession, *, user_id: uuid.UUID, exercise_ids: set[uuid.UUID]
-) -> set[uuid.UUID]:
-    """Those of ``exercise_ids`` the user may log: catalogue or own, not merged away."""
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Those of ``exercise_ids`` the user may log, each mapped to the id to store.
+
+    A custom exercise merged into another maps to its target, so a phone that logged
+    against it offline keeps working after the merge.
+    """
     if not exercise_ids:
-        return set()
-    stmt = select(Exercise.id).where(
+        return {}
+    stmt = select(Exercise.id, Exercise.merged_into_id).where(
         Exercise.id.in_(exercise_ids),
         or_(Exercise.user_id.is_(None), Exercise.user_id == user_id),
-        Exercise.merged_into_id.is_(None),
     )
-    return set((await session.execute(stmt)).scalars())
+    return {ex_id: merged or ex_id for ex_id, merged in (await session.execute(stmt)).all()}
 
 
 async def replace_sets(

@@ -49,6 +49,7 @@ def _check_if_match(workout: Workout | None, if_match: str | None) -> None:
 
 
 async def _check_exercises(session: AsyncSession, user: User, body: WorkoutWrite) -> None:
+    """Refuse unknown exercise ids; move sets of a merged exercise onto its target."""
     wanted = {s.exercise_id for s in body.sets}
     usable = await repository.usable_exercise_ids(session, user_id=user.id, exercise_ids=wanted)
     bad = [
@@ -58,6 +59,8 @@ async def _check_exercises(session: AsyncSession, user: User, body: WorkoutWrite
     ]
     if bad:
         raise Unprocessable("unknown exercise", code="validation_error", details=bad)
+    for s in body.sets:
+        s.exercise_id = usable[s.exercise_id]
 
 
 def _set_rows(body: WorkoutWrite) -> list[dict[str, Any]]:

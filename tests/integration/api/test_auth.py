@@ -65,11 +65,16 @@ def b64url_decode(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
+# The password version (``pwv``) each user's real tokens carry, read from a login token.
+_PASSWORD_VERSIONS: dict[str, int] = {}
+
+
 def claims_for(settings: Any, user_id: str, **overrides: Any) -> dict[str, Any]:
     """Claims as DESIGN §6 describes a valid access token; ``None`` in overrides drops a claim."""
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": user_id,
+        "pwv": _PASSWORD_VERSIONS.get(user_id, 0),
         "iat": now,
         "exp": now + 15 * 60,
         "iss": settings.jwt_issuer,
@@ -101,6 +106,8 @@ async def _register_and_login(http: httpx.AsyncClient) -> tuple[str, dict[str, A
     assert created.status_code == 201, created.text
     tokens = await http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
     assert tokens.status_code == 200, tokens.text
+    issued = jwt.decode(tokens.json()["access_token"], options={"verify_signature": False})
+    _PASSWORD_VERSIONS[created.json()["id"]] = issued["pwv"]
     return created.json()["id"], tokens.json()
 
 
