@@ -140,3 +140,12 @@ async def test_archives_of_many_files(live_client):
     assert job["status"] == "succeeded", job
     assert job["counts"]["workouts_created"] == 2
     assert any("notes.txt" in e["message"] for e in job["errors"])
+
+
+async def test_a_damaged_fit_imports_what_was_read_and_says_where_it_broke(live_client):
+    path = REAL_DATA / "fit" / "strava-android-run-malformed.fit"
+    headers = await register(live_client)
+    job = await _import(live_client, headers, path.name, path.read_bytes())
+    assert job["status"] == "succeeded", job
+    assert any("7471" in w for w in job["warnings"]), job["warnings"]
+    assert any("2085" in w or "future" in w for w in job["warnings"]), job["warnings"]
