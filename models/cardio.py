@@ -290,7 +290,28 @@ def sanitise(samples: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         drop(~in_order, "point", "whose time goes backwards")
     jumps = _jumps(_seconds(frame), frame["lat"].to_numpy(), frame["lon"].to_numpy())
     drop(jumps, "point", "after a GPS jump at an impossible speed (over 100 m/s)")
+    _distance_jumps(frame, warnings)
     return frame, warnings
+
+
+def _distance_jumps(frame: pd.DataFrame, warnings: list[str]) -> None:
+    """6. A device distance counter that leaps faster than :data:`MAX_SPEED_MPS` between
+    two recorded values: the leap is taken out (the later values shift down by it)."""
+    distance = frame["distance_m"].to_numpy(dtype=float).copy()
+    recorded = np.flatnonzero(np.isfinite(distance))
+    if recorded.size < 2:
+        return
+    steps = np.diff(distance[recorded])
+    seconds = np.diff(_seconds(frame)[recorded])
+    leaps = steps > MAX_SPEED_MPS * np.maximum(seconds, 1.0)
+    if not leaps.any():
+        return
+    steps[leaps] = 0.0
+    distance[recorded] = distance[recorded[0]] + np.r_[0.0, np.cumsum(steps)]
+    frame["distance_m"] = distance
+    warnings.append(
+        _report(int(leaps.sum()), "jump of the distance counter", "faster than 100 m/s", "ignored")
+    )
 
 
 def _ns(frame: pd.DataFrame) -> npt.NDArray[np.int64]:
@@ -367,8 +388,9 @@ def summarise(samples: pd.DataFrame, *, sport: str) -> dict[str, Any]:
           standing for 10 s of smart recording weighs ten times one standing for 1 s;
           zeros count (coasting is part of a ride). Plain mean when no such interval.
           ``max_hr`` the highest value. None when the channel is absent.
-        * ``avg_speed_mps`` — distance / moving time; None when either is missing or 0.
-        * ``pace_s_per_km`` — moving time / distance in km; None when either is 0 or missing.
+        * ``avg_speed_mps`` — distance covered in the moving intervals / moving time; None
+          when either is missing or 0 (a gap's distance would otherwise inflate it).
+        * ``pace_s_per_km`` — moving time / that distance in km; None when either is 0.
         * ``points`` — n.
     """
     n = len(samples)
@@ -397,6 +419,10 @@ def summarise(samples: pd.DataFrame, *, sport: str) -> dict[str, Any]:
             distance_m = float(np.sum(haversine_m(la[:-1], lo[:-1], la[1:], lo[1:])))
         else:
             distance_m = None
+    # Speed and pace use the distance covered while moving: a long gap (GPS outage, a
+    # pause) is out of moving time, so its distance must not inflate the speed.
+    step = by_distance * dt if cumulative is not None else by_position * dt
+    moving_distance = float(np.nansum(step[moving])) if n > 1 else 0.0
     gain, loss = _climb(samples["ele_m"].to_numpy(float))
     hr = samples["hr"].to_numpy(float)
     has_hr = bool(np.isfinite(hr).any())
@@ -411,7 +437,7 @@ def summarise(samples: pd.DataFrame, *, sport: str) -> dict[str, Any]:
         "max_hr": float(np.nanmax(hr)) if has_hr else None,
         "avg_power_w": _time_weighted(samples["power_w"].to_numpy(float), dt),
         "avg_cadence": _time_weighted(samples["cadence"].to_numpy(float), dt),
-        "avg_speed_mps": distance_m / moving_s if moved and distance_m is not None else None,
-        "pace_s_per_km": moving_s / (distance_m / 1000) if moved and distance_m else None,
+        "avg_speed_mps": moving_distance / moving_s if moved else None,
+        "pace_s_per_km": moving_s / (moving_distance / 1000) if moved and moving_distance else None,
         "points": n,
     }

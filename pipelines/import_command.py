@@ -68,7 +68,12 @@ def cmd_import(args: argparse.Namespace) -> int:
                 distance_unit=args.distance_unit,
                 time_zone=args.time_zone,
             )
-        with tqdm(total=100, desc=f"importing {path.name}", unit="%", file=sys.stderr) as bar:
+        with tqdm(
+            total=100,
+            desc=f"importing {path.name}",
+            file=sys.stderr,
+            bar_format="{l_bar}{bar}| {elapsed}",
+        ) as bar:
 
             def advance(fraction: float) -> None:
                 bar.update(max(0, round(fraction * 100) - bar.n))

@@ -47,7 +47,10 @@ async def create_import(
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="the export file (Strong CSV)")],
+    file: Annotated[
+        UploadFile,
+        File(description="Strong/Hevy/FitNotes/GymBook CSV, GPX, TCX, FIT, or a .zip/.gz of them"),
+    ],
     weight_unit: Annotated[
         WeightUnitName | None, Form(description="unit of a file's bare weights: kg or lb")
     ] = None,

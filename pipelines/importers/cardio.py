@@ -114,7 +114,13 @@ def store_cardio(
         if same:  # this recording is richer: the stored session takes it over
             target = max(same, key=lambda e: e.richness).workout_id
             store.replace_stream_owner(
-                conn, workout_id=target, start=start, end=end, change_seq=change_seq
+                conn,
+                workout_id=target,
+                start=start,
+                end=end,
+                change_seq=change_seq,
+                source=result.format,
+                import_job_id=job_id,
             )
             duplicates += 1
         else:

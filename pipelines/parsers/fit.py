@@ -295,7 +295,8 @@ def _workout(
     if len(stops) > 1:
         notes.append(
             f"the device timer stopped {len(stops)} times ({sum(stops)} by auto-pause); "
-            "moving time is the device's timer time"
+            "moving time is computed from the recorded speeds (the device's own timer "
+            "total is kept alongside)"
         )
     if decoded.break_at is not None and first and last and "elapsed_s" in device:
         covered = (last - first).total_seconds()

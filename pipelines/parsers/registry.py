@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipelines.parsers import archives, fit, gpx, gymlog, strong, tcx
+from pipelines.parsers import archives, fit, gpx, gymlog, strong, tcx, xmlsafe
 from pipelines.parsers.base import (
     DistanceUnit,
     ImportFormatError,
@@ -63,6 +63,10 @@ def _activity(parse_file: Callable[..., ParseResult]) -> Parser:
 def detect(data: bytes) -> tuple[str, Parser]:
     """The format name and parser for one file; ``ImportFormatError`` when none fits."""
     head = data[:65536]
+    if head.lstrip()[:1] == b"<" or head.startswith(b"\xef\xbb\xbf<"):
+        # XML with a DOCTYPE or entity is refused as unsafe, by name and byte offset,
+        # before any sniffer tries (and fails) to read its root.
+        xmlsafe.refuse_declarations(data)
     if fit.sniff_fit(head):
         return "fit", _activity(fit.parse_fit)
     if gpx.sniff_gpx(head):

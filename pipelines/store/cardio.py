@@ -85,15 +85,32 @@ def insert_session(conn: Connection, row: dict[str, Any]) -> None:
 
 
 def replace_stream_owner(
-    conn: Connection, *, workout_id: uuid.UUID, start: datetime, end: datetime, change_seq: int
+    conn: Connection,
+    *,
+    workout_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    change_seq: int,
+    source: str,
+    import_job_id: uuid.UUID,
 ) -> None:
-    """Make an existing workout take a richer recording of the same session."""
+    """Make an existing workout take a richer recording of the same session.
+
+    The workout now holds this import's data, so it belongs to this import: undoing
+    it removes the session; the earlier, poorer recording is not kept.
+    """
     conn.execute(delete(ActivitySample).where(ActivitySample.workout_id == workout_id))
     conn.execute(delete(CardioSession).where(CardioSession.workout_id == workout_id))
     conn.execute(
         update(Workout)
         .where(Workout.id == workout_id)
-        .values(started_at=start, ended_at=end, change_seq=change_seq)
+        .values(
+            started_at=start,
+            ended_at=end,
+            change_seq=change_seq,
+            source=source,
+            import_job_id=import_job_id,
+        )
     )
 
 

@@ -100,6 +100,8 @@ async def test_the_same_run_as_fit_and_gpx_counts_once(live_client, sync_engine)
     # The richer FIT (heart rate, cadence, …) takes the stored session over …
     second = await _import(live_client, headers, fit_path.name, fit_path.read_bytes())
     assert (second["counts"]["workouts_created"], second["counts"]["duplicates_skipped"]) == (0, 1)
+    detail = (await live_client.get("/v1/workouts", headers=headers)).json()["items"]
+    assert [w["source"] for w in detail] == ["fit"]  # the workout now belongs to the FIT import
     # … and the poorer GPX again adds nothing.
     third = await _import(live_client, headers, "run.gpx", gpx_bytes)
     assert (third["counts"]["workouts_created"], third["counts"]["duplicates_skipped"]) == (0, 1)

@@ -57,10 +57,14 @@ async def test_hostile_files_fail_cleanly(live_client, sync_engine):
         "many.zip": many.getvalue(),
         "empty.gpx": b'<gpx version="1.1" creator="x"></gpx>',
     }
+    codes = {}
     for name, content in cases.items():
         job = await _job(live_client, headers, name, content)
         assert job["status"] == "failed" and job["message"], (name, job)
         assert "internal error" not in job["message"], (name, job)
+        codes[name] = {e["code"] for e in job["errors"]}
+    assert codes["xxe.gpx"] == codes["laughs.tcx"] == {"unsafe_xml"}
+    assert codes["bomb.gz"] == {"archive_too_large"} and codes["many.zip"] == {"too_many_files"}
     with sync_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM workouts")).scalar_one() == 0
         assert conn.execute(text("SELECT count(*) FROM activity_samples")).scalar_one() == 0

@@ -271,3 +271,24 @@ def test_kept_points_are_a_longest_increasing_run() -> None:
         )
         if "the points were not in time order and were sorted by time" not in warnings:
             assert len(kept) == best
+
+
+def test_a_leap_of_the_distance_counter_is_taken_out() -> None:
+    # 3 m/s for 4 s, then the counter leaps by 5,000 km in one second, then 3 m/s again.
+    frame = stream([0, 1, 2, 3, 4, 5], distance_m=[0, 3, 6, 9, 5_000_012, 5_000_015])
+    clean, warnings = cardio.sanitise(frame)
+    assert clean["distance_m"].tolist() == [0, 3, 6, 9, 9, 12]
+    assert any("distance counter" in w for w in warnings)
+    assert cardio.summarise(clean, sport="run")["distance_m"] == 12
+
+
+def test_a_long_gap_does_not_inflate_speed() -> None:
+    # 3 m/s for 10 s, a 300 s outage covering 900 m, then 3 m/s for 10 s.
+    seconds = [*range(0, 11), *range(310, 321)]
+    distance = [3.0 * t if t <= 10 else 30 + 900 + 3.0 * (t - 310) for t in seconds]
+    summary = cardio.summarise(
+        cardio.sanitise(stream(seconds, distance_m=distance))[0], sport="run"
+    )
+    assert summary["moving_s"] == 20 and summary["distance_m"] == 960
+    assert summary["avg_speed_mps"] == pytest.approx(60 / 20)  # not 960 / 20
+    assert summary["pace_s_per_km"] == pytest.approx(20 / 0.06)
