@@ -21,18 +21,20 @@ async def find_fresh(
     session: AsyncSession, *, user_id: uuid.UUID, route: str, key: str, max_age_s: float
 ) -> IdempotencyKey | None:
     """The stored response for this key if younger than ``max_age_s``; older ones are deleted."""
-    row = await session.get(IdempotencyKey, (user_id, route, key))
-    if row is None:
-        return None
-    age_s = (
+    found = (
         await session.execute(
-            select(func.extract("epoch", func.now() - IdempotencyKey.created_at)).where(
+            select(
+                IdempotencyKey, func.extract("epoch", func.now() - IdempotencyKey.created_at)
+            ).where(
                 IdempotencyKey.user_id == user_id,
                 IdempotencyKey.route == route,
                 IdempotencyKey.key == key,
             )
         )
-    ).scalar_one()
+    ).one_or_none()
+    if found is None:
+        return None
+    row, age_s = found
     if float(age_s) > max_age_s:
         await session.delete(row)
         await session.flush()

@@ -66,11 +66,10 @@ def _clean(value: Any) -> float | None:
 def _summary(workout: ParsedWorkout) -> tuple[pd.DataFrame | None, dict[str, Any], list[str]]:
     session = workout.cardio
     assert session is not None
+    # The parser has sanitised the stream already (the CardioSession contract), and its
+    # warnings say so; a second pass here would only repeat the work on every point.
     samples, warnings = session.samples, list(session.warnings)
     summary: dict[str, Any] = {}
-    if samples is not None and not samples.empty:
-        samples, more = cardio_math.sanitise(samples)
-        warnings += more
     if samples is not None and len(samples) >= 2:
         summary = cardio_math.summarise(samples, sport=session.sport)
     else:
