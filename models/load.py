@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 DEFAULT_HR_REST = 60.0
 FALLBACK_DELTA_HR = 0.5
@@ -149,3 +150,93 @@ def session_load(
     _, _, coeffs, flags = _resolved(who)
     fallback = float(minutes * _weight(np.array([FALLBACK_DELTA_HR]), coeffs)[0])
     return Load(fallback, "duration", assumptions=[*flags, "intensity_assumed"])
+
+
+# --------------------------------------------------------------------------- combined scale
+
+#: sRPE-equivalent AU per Banister TRIMP unit. Across 60–80 % of heart-rate reserve —
+#: where most endurance training lies (research §7: 70/25/5 % low/mid/high) — a
+#: minute scores 1.2–2.4 TRIMP while the CR-10 rating there is about 4–7 (ACSM's
+#: intensity table), so one TRIMP unit ≈ 3 sRPE units; Foster et al. (2001) likewise
+#: found sRPE scores higher than heart-rate scores with near-parallel regressions.
+TRIMP_TO_SRPE = 3.0
+#: Session RPE assumed for a lifting session with no rating at all: the low end of the
+#: usual RPE 7–9 working range (research §7, "intensity").
+ASSUMED_SESSION_RPE = 7.0
+#: Minutes a working set takes with its rest when a session has no duration:
+#: ~40 s under load plus the 2–3 min rests of strength work (research §1d).
+MINUTES_PER_SET = 3.0
+
+COMBINED_METHODS = ("srpe", "trimp", "duration", "estimated", "none")
+
+
+def combined_loads(workouts: pd.DataFrame) -> pd.DataFrame:
+    """Every session's load on one scale: Foster's sRPE arbitrary units (AU).
+
+    sRPE (CR-10 rating × minutes) is the one load measure validated for both
+    endurance and resistance sessions (Foster et al. 2001, *J Strength Cond Res*
+    15(1):109–115; Day et al. 2004, *J Strength Cond Res* 18(2):353–358), so lifting
+    and cardio meet there. Per session, the first rule that applies:
+
+    1. ``srpe`` — session RPE × minutes, when both are known (any modality).
+    2. ``trimp`` / ``duration`` — a cardio session without a rating: its stored load
+       (measured TRIMP, or the ΔHR 0.5 fallback of :func:`session_load`) ×
+       :data:`TRIMP_TO_SRPE`.
+    3. ``estimated`` — a lifting session without a rating: the mean RPE of its
+       working sets (RPE, else 10 − RIR), else :data:`ASSUMED_SESSION_RPE`, × its
+       minutes, else working sets × :data:`MINUTES_PER_SET`.
+    4. ``none`` — nothing to go on (no sets, no duration): 0.
+
+    Parameters
+    ----------
+    workouts : DataFrame
+        One row per workout: ``duration_s`` (float s, NaN = unknown), ``session_rpe``
+        (1–10, NaN), ``cardio_load`` (AU, NaN = not a cardio session),
+        ``cardio_method`` (``trimp``/``srpe``/``duration``/None), ``cardio_trimp``
+        (NaN), ``working_sets`` (int) and ``mean_set_rpe`` (NaN).
+
+    Returns
+    -------
+    DataFrame
+        Same index: ``load`` (AU, ≥ 0), ``srpe_load`` (AU, only when rated, else
+        NaN), ``trimp`` (the session's TRIMP, else NaN) and ``method``.
+    """
+    minutes = workouts["duration_s"].to_numpy(dtype=float) / 60.0
+    minutes = np.where(minutes > 0, minutes, np.nan)
+    rpe = workouts["session_rpe"].to_numpy(dtype=float)
+    cardio = workouts["cardio_load"].to_numpy(dtype=float)
+    cardio_method = workouts["cardio_method"].to_numpy(dtype=object)
+    sets = workouts["working_sets"].to_numpy(dtype=float)
+    set_rpe = workouts["mean_set_rpe"].to_numpy(dtype=float)
+
+    srpe = rpe * minutes
+    rated = np.isfinite(srpe)
+    is_cardio = np.isfinite(cardio)
+    scaled = np.isin(cardio_method, ("trimp", "duration")) & is_cardio
+    lifting_minutes = np.where(np.isfinite(minutes), minutes, sets * MINUTES_PER_SET)
+    estimated = np.where(np.isfinite(set_rpe), set_rpe, ASSUMED_SESSION_RPE) * lifting_minutes
+    lifting = ~is_cardio & (sets > 0)
+    load = np.select(
+        [rated, scaled, is_cardio, lifting],
+        [srpe, cardio * TRIMP_TO_SRPE, cardio, estimated],
+        default=0.0,
+    )
+    method = np.select(
+        [rated, scaled, is_cardio, lifting],
+        [
+            np.full(len(load), "srpe", dtype=object),
+            cardio_method,
+            np.full(len(load), "srpe", dtype=object),
+            np.full(len(load), "estimated", dtype=object),
+        ],
+        default="none",
+    )
+    return pd.DataFrame(
+        {
+            "load": np.nan_to_num(load, nan=0.0),
+            "srpe_load": np.where(rated, srpe, np.nan),
+            "trimp": workouts["cardio_trimp"].to_numpy(dtype=float),
+            "method": method,
+        },
+        index=workouts.index,
+    )
