@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     broker_publish_timeout_s: float = Field(1.0, gt=0, le=30)
     stale_sweep_seconds: float = Field(30.0, gt=0, description="beat sweep period")
     stale_resend_after_s: float = Field(20.0, ge=0, description="age before a marker is re-sent")
+    rebuild_shard_size: int = Field(
+        500, ge=1, le=100_000, description="athletes per analytics rebuild task"
+    )
+    rebuild_hour_utc: int | None = Field(
+        3,
+        ge=0,
+        le=23,
+        description="hour (UTC) of the nightly full analytics rebuild; unset = never",
+    )
     import_resend_after_s: float = Field(
         60.0, ge=0, description="age of an unfinished import job before the sweep re-sends it"
     )

@@ -1,6 +1,17 @@
 """Every table, imported in one place so that metadata (Alembic, workers) sees them all."""
 
-from api.analytics.tables import AnalyticsDirty, AnalyticsState, E1rmDaily, RepMaxPr, WeeklyVolume
+from api.analytics.tables import (
+    AnalyticsDirty,
+    AnalyticsState,
+    DailyLoad,
+    E1rmDaily,
+    ExerciseDaily,
+    MuscleWeek,
+    Period,
+    PrEvent,
+    Rebuild,
+    RepMaxPr,
+)
 from api.auth.tables import RefreshToken
 from api.body_metrics.tables import BodyMetric
 from api.cardio.tables import ActivitySample, CardioSession
@@ -26,7 +37,12 @@ __all__ = [
     "RefreshToken",
     "RepMaxPr",
     "User",
-    "WeeklyVolume",
+    "DailyLoad",
+    "ExerciseDaily",
+    "MuscleWeek",
+    "Period",
+    "PrEvent",
+    "Rebuild",
     "Workout",
     "WorkoutSet",
 ]

@@ -157,7 +157,9 @@ async def client(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
 _TRUNCATE = (
     "TRUNCATE import_jobs, import_files, workouts, workout_sets, refresh_tokens, "
     "analytics_dirty, analytics_state, analytics_e1rm_daily, analytics_rep_max_prs, "
-    "analytics_weekly_volume, cardio_sessions, activity_samples, body_metrics, idempotency_keys"
+    "analytics_daily_load, analytics_exercise_daily, analytics_pr_events, analytics_periods, "
+    "analytics_muscle_weekly, analytics_rebuilds, cardio_sessions, activity_samples, body_metrics, "
+    "idempotency_keys"
 )
 
 

@@ -1,95 +1,187 @@
-"""SQL the analytics refresh runs: lock, read sets, replace the user's analytics rows."""
+"""SQL the analytics refresh and rebuild run: locks and markers, reading athletes' rows
+into :class:`models.analytics.Inputs`, and swapping derived rows in with COPY.
+
+Bulk reads and writes go through ``COPY … TO STDOUT`` / ``COPY … FROM STDIN`` in CSV,
+parsed and written by pandas' C code: a rebuild shard moves millions of rows.
+"""
 
 from __future__ import annotations
 
+import io
 import uuid
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, select, text
-from sqlalchemy.dialects.postgresql import insert
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from sqlalchemy import Connection, func, select, text
 
-from api.analytics.tables import AnalyticsDirty, AnalyticsState, E1rmDaily, RepMaxPr, WeeklyVolume
-from models.strength import SET_COLUMNS
+from api.analytics.tables import AnalyticsDirty
+from models import analytics as analytics_model
+from models.analytics import Derived, Inputs, Previous
 
-_SETS_SQL = text(
-    """
-    SELECT s.id::text AS set_id, s.workout_id::text AS workout_id,
-           s.exercise_id::text AS exercise_id, e.kind AS exercise_kind,
-           (w.started_at AT TIME ZONE w.time_zone)::date AS day,
-           w.started_at AS performed_at, s.position, s.set_type,
-           s.weight_kg, s.reps, s.rpe, s.rir
+# A workout's local day and hour: the wall clock of its own time zone (DESIGN §2).
+_LOCAL = "(w.started_at AT TIME ZONE w.time_zone)"
+
+_SETS = f"""
+    SELECT w.user_id, s.workout_id, s.id AS set_id, s.exercise_id, e.kind AS exercise_kind,
+           {_LOCAL}::date AS day, w.started_at AS performed_at, s.position, s.set_type,
+           s.weight_kg, s.reps, s.rpe, s.rir, s.detected_reps, s.form_score
     FROM workout_sets s
     JOIN workouts w ON w.id = s.workout_id
     JOIN exercises e ON e.id = s.exercise_id
-    WHERE w.user_id = :user_id AND w.deleted_at IS NULL
-    """
-)
+    WHERE w.user_id = ANY(%(users)s) AND w.deleted_at IS NULL
+      AND {_LOCAL}::date >= %(from)s
+"""
+_WORKOUTS = f"""
+    SELECT w.user_id, w.id AS workout_id, {_LOCAL}::date AS day,
+           COALESCE(GREATEST(EXTRACT(epoch FROM w.ended_at - w.started_at), 0), c.elapsed_s)
+               AS duration_s,
+           w.session_rpe, c.load AS cardio_load, c.load_method AS cardio_method,
+           c.trimp AS cardio_trimp, c.distance_m
+    FROM workouts w
+    LEFT JOIN cardio_sessions c ON c.workout_id = w.id
+    WHERE w.user_id = ANY(%(users)s) AND w.deleted_at IS NULL
+      AND {_LOCAL}::date >= %(from)s
+"""
+_MUSCLES = """
+    SELECT id AS exercise_id, unnest(primary_muscles) AS muscle, 1.0 AS share
+    FROM exercises WHERE id = ANY(%(ids)s)
+    UNION ALL
+    SELECT id, unnest(secondary_muscles), 0.5 FROM exercises WHERE id = ANY(%(ids)s)
+"""
+_BODY_MASS = """
+    SELECT user_id, measured_on AS day, body_mass_kg FROM body_metrics
+    WHERE user_id = ANY(%(users)s) AND body_mass_kg IS NOT NULL
+"""
+
+#: table → (derived frame, its day column in the frame, in the table, columns written)
+TABLES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "analytics_daily_load": ("daily", "date", "day", (
+        "user_id", "day", "position", "sessions", "duration_s", "distance_m",
+        "volume_load_kg", "srpe_load", "trimp", "load", "ctl", "atl", "tsb", "ewma_acute",
+        "ewma_chronic", "acwr_rolling", "acwr_ewma", "ramp_rate", "acwr_high", "acwr_low",
+    )),
+    "analytics_e1rm_daily": ("e1rm", "day", "day", (
+        "user_id", "exercise_id", "day", "e1rm_kg", "weight_kg", "reps", "set_id",
+        "workout_id", "brzycki_kg", "e1rm_rir_kg", "body_mass_kg", "relative_strength",
+    )),
+    "analytics_exercise_daily": ("exercise_daily", "day", "day", (
+        "user_id", "exercise_id", "day", "sets", "reps", "volume_load_kg", "max_reps",
+        "form_sets", "mean_form_score", "detected_sets", "rep_discrepancy",
+    )),
+    "analytics_pr_events": ("events", "achieved_on", "achieved_on", (
+        "user_id", "set_id", "workout_id", "exercise_id", "kind", "reps", "weight_kg",
+        "achieved_on", "achieved_at", "previous",
+    )),
+    "analytics_periods": ("periods", "start", "start", (
+        "user_id", "period", "start", "sessions", "duration_s", "distance_m", "sets", "reps",
+        "volume_load_kg", "srpe_load", "trimp", "load", "prs", "monotony", "strain",
+        "push_pull", "upper_lower",
+    )),
+    "analytics_muscle_weekly": ("muscles", "week_start", "week_start", (
+        "user_id", "week_start", "muscle", "sets", "volume_load_kg",
+    )),
+    "analytics_rep_max_prs": ("prs", "", "", (
+        "user_id", "exercise_id", "kind", "reps", "weight_kg", "achieved_on", "achieved_at",
+        "set_id", "workout_id",
+    )),
+}  # fmt: skip
+#: Whole-number columns per table (pandas holds them as floats where NaN can occur);
+#: the muscle table's fractional ``sets`` is not one of them.
+_INTEGERS: dict[str, tuple[str, ...]] = {
+    "analytics_daily_load": ("position", "sessions"),
+    "analytics_e1rm_daily": ("reps",),
+    "analytics_exercise_daily": ("sets", "reps", "max_reps", "form_sets", "detected_sets"),
+    "analytics_pr_events": ("reps",),
+    "analytics_periods": ("sessions", "sets", "reps", "prs"),
+    "analytics_muscle_weekly": (),
+    "analytics_rep_max_prs": ("reps",),
+}
 
 
-def lock_user(conn: Connection, user_id: uuid.UUID) -> None:
-    """The per-user refresh lock, held until the transaction ends."""
+def _raw(conn: Connection) -> Any:
+    raw = conn.connection.driver_connection
+    assert raw is not None, "COPY needs a live psycopg connection"
+    return raw
+
+
+def copy_out(conn: Connection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run ``COPY (sql) TO STDOUT`` in CSV and parse it with pandas."""
+    buffer = io.BytesIO()
+    with _raw(conn).cursor() as cur:
+        with cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", params) as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+    buffer.seek(0)
+    if buffer.getbuffer().nbytes == 0:
+        return pd.DataFrame()
+    return pd.read_csv(buffer, engine="pyarrow")
+
+
+def copy_in(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> int:
+    """COPY a frame's ``columns`` into ``table`` (NaN/None → NULL)."""
+    if frame.empty:
+        return 0
+    # Arrow's CSV writer is C++ and ~20× faster than pandas' on float columns
+    sink = io.BytesIO()
+    table_data = pa.Table.from_pandas(frame[list(columns)], preserve_index=False)
+    pa_csv.write_csv(table_data, sink, pa_csv.WriteOptions(include_header=False))
+    with _raw(conn).cursor() as cur:
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(sink.getbuffer())
+    return len(frame)
+
+
+# --------------------------------------------------------------------------- locks, markers
+
+
+def lock_users(conn: Connection, user_ids: Sequence[uuid.UUID]) -> None:
+    """The per-user refresh locks, held until the transaction ends; taken in one sorted
+    order so that two shards (or a shard and a refresh) never deadlock."""
     conn.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended('analytics:' || :u, 0))"),
-        {"u": str(user_id)},
+        text(
+            "SELECT pg_advisory_xact_lock(hashtextextended('analytics:' || u, 0)) "
+            "FROM unnest(CAST(:users AS text[])) AS u ORDER BY u"
+        ),
+        {"users": sorted(str(u) for u in user_ids)},
     )
 
 
-def read_marker(conn: Connection, user_id: uuid.UUID) -> datetime | None:
-    return conn.execute(
-        select(AnalyticsDirty.marked_at).where(AnalyticsDirty.user_id == user_id)
-    ).scalar_one_or_none()
-
-
-def read_sets(conn: Connection, user_id: uuid.UUID) -> tuple[pd.DataFrame, datetime]:
-    """The user's live sets as a frame in ``models.strength`` shape, and the read time."""
-    as_of = conn.execute(select(func.clock_timestamp())).scalar_one()
-    rows = conn.execute(_SETS_SQL, {"user_id": user_id}).all()
-    frame = pd.DataFrame(rows, columns=list(SET_COLUMNS))
-    if not frame.empty:
-        frame["performed_at"] = pd.to_datetime(frame["performed_at"], utc=True)
-        for col in ("weight_kg", "reps", "rpe", "rir"):
-            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    return frame, as_of
-
-
-def count_workouts(conn: Connection, user_id: uuid.UUID) -> int:
-    return conn.execute(
-        text("SELECT count(*) FROM workouts WHERE user_id = :u AND deleted_at IS NULL"),
-        {"u": user_id},
-    ).scalar_one()
-
-
-def _records(frame: pd.DataFrame, user_id: uuid.UUID) -> list[dict[str, Any]]:
-    if frame.empty:
-        return []
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return [{str(k): v for k, v in row.items()} | {"user_id": user_id} for row in records]
-
-
-def replace_analytics(
-    conn: Connection,
-    user_id: uuid.UUID,
-    *,
-    e1rm_daily: pd.DataFrame,
-    prs: pd.DataFrame,
-    weekly: pd.DataFrame,
-    state: dict[str, Any],
-) -> None:
-    """Swap the user's analytics rows for freshly computed ones, in the caller's transaction."""
-    for table in (E1rmDaily, RepMaxPr, WeeklyVolume):
-        conn.execute(delete(table).where(table.user_id == user_id))
-    for table, frame in ((E1rmDaily, e1rm_daily), (RepMaxPr, prs), (WeeklyVolume, weekly)):
-        records = _records(frame, user_id)
-        for start in range(0, len(records), 5000):
-            conn.execute(insert(table), records[start : start + 5000])
-    stmt = insert(AnalyticsState).values(user_id=user_id, refreshed_at=func.now(), **state)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["user_id"],
-            set_={k: stmt.excluded[k] for k in ("refreshed_at", *state)},
+def read_markers(
+    conn: Connection, user_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[date, datetime]]:
+    rows = conn.execute(
+        select(AnalyticsDirty.user_id, AnalyticsDirty.since_day, AnalyticsDirty.marked_at).where(
+            AnalyticsDirty.user_id.in_(list(user_ids))
         )
+    )
+    return {r.user_id: (r.since_day, r.marked_at) for r in rows}
+
+
+def clear_markers(conn: Connection, markers: dict[uuid.UUID, tuple[date, datetime]]) -> int:
+    """Delete each marker that still carries the ``marked_at`` read; returns how many."""
+    if not markers:
+        return 0
+    result = conn.execute(
+        text(
+            "DELETE FROM analytics_dirty d USING unnest(CAST(:users AS uuid[]), "
+            "CAST(:stamps AS timestamptz[])) AS m(user_id, marked_at) "
+            "WHERE d.user_id = m.user_id AND d.marked_at = m.marked_at"
+        ),
+        {"users": list(markers), "stamps": [m[1] for m in markers.values()]},
+    )
+    return result.rowcount
+
+
+def has_state(conn: Connection, user_id: uuid.UUID) -> bool:
+    return (
+        conn.execute(
+            text("SELECT 1 FROM analytics_state WHERE user_id = :u"), {"u": user_id}
+        ).first()
+        is not None
     )
 
 
@@ -100,4 +192,173 @@ def stale_users(conn: Connection, *, older_than_s: float) -> list[uuid.UUID]:
             < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, older_than_s)
         )
     )
+    return [r[0] for r in rows]
+
+
+def clock(conn: Connection) -> datetime:
+    return conn.execute(select(func.clock_timestamp())).scalar_one()
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def read_inputs(conn: Connection, user_ids: Sequence[uuid.UUID], start: date) -> Inputs:
+    """The athletes' live sets and workouts dated ``start`` or later, every body-mass
+    measurement, and the muscle groups of the exercises they used."""
+    params = {"users": list(user_ids), "from": start}
+    sets = copy_out(conn, _SETS, params)
+    workouts = copy_out(conn, _WORKOUTS, params)
+    ids = [uuid.UUID(x) for x in pd.unique(sets["exercise_id"])]
+    muscles = copy_out(conn, _MUSCLES, {"ids": ids})
+    masses = copy_out(conn, _BODY_MASS, {"users": list(user_ids)})
+    return analytics_model.typed(
+        Inputs(sets=sets, workouts=workouts, muscles=muscles, body_mass=masses)
+    )
+
+
+def read_previous(conn: Connection, user_id: uuid.UUID, start: date) -> Previous:
+    """What a refresh from ``start`` keeps: the last 28 load rows and the PR events
+    before it, and the last day before it with a session."""
+    params = {"users": [user_id], "from": start}
+    history = copy_out(
+        conn,
+        "SELECT user_id, day AS date, position, load, ctl, atl, ewma_acute, ewma_chronic "
+        "FROM analytics_daily_load WHERE user_id = ANY(%(users)s) AND day < %(from)s "
+        "ORDER BY day DESC LIMIT 28",
+        params,
+    ).iloc[::-1]
+    history["date"] = pd.to_datetime(history["date"]).astype("datetime64[ns]")
+    active = conn.execute(
+        text(
+            "SELECT max(day) FROM analytics_daily_load "
+            "WHERE user_id = :u AND day < :d AND sessions > 0"
+        ),
+        {"u": user_id, "d": start},
+    ).scalar_one()
+    events = copy_out(
+        conn,
+        "SELECT user_id, set_id, workout_id, exercise_id, kind, reps, weight_kg, achieved_on, "
+        "achieved_at, previous FROM analytics_pr_events "
+        "WHERE user_id = ANY(%(users)s) AND achieved_on < %(from)s",
+        params,
+    )
+    events["achieved_on"] = pd.to_datetime(events["achieved_on"]).astype("datetime64[ns]")
+    events["achieved_at"] = pd.to_datetime(events["achieved_at"], utc=True)
+    key = str(user_id)
+    return Previous(
+        read_from=pd.Series({key: pd.Timestamp(start)}, dtype="datetime64[ns]"),
+        history=history.assign(user_id=key),
+        last_active=pd.Series(
+            {key: pd.Timestamp(active) if active else pd.NaT}, dtype="datetime64[ns]"
+        ),
+        events=events.assign(user_id=key),
+    )
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def _prepared(frame: pd.DataFrame, table: str, day_column: str, table_day: str) -> pd.DataFrame:
+    out = frame.rename(columns={day_column: table_day}) if day_column else frame.copy()
+    for column in out.columns:
+        if column in _INTEGERS[table]:
+            out[column] = pd.to_numeric(out[column]).round().astype("Int64")
+        elif pd.api.types.is_datetime64_any_dtype(out[column]) and column != "achieved_at":
+            out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d")
+    return out
+
+
+def write(
+    conn: Connection,
+    user_ids: Sequence[uuid.UUID],
+    derived: Derived,
+    start: date | None,
+) -> int:
+    """Swap the athletes' rows from ``start`` on (all rows when None) for ``derived``.
+
+    Returns the number of rows written.
+    """
+    users = list(user_ids)
+    written = 0
+    for table, (attr, frame_day, table_day, columns) in TABLES.items():
+        frame: pd.DataFrame = getattr(derived, attr)
+        if start is None or not table_day:
+            conn.execute(text(f"DELETE FROM {table} WHERE user_id = ANY(:u)"), {"u": users})
+        else:
+            floor = start
+            if attr == "daily" and len(derived.daily_delete_from):
+                value = derived.daily_delete_from.iloc[0]
+                floor = value.date() if not pd.isna(value) else start
+            conn.execute(
+                text(f"DELETE FROM {table} WHERE user_id = ANY(:u) AND {table_day} >= :d"),
+                {"u": users, "d": floor},
+            )
+        written += copy_in(conn, table, _prepared(frame, table, frame_day, table_day), columns)
+    return written
+
+
+def _state_sql() -> str:
+    weekdays = ", ".join(
+        f"count(*) FILTER (WHERE extract(isodow FROM local) = {d})" for d in range(1, 8)
+    )
+    hours = ", ".join(f"count(*) FILTER (WHERE extract(hour FROM local) = {h})" for h in range(24))
+    return f"""
+    WITH w AS (
+        SELECT w.user_id, {_LOCAL} AS local FROM workouts w
+        WHERE w.user_id = ANY(:users) AND w.deleted_at IS NULL
+    ), wa AS (
+        SELECT user_id, count(*) AS workouts, min(local)::date AS first_workout_on,
+               max(local)::date AS last_workout_on,
+               ARRAY[{weekdays}]::int[] AS weekday_counts, ARRAY[{hours}]::int[] AS hour_counts
+        FROM w GROUP BY user_id
+    ), sa AS (
+        SELECT w.user_id, count(*) AS sets,
+               count(*) FILTER (WHERE s.set_type <> 'warmup') AS working_sets,
+               COALESCE(sum(s.reps) FILTER (WHERE s.set_type <> 'warmup'), 0) AS reps,
+               COALESCE(sum(s.weight_kg * s.reps) FILTER (
+                   WHERE s.set_type <> 'warmup' AND e.kind <> 'assisted'), 0) AS volume_load_kg,
+               count(DISTINCT s.exercise_id) AS exercises
+        FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
+        JOIN exercises e ON e.id = s.exercise_id
+        WHERE w.user_id = ANY(:users) AND w.deleted_at IS NULL GROUP BY w.user_id
+    ), pa AS (
+        SELECT user_id, count(*) AS personal_records FROM analytics_rep_max_prs
+        WHERE user_id = ANY(:users) GROUP BY user_id
+    )
+    INSERT INTO analytics_state (user_id, as_of, refreshed_at, workouts, sets, working_sets,
+        reps, volume_load_kg, exercises, personal_records, first_workout_on, last_workout_on,
+        weekday_counts, hour_counts)
+    SELECT u.id, :as_of, now(), COALESCE(wa.workouts, 0), COALESCE(sa.sets, 0),
+           COALESCE(sa.working_sets, 0), COALESCE(sa.reps, 0), COALESCE(sa.volume_load_kg, 0),
+           COALESCE(sa.exercises, 0), COALESCE(pa.personal_records, 0), wa.first_workout_on,
+           wa.last_workout_on, COALESCE(wa.weekday_counts, '{{}}'), COALESCE(wa.hour_counts, '{{}}')
+    FROM unnest(CAST(:users AS uuid[])) AS u(id)
+    LEFT JOIN wa ON wa.user_id = u.id LEFT JOIN sa ON sa.user_id = u.id
+    LEFT JOIN pa ON pa.user_id = u.id
+    ON CONFLICT (user_id) DO UPDATE SET as_of = excluded.as_of,
+        refreshed_at = excluded.refreshed_at, workouts = excluded.workouts,
+        sets = excluded.sets, working_sets = excluded.working_sets, reps = excluded.reps,
+        volume_load_kg = excluded.volume_load_kg, exercises = excluded.exercises,
+        personal_records = excluded.personal_records,
+        first_workout_on = excluded.first_workout_on, last_workout_on = excluded.last_workout_on,
+        weekday_counts = excluded.weekday_counts, hour_counts = excluded.hour_counts
+    """
+
+
+_STATE_SQL = text(_state_sql())
+
+
+def write_state(conn: Connection, user_ids: Sequence[uuid.UUID], as_of: datetime) -> None:
+    """Totals, habits counts and ``as_of`` per athlete (after the PR rows are written)."""
+    conn.execute(_STATE_SQL, {"users": list(user_ids), "as_of": as_of})
+
+
+def user_ids(conn: Connection, email: str | None = None) -> list[uuid.UUID]:
+    """Every athlete's id (or the one with ``email``), in id order."""
+    if email is not None:
+        rows = conn.execute(
+            text("SELECT id FROM users WHERE lower(email) = lower(:e)"), {"e": email}
+        )
+    else:
+        rows = conn.execute(text("SELECT id FROM users ORDER BY id"))
     return [r[0] for r in rows]
