@@ -9,7 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.analytics.tables import AnalyticsDirty, AnalyticsState, E1rmDaily, RepMaxPr, WeeklyVolume
+from api.analytics.tables import (
+    AnalyticsDirty,
+    AnalyticsState,
+    DailyLoad,
+    E1rmDaily,
+    ExerciseDaily,
+    MuscleWeek,
+    Period,
+    RepMaxPr,
+)
 from api.exercises.tables import Exercise
 
 
@@ -68,14 +77,87 @@ async def e1rm_series(
     return list((await session.execute(stmt.order_by(E1rmDaily.day))).scalars())
 
 
-async def weekly_volume(
-    session: AsyncSession, *, user_id: uuid.UUID, weeks: int
-) -> list[WeeklyVolume]:
+async def periods(
+    session: AsyncSession, *, user_id: uuid.UUID, period: str, count: int
+) -> list[Period]:
+    """The latest ``count`` weeks or months with a session, oldest first."""
     stmt = (
-        select(WeeklyVolume)
-        .where(WeeklyVolume.user_id == user_id)
-        .order_by(WeeklyVolume.week_start.desc())
-        .limit(weeks)
+        select(Period)
+        .where(Period.user_id == user_id, Period.period == period)
+        .order_by(Period.start.desc())
+        .limit(count)
     )
     rows = list((await session.execute(stmt)).scalars())
     return rows[::-1]
+
+
+async def load_days(
+    session: AsyncSession, *, user_id: uuid.UUID, start: date, end: date
+) -> list[DailyLoad]:
+    stmt = (
+        select(DailyLoad)
+        .where(DailyLoad.user_id == user_id, DailyLoad.day >= start, DailyLoad.day <= end)
+        .order_by(DailyLoad.day)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def load_tail(
+    session: AsyncSession, *, user_id: uuid.UUID, before: date, days: int
+) -> list[DailyLoad]:
+    """The last ``days`` stored load rows dated before ``before``, oldest first."""
+    stmt = (
+        select(DailyLoad)
+        .where(DailyLoad.user_id == user_id, DailyLoad.day < before)
+        .order_by(DailyLoad.day.desc())
+        .limit(days)
+    )
+    return list((await session.execute(stmt)).scalars())[::-1]
+
+
+async def periods_between(
+    session: AsyncSession, *, user_id: uuid.UUID, period: str, start: date, end: date
+) -> list[Period]:
+    stmt = (
+        select(Period)
+        .where(
+            Period.user_id == user_id,
+            Period.period == period,
+            Period.start >= start,
+            Period.start <= end,
+        )
+        .order_by(Period.start)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def week_starts(session: AsyncSession, *, user_id: uuid.UUID) -> list[date]:
+    """Every week with a session (for the streak), newest first."""
+    stmt = (
+        select(Period.start)
+        .where(Period.user_id == user_id, Period.period == "week")
+        .order_by(Period.start.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def muscle_weeks(
+    session: AsyncSession, *, user_id: uuid.UUID, start: date
+) -> list[MuscleWeek]:
+    stmt = (
+        select(MuscleWeek)
+        .where(MuscleWeek.user_id == user_id, MuscleWeek.week_start >= start)
+        .order_by(MuscleWeek.week_start, MuscleWeek.muscle)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def exercise_days(
+    session: AsyncSession, *, user_id: uuid.UUID, exercise_id: uuid.UUID
+) -> list[ExerciseDaily]:
+    stmt = (
+        select(ExerciseDaily)
+        .where(ExerciseDaily.user_id == user_id, ExerciseDaily.exercise_id == exercise_id)
+        .order_by(ExerciseDaily.day)
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from api.analytics import service
-from api.analytics.schemas import ExerciseProgress, PersonalRecords, Summary
+from api.analytics.schemas import (
+    ExerciseProgress,
+    LoadSeries,
+    MuscleBalance,
+    PersonalRecords,
+    Summary,
+)
 from api.db import SessionDep
 from api.deps import CurrentUser
 from api.errors import error_responses
@@ -38,10 +44,19 @@ async def exercise_progress(
     session: SessionDep,
     start: Annotated[date | None, Query(alias="from", description="first local day")] = None,
     end: Annotated[date | None, Query(alias="to", description="last local day")] = None,
+    plateau_weeks: Annotated[
+        int, Query(ge=1, le=52, description="weeks without a new best e1RM that make a plateau")
+    ] = 6,
 ) -> ExerciseProgress:
-    """Best e1RM (Epley) per local day for one exercise."""
+    """Best e1RM per local day (Epley; also Brzycki, RIR-adjusted and ÷ body mass), every
+    training day's volume, the best session, plateau status and the weekly pose trend."""
     return await service.exercise_progress(
-        session, user=user, exercise_id=exercise_id, start=start, end=end
+        session,
+        user=user,
+        exercise_id=exercise_id,
+        start=start,
+        end=end,
+        plateau_weeks=plateau_weeks,
     )
 
 
@@ -50,6 +65,39 @@ async def summary(
     user: CurrentUser,
     session: SessionDep,
     weeks: Annotated[int, Query(ge=1, le=520, description="weeks of volume to include")] = 12,
+    period: Annotated[
+        Literal["week", "month"], Query(description="unit of `periods`: ISO week or month")
+    ] = "week",
+    count: Annotated[int, Query(ge=1, le=520, description="how many periods to include")] = 12,
 ) -> Summary:
-    """Totals, weekly volume load and `as_of`, the time of the data reflected."""
-    return await service.summary(session, user=user, weeks=weeks)
+    """Totals, weekly volume load, the latest weekly or monthly summaries (sessions,
+    duration, volume, load, PRs set), habits, and `as_of`, the time of the data reflected."""
+    return await service.summary(session, user=user, weeks=weeks, period=period, count=count)
+
+
+@router.get("/load", response_model=LoadSeries)
+async def load(
+    user: CurrentUser,
+    session: SessionDep,
+    start: Annotated[
+        date | None, Query(alias="from", description="first local day (default: to − 89 days)")
+    ] = None,
+    end: Annotated[
+        date | None, Query(alias="to", description="last local day (default today)")
+    ] = None,
+) -> LoadSeries:
+    """Daily training load (volume load, sRPE, TRIMP, the combined load), CTL, ATL, TSB,
+    ACWR (rolling and EWMA), ramp rate and flags; weekly monotony and strain. Days after
+    the latest training day up to today are rest days (`projected`)."""
+    return await service.load(session, user=user, start=start, end=end)
+
+
+@router.get("/muscle-balance", response_model=MuscleBalance)
+async def muscle_balance(
+    user: CurrentUser,
+    session: SessionDep,
+    weeks: Annotated[int, Query(ge=1, le=104, description="ISO weeks up to this one")] = 12,
+) -> MuscleBalance:
+    """Weekly fractional sets and volume per muscle group (primary 1.0, secondary 0.5),
+    push/pull and upper/lower ratios per week and over the window."""
+    return await service.muscle_balance(session, user=user, weeks=weeks)

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.analytics import markers, repository
+from api.analytics import markers, repository, views
 from api.analytics.schemas import (
     BestE1rm,
+    BestSession,
+    ExerciseDay,
     ExerciseProgress,
     ExerciseRecords,
+    LoadSeries,
     MaxReps,
+    MuscleBalance,
     PersonalRecords,
+    Plateau,
+    PoseWeek,
     ProgressPoint,
     RepMax,
     Summary,
@@ -24,6 +31,7 @@ from api.db import after_commit
 from api.errors import NotFound, Unprocessable
 from api.exercises import repository as exercise_repository
 from api.users.tables import User
+from models.progress import plateaus
 
 
 async def mark_stale(session: AsyncSession, *, user_id: uuid.UUID, since_day: date) -> None:
@@ -101,17 +109,26 @@ async def exercise_progress(
     exercise_id: uuid.UUID,
     start: date | None,
     end: date | None,
+    plateau_weeks: int = 6,
 ) -> ExerciseProgress:
-    """Daily best e1RM for one exercise; 404 when the exercise is not visible to the user."""
+    """Daily best e1RM (Epley, Brzycki, RIR-adjusted, relative strength), every training
+    day's volume, the best session, the plateau status and the weekly pose trend of one
+    exercise; 404 when the exercise is not visible to the user."""
     exercise = await exercise_repository.get(session, user_id=user.id, exercise_id=exercise_id)
     if exercise is None:
         raise NotFound("exercise not found")
     if start is not None and end is not None and end < start:
         raise Unprocessable("`to` must not be before `from`", code="invalid_range")
     freshness, _ = await _freshness(session, user)
-    rows = await repository.e1rm_series(
-        session, user_id=user.id, exercise_id=exercise_id, start=start, end=end
+    everything = await repository.e1rm_series(
+        session, user_id=user.id, exercise_id=exercise_id, start=None, end=None
     )
+    days = await repository.exercise_days(session, user_id=user.id, exercise_id=exercise_id)
+
+    def inside(day: date) -> bool:
+        return (start is None or day >= start) and (end is None or day <= end)
+
+    best = max(days, key=lambda d: (d.volume_load_kg, -d.day.toordinal()), default=None)
     return ExerciseProgress(
         exercise_id=exercise.id,
         exercise_name=exercise.name,
@@ -123,17 +140,100 @@ async def exercise_progress(
                 reps=r.reps,
                 set_id=r.set_id,
                 workout_id=r.workout_id,
+                e1rm_brzycki_kg=r.brzycki_kg,
+                e1rm_rir_kg=r.e1rm_rir_kg,
+                body_mass_kg=r.body_mass_kg,
+                relative_strength=r.relative_strength,
             )
-            for r in rows
+            for r in everything
+            if inside(r.day)
         ],
+        sessions=[
+            ExerciseDay(
+                date=d.day,
+                sets=d.sets,
+                reps=d.reps,
+                volume_load_kg=d.volume_load_kg,
+                max_reps=d.max_reps,
+            )  # fmt: skip
+            for d in days
+            if inside(d.day)
+        ],
+        best_session=BestSession(date=best.day, volume_load_kg=best.volume_load_kg)
+        if best is not None and best.volume_load_kg > 0
+        else None,
+        plateau=_plateau(everything, days, views.local_today(user), plateau_weeks),
+        pose=_pose([d for d in days if inside(d.day)]),
         **freshness,
     )
 
 
-async def summary(session: AsyncSession, *, user: User, weeks: int) -> Summary:
-    """Totals, the latest weekly volumes and freshness."""
+def _plateau(series: list[Any], days: list[Any], today: date, weeks: int) -> Plateau | None:
+    """No new best e1RM for ``weeks`` weeks while still training (models.progress)."""
+    if not series:
+        return None
+    frame = pd.DataFrame(
+        {"exercise_id": "x", "day": [r.day for r in series], "e1rm_kg": [r.e1rm_kg for r in series]}
+    )
+    found = plateaus(frame, today=today, weeks=weeks)
+    best = max(series, key=lambda r: (r.e1rm_kg, -r.day.toordinal()))
+    running, best_on = -1.0, series[0].day
+    for r in series:  # one row per training day of one exercise
+        if r.e1rm_kg > running:
+            running, best_on = r.e1rm_kg, r.day
+    since = sum(1 for d in days if d.day > best_on)
+    return Plateau(
+        plateaued=not found.empty,
+        best_e1rm_kg=best.e1rm_kg,
+        best_on=best_on,
+        weeks_without_gain=(today - best_on).days / 7,
+        sessions_since=since,
+    )
+
+
+def _pose(days: list[Any]) -> list[PoseWeek]:
+    """Weekly form-score and rep-discrepancy means, weighted by the sets behind them."""
+    weeks: dict[date, list[float]] = {}
+    for d in days:
+        if not d.form_sets and not d.detected_sets:
+            continue
+        w = weeks.setdefault(d.day - timedelta(days=d.day.weekday()), [0, 0.0, 0, 0.0])
+        w[0] += d.form_sets
+        w[1] += (d.mean_form_score or 0.0) * d.form_sets
+        w[2] += d.detected_sets
+        w[3] += (d.rep_discrepancy or 0.0) * d.detected_sets
+    return [
+        PoseWeek(
+            week_start=week,
+            form_sets=int(v[0]),
+            mean_form_score=v[1] / v[0] if v[0] else None,
+            detected_sets=int(v[2]),
+            rep_discrepancy=v[3] / v[2] if v[2] else None,
+        )
+        for week, v in sorted(weeks.items())
+    ]
+
+
+async def load(
+    session: AsyncSession, *, user: User, start: date | None, end: date | None
+) -> LoadSeries:
+    freshness, _ = await _freshness(session, user)
+    return await views.load_series(session, user=user, start=start, end=end, freshness=freshness)
+
+
+async def muscle_balance(session: AsyncSession, *, user: User, weeks: int) -> MuscleBalance:
+    freshness, _ = await _freshness(session, user)
+    return await views.muscle_balance(session, user=user, weeks=weeks, freshness=freshness)
+
+
+async def summary(
+    session: AsyncSession, *, user: User, weeks: int, period: str = "week", count: int = 12
+) -> Summary:
+    """Totals, the latest weekly volumes, the latest week or month summaries, habits."""
     freshness, state = await _freshness(session, user)
-    volumes = await repository.weekly_volume(session, user_id=user.id, weeks=weeks)
+    volumes = await repository.periods(session, user_id=user.id, period="week", count=weeks)
+    latest = await repository.periods(session, user_id=user.id, period=period, count=count)
+    habits = await views.habits(session, user=user, state=state)
     totals = {
         "workouts": state.workouts if state else 0,
         "sets": state.sets if state else 0,
@@ -149,9 +249,12 @@ async def summary(session: AsyncSession, *, user: User, weeks: int) -> Summary:
         **totals,
         weekly_volume=[
             WeekVolume(
-                week_start=v.week_start, volume_load_kg=v.volume_load_kg, sets=v.sets, reps=v.reps
+                week_start=v.start, volume_load_kg=v.volume_load_kg, sets=v.sets, reps=v.reps
             )
             for v in volumes
         ],
+        period=period,
+        periods=[views.period_summary(p) for p in latest],
+        habits=habits,
         **freshness,
     )

@@ -1,0 +1,254 @@
+"""Rules for the load, balance, habits and period views (all read from precomputed rows).
+
+The only arithmetic done here is what depends on *today*, which a precomputed row
+cannot know: the load series' days after the latest training day (zero load, the
+states decaying — :func:`models.training_load.series_by_athlete` continued from the
+stored rows), the streak, and sums over a requested window.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.analytics import repository
+from api.analytics.schemas import (
+    BalanceWeek,
+    Habits,
+    LoadDay,
+    LoadSeries,
+    LoadWeek,
+    MuscleBalance,
+    MuscleSets,
+    PeriodSummary,
+)
+from api.analytics.tables import AnalyticsState, DailyLoad, Period
+from api.errors import Unprocessable
+from api.users.tables import User
+from models.balance import LOWER, PULL, PUSH, UPPER
+from models.training_load import HISTORY_DAYS, STATE_COLUMNS, series_by_athlete
+
+DEFAULT_LOAD_DAYS = 90
+MAX_LOAD_DAYS = 3660
+LOAD_UNIT = "AU (session-RPE scale)"
+
+
+def local_today(user: User, now: datetime | None = None) -> date:
+    """Today in the athlete's own time zone."""
+    moment = now or datetime.now(ZoneInfo("UTC"))
+    return moment.astimezone(ZoneInfo(user.time_zone)).date()
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _day(row: DailyLoad, projected: bool = False) -> LoadDay:
+    return LoadDay(
+        date=row.day,
+        sessions=row.sessions,
+        duration_s=row.duration_s,
+        distance_m=row.distance_m,
+        volume_load_kg=row.volume_load_kg,
+        srpe_load=row.srpe_load,
+        trimp=row.trimp,
+        load=row.load,
+        ctl=row.ctl,
+        atl=row.atl,
+        tsb=row.tsb,
+        acwr_rolling=row.acwr_rolling,
+        acwr_ewma=row.acwr_ewma,
+        ramp_rate=row.ramp_rate,
+        acwr_high=row.acwr_high,
+        acwr_low=row.acwr_low,
+        projected=projected,
+    )
+
+
+def _none_if_nan(value: Any) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def _projection(tail: list[DailyLoad], until: date) -> list[LoadDay]:
+    """Rest days after the stored series up to ``until``, continued exactly."""
+    first = tail[-1].day + timedelta(days=1)
+    if until < first:
+        return []
+    days = pd.date_range(first, until, freq="D")
+    history = pd.DataFrame(
+        {
+            "user_id": "me",
+            "date": pd.to_datetime([r.day for r in tail]),
+            "position": [r.position for r in tail],
+            **{c: [float(getattr(r, c)) for r in tail] for c in STATE_COLUMNS},
+        }
+    )
+    daily = pd.DataFrame({"user_id": "me", "date": days, "load": 0.0})
+    out = series_by_athlete(daily, history)
+    return [
+        LoadDay(
+            date=row["date"].date(),
+            sessions=0,
+            duration_s=0.0,
+            distance_m=0.0,
+            volume_load_kg=0.0,
+            srpe_load=None,
+            trimp=None,
+            load=0.0,
+            ctl=float(row["ctl"]),
+            atl=float(row["atl"]),
+            tsb=float(row["tsb"]),
+            acwr_rolling=_none_if_nan(row["acwr_rolling"]),
+            acwr_ewma=_none_if_nan(row["acwr_ewma"]),
+            ramp_rate=_none_if_nan(row["ramp_rate"]),
+            acwr_high=bool(row["acwr_high"]),
+            acwr_low=bool(row["acwr_low"]),
+            projected=True,
+        )
+        for row in out.to_dict("records")
+    ]
+
+
+async def load_series(
+    session: AsyncSession,
+    *,
+    user: User,
+    start: date | None,
+    end: date | None,
+    freshness: dict[str, Any],
+) -> LoadSeries:
+    """The daily load series from ``start`` to ``end`` (default: the last 90 days).
+
+    Raises Unprocessable when ``end`` is before ``start`` or the range is longer than
+    :data:`MAX_LOAD_DAYS`.
+    """
+    today = local_today(user)
+    end = end or today
+    start = start or end - timedelta(days=DEFAULT_LOAD_DAYS - 1)
+    if end < start:
+        raise Unprocessable("`to` must not be before `from`", code="invalid_range")
+    if (end - start).days + 1 > MAX_LOAD_DAYS:
+        raise Unprocessable(f"a range may span at most {MAX_LOAD_DAYS} days", code="range_too_long")
+    rows = await repository.load_days(session, user_id=user.id, start=start, end=end)
+    items = [_day(r) for r in rows]
+    until = min(end, today)
+    if not rows or rows[-1].day < until:
+        tail = await repository.load_tail(
+            session, user_id=user.id, before=until + timedelta(days=1), days=HISTORY_DAYS
+        )
+        if tail and tail[-1].day < until:
+            items += [d for d in _projection(tail, until) if d.date >= start]
+    weeks = await repository.periods_between(
+        session, user_id=user.id, period="week", start=_monday(start), end=end
+    )
+    return LoadSeries(
+        load_unit=LOAD_UNIT,
+        items=items,
+        weeks=[
+            LoadWeek(week_start=w.start, load=w.load, monotony=w.monotony, strain=w.strain)
+            for w in weeks
+        ],
+        **freshness,
+    )
+
+
+def _ratio(sets: dict[str, float], top: frozenset[str], bottom: frozenset[str]) -> float | None:
+    below = sum(v for m, v in sets.items() if m in bottom)
+    return sum(v for m, v in sets.items() if m in top) / below if below > 0 else None
+
+
+async def muscle_balance(
+    session: AsyncSession, *, user: User, weeks: int, freshness: dict[str, Any]
+) -> MuscleBalance:
+    """The last ``weeks`` ISO weeks (this one included) of fractional sets per muscle."""
+    current = _monday(local_today(user))
+    first = current - timedelta(weeks=weeks - 1)
+    rows = await repository.muscle_weeks(session, user_id=user.id, start=first)
+    periods = await repository.periods_between(
+        session, user_id=user.id, period="week", start=first, end=current
+    )
+    by_week: dict[date, list[MuscleSets]] = {}
+    totals: dict[str, list[float]] = {}
+    for r in rows:
+        by_week.setdefault(r.week_start, []).append(
+            MuscleSets(muscle=r.muscle, sets=r.sets, volume_load_kg=r.volume_load_kg)
+        )
+        total = totals.setdefault(r.muscle, [0.0, 0.0])
+        total[0] += r.sets
+        total[1] += r.volume_load_kg
+    ratios = {p.start: p for p in periods}
+    out = []
+    for i in range(weeks):
+        week = first + timedelta(weeks=i)
+        period = ratios.get(week)
+        out.append(
+            BalanceWeek(
+                week_start=week,
+                muscles=by_week.get(week, []),
+                push_pull=period.push_pull if period else None,
+                upper_lower=period.upper_lower if period else None,
+            )
+        )
+    sets = {m: v[0] for m, v in totals.items()}
+    return MuscleBalance(
+        weeks=out,
+        totals=[
+            MuscleSets(muscle=m, sets=v[0], volume_load_kg=v[1]) for m, v in sorted(totals.items())
+        ],
+        push_pull=_ratio(sets, PUSH, PULL),
+        upper_lower=_ratio(sets, UPPER, LOWER),
+        **freshness,
+    )
+
+
+async def habits(session: AsyncSession, *, user: User, state: AnalyticsState | None) -> Habits:
+    """Streak (DESIGN §5: consecutive ISO weeks with a workout up to this one; this week,
+    while still empty, does not break it), sessions per week, usual days and hours."""
+    current = _monday(local_today(user))
+    starts = set(await repository.week_starts(session, user_id=user.id))
+    cursor = current if current in starts else current - timedelta(weeks=1)
+    streak = 0
+    while cursor in starts:
+        streak += 1
+        cursor -= timedelta(weeks=1)
+    workouts = state.workouts if state else 0
+    if not workouts or state is None or state.first_workout_on is None:
+        return Habits(
+            streak_weeks=streak, sessions_per_week=0.0, weekday_share=[0.0] * 7,
+            hour_share=[0.0] * 24,
+        )  # fmt: skip
+    span = max((current - _monday(state.first_workout_on)).days // 7 + 1, 1)
+    return Habits(
+        streak_weeks=streak,
+        sessions_per_week=workouts / span,
+        weekday_share=[c / workouts for c in state.weekday_counts] or [0.0] * 7,
+        hour_share=[c / workouts for c in state.hour_counts] or [0.0] * 24,
+    )
+
+
+def period_summary(row: Period) -> PeriodSummary:
+    if row.period == "week":
+        end = row.start + timedelta(days=6)
+    else:
+        end = row.start.replace(day=calendar.monthrange(row.start.year, row.start.month)[1])
+    return PeriodSummary(
+        start=row.start,
+        end=end,
+        sessions=row.sessions,
+        duration_s=row.duration_s,
+        distance_m=row.distance_m,
+        sets=row.sets,
+        reps=row.reps,
+        volume_load_kg=row.volume_load_kg,
+        srpe_load=row.srpe_load,
+        trimp=row.trimp,
+        load=row.load,
+        prs=row.prs,
+        monotony=row.monotony if row.period == "week" else None,
+        strain=row.strain if row.period == "week" else None,
+    )
