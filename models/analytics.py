@@ -212,14 +212,20 @@ def read_from(since: pd.Series) -> pd.Series:
     return pd.Series(np.minimum(monday.to_numpy(), first.to_numpy()), index=since.index)
 
 
-def _week(days: pd.Series) -> np.ndarray:
-    days = pd.to_datetime(days)
-    return (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).to_numpy()
+def _days(days: pd.Series | np.ndarray) -> np.ndarray:
+    return np.asarray(pd.to_datetime(days).to_numpy(), dtype="datetime64[D]")
 
 
-def _month(days: pd.Series) -> np.ndarray:
-    days = pd.to_datetime(days)
-    return days.dt.to_period("M").dt.start_time.to_numpy()
+def _week(days: pd.Series | np.ndarray) -> np.ndarray:
+    """Monday of each day's ISO week (1970-01-01 was a Thursday: weekday = (n + 3) % 7)."""
+    d = _days(days)
+    monday = d - ((d.view("int64") + 3) % 7).astype("timedelta64[D]")
+    return monday.astype("datetime64[ns]")
+
+
+def _month(days: pd.Series | np.ndarray) -> np.ndarray:
+    """First day of each day's month."""
+    return _days(days).astype("datetime64[M]").astype("datetime64[ns]")
 
 
 # --------------------------------------------------------------------------- sets
@@ -384,12 +390,8 @@ def _daily(
     """The load series (DESIGN §5 CTL/ATL/TSB/ACWR, :mod:`models.training_load`) over
     each athlete's calendar, first to last training day; and where to delete from."""
     grouped = sessions.groupby(["user_id", "day"])
-    per_day = grouped.agg(
-        sessions=("workout_id", "size"),
-        duration_s=("duration_s", "sum"),
-        distance_m=("distance_m", "sum"),
-        load=("load", "sum"),
-    )
+    per_day = grouped[["duration_s", "distance_m", "load"]].sum()
+    per_day["sessions"] = grouped.size()
     # sRPE and TRIMP stay unknown (NaN) on days without a rated / heart-rate session
     per_day = per_day.join(grouped[["srpe_load", "trimp"]].sum(min_count=1))
     volume = work.groupby(["user_id", "day"])["volume"].sum().rename("volume_load_kg")
@@ -397,8 +399,8 @@ def _daily(
         {"sessions": 0, "duration_s": 0.0, "distance_m": 0.0, "volume_load_kg": 0.0, "load": 0.0}
     )
     days = per_day.reset_index()
-    last = days.groupby("user_id")["day"].max()
-    first = days.groupby("user_id")["day"].min()
+    span = days.groupby("user_id")["day"].agg(["min", "max"])
+    first, last = span["min"], span["max"]
     history = None
     delete_from = pd.Series(dtype="datetime64[ns]")
     if previous is not None:
@@ -473,36 +475,43 @@ def _periods(
     sRPE load, TRIMP, combined load, PRs set; weeks add Foster's monotony (mean ÷ SD of
     the week's 7 daily loads, rest days 0) and strain (load × monotony), and the
     push/pull and upper/lower set ratios."""
-    parts = []
-    for period, starts in (("week", _week), ("month", _month)):
-        s = sessions.assign(start=starts(sessions["day"]))
-        grouped = s.groupby(["user_id", "start"])
-        agg = grouped.agg(
-            sessions=("workout_id", "size"), duration_s=("duration_s", "sum"),
-            distance_m=("distance_m", "sum"), load=("load", "sum"),
-        ).join(grouped[["srpe_load", "trimp"]].sum(min_count=1))  # fmt: skip
-        w = work.assign(start=starts(work["day"]), _reps=work["reps"].fillna(0.0))
-        lifted = w.groupby(["user_id", "start"]).agg(
-            sets=("set_id", "size"), reps=("_reps", "sum"), volume_load_kg=("volume", "sum")
-        )
-        e = events.assign(start=starts(pd.to_datetime(events["achieved_on"])))
-        prs = e.groupby(["user_id", "start"]).size().rename("prs")
-        agg = agg.join(lifted, how="left").join(prs, how="left")
-        if period == "week":
-            # days of the week outside the calendar are rest days: load 0
-            d = daily.assign(start=_week(daily["date"]))
-            by_week = d.groupby(["user_id", "start"])["load"]
-            mean = by_week.sum() / 7
-            present = by_week.size()
-            deviation = (d["load"] - by_week.transform("sum").to_numpy() / 7) ** 2
-            squares = deviation.groupby([d["user_id"], d["start"]]).sum()
-            sd = np.sqrt((squares + (7 - present) * mean**2) / 7)
-            monotony: pd.Series = (mean / sd.where(sd > 0)).rename("monotony")
-            agg = agg.join(monotony).join(_ratios(muscle_weeks).rename_axis(["user_id", "start"]))
-            agg["strain"] = agg["load"] * agg["monotony"]
-        agg = agg.reset_index().assign(period=period)
-        parts.append(agg)
-    out = pd.concat(parts, ignore_index=True)
+    keys = ["user_id", "period", "start"]
+
+    def stacked(frame: pd.DataFrame, days: pd.Series) -> pd.DataFrame:
+        # every row once per week and once per month: one groupby serves both
+        return pd.concat(
+            [frame.assign(period="week", start=_week(days)),
+             frame.assign(period="month", start=_month(days))],
+            ignore_index=True,
+        )  # fmt: skip
+
+    s = stacked(sessions[["user_id", "duration_s", "distance_m", "load", "srpe_load", "trimp"]],
+                sessions["day"])  # fmt: skip
+    grouped = s.groupby(keys, sort=False)
+    agg = grouped[["duration_s", "distance_m", "load"]].sum()
+    agg["sessions"] = grouped.size()
+    agg = agg.join(grouped[["srpe_load", "trimp"]].sum(min_count=1))
+    w = stacked(work[["user_id", "reps", "volume"]].fillna({"reps": 0.0}), work["day"])
+    lifted = w.groupby(keys, sort=False)[["reps", "volume"]].sum()
+    lifted["sets"] = w.groupby(keys, sort=False).size()
+    agg = agg.join(lifted.rename(columns={"volume": "volume_load_kg"}))
+    e = stacked(events[["user_id"]], events["achieved_on"])
+    agg = agg.join(e.groupby(keys, sort=False).size().rename("prs"))
+
+    # Foster monotony per week; days of the week outside the calendar are rest days (0)
+    d = daily[["user_id", "load"]].assign(start=_week(daily["date"]))
+    by_week = d.groupby(["user_id", "start"], sort=False)["load"]
+    total = by_week.transform("sum").to_numpy()
+    squares = ((d["load"] - total / 7) ** 2).groupby([d["user_id"], d["start"]]).sum()
+    mean = by_week.sum() / 7
+    sd = np.sqrt((squares + (7 - by_week.size()) * mean**2) / 7)
+    weekly = pd.DataFrame({"monotony": mean / sd.where(sd > 0)}).join(
+        _ratios(muscle_weeks).rename_axis(["user_id", "start"])
+    )
+    weekly["period"] = "week"
+    agg = agg.join(weekly.set_index("period", append=True).reorder_levels(keys))
+    agg["strain"] = agg["load"] * agg["monotony"]
+    out = agg.reset_index()
     return out.fillna({"sets": 0, "reps": 0.0, "volume_load_kg": 0.0, "prs": 0})
 
 

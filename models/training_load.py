@@ -88,6 +88,8 @@ _ALPHA_CHRONIC = 2.0 / (CHRONIC_DAYS + 1)
 def _grouped_ewma(values: np.ndarray, groups: np.ndarray, alpha: float) -> np.ndarray:
     # pandas' adjust=False EWM is exactly E_d = α·L_d + (1 − α)·E_{d−1} from the group's
     # first value; `values` is sorted by group and each group starts with its seed.
+    if len(groups) and groups[0] == groups[-1]:  # one athlete (a refresh): no grouping
+        return pd.Series(values).ewm(alpha=alpha, adjust=False).mean().to_numpy()
     out = pd.Series(values).groupby(groups, sort=False).ewm(alpha=alpha, adjust=False).mean()
     return out.reset_index(level=0, drop=True).sort_index().to_numpy()
 

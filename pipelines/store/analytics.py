@@ -19,7 +19,6 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, func, select, text
 
 from api.analytics.tables import AnalyticsDirty
-from models import analytics as analytics_model
 from models.analytics import Derived, Inputs, Previous
 
 # A workout's local day and hour: the wall clock of its own time zone (DESIGN §2).
@@ -211,9 +210,7 @@ def read_inputs(conn: Connection, user_ids: Sequence[uuid.UUID], start: date) ->
     ids = [uuid.UUID(x) for x in pd.unique(sets["exercise_id"])]
     muscles = copy_out(conn, _MUSCLES, {"ids": ids})
     masses = copy_out(conn, _BODY_MASS, {"users": list(user_ids)})
-    return analytics_model.typed(
-        Inputs(sets=sets, workouts=workouts, muscles=muscles, body_mass=masses)
-    )
+    return Inputs(sets=sets, workouts=workouts, muscles=muscles, body_mass=masses)
 
 
 def read_previous(conn: Connection, user_id: uuid.UUID, start: date) -> Previous:
@@ -279,20 +276,24 @@ def write(
     Returns the number of rows written.
     """
     users = list(user_ids)
+    daily_floor = start
+    if start is not None and len(derived.daily_delete_from):
+        value = derived.daily_delete_from.iloc[0]
+        daily_floor = value.date() if not pd.isna(value) else start
+    # one statement, one round trip: every table's delete as a data-modifying CTE
+    deletes = []
+    for i, (table, (attr, _, table_day, _)) in enumerate(TABLES.items()):
+        where = "user_id = ANY(:u)"
+        if start is not None and table_day:
+            where += f" AND {table_day} >= " + (":daily" if attr == "daily" else ":d")
+        deletes.append(f"d{i} AS (DELETE FROM {table} WHERE {where})")
+    conn.execute(
+        text(f"WITH {', '.join(deletes)} SELECT 1"),
+        {"u": users, "d": start, "daily": daily_floor},
+    )
     written = 0
     for table, (attr, frame_day, table_day, columns) in TABLES.items():
         frame: pd.DataFrame = getattr(derived, attr)
-        if start is None or not table_day:
-            conn.execute(text(f"DELETE FROM {table} WHERE user_id = ANY(:u)"), {"u": users})
-        else:
-            floor = start
-            if attr == "daily" and len(derived.daily_delete_from):
-                value = derived.daily_delete_from.iloc[0]
-                floor = value.date() if not pd.isna(value) else start
-            conn.execute(
-                text(f"DELETE FROM {table} WHERE user_id = ANY(:u) AND {table_day} >= :d"),
-                {"u": users, "d": floor},
-            )
         written += copy_in(conn, table, _prepared(frame, table, frame_day, table_day), columns)
     return written
 
