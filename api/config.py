@@ -15,7 +15,7 @@ _WEAK_SECRETS = {"", "changeme", "secret", "change-me", "development"}
 class Settings(BaseSettings):
     """All configuration. Every field maps to ``FORMA_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="FORMA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="FORMA_", extra="ignore", env_parse_none_str="off")
 
     environment: Literal["development", "test", "production"] = Field(
         "production", description="development allows a generated secret under .forma/"
@@ -43,7 +43,7 @@ class Settings(BaseSettings):
         3,
         ge=0,
         le=23,
-        description="hour (UTC) of the nightly full analytics rebuild; unset = never",
+        description="hour (UTC) of the nightly full analytics rebuild; `off` = never",
     )
     import_resend_after_s: float = Field(
         60.0, ge=0, description="age of an unfinished import job before the sweep re-sends it"

@@ -100,3 +100,33 @@ def test_a_change_a_year_back_and_a_deletion_refresh_exactly() -> None:
     stored = refresh(stored, inputs(history), {"u1": last["day"]})
     assert same(stored, tables(derive(inputs(history)))) == []
     assert stored["daily"]["date"].max().date() == BASE + timedelta(days=3 * 198)
+
+
+def test_a_ten_year_history_matches_the_recursion_written_out() -> None:
+    """Ten years of three sessions a week: one calendar row per day, and CTL/ATL on the
+    last day equal to the recursion X_d = X_{d−1} + (L_d − X_{d−1})(1 − e^(−1/τ)) run
+    day by day here, from 0 on the first day (DESIGN §5)."""
+    import math
+
+    start = date(2015, 1, 5)  # a Monday
+    history, loads = [], {}
+    for day in range(0, 3653):
+        when = start + timedelta(days=day)
+        if when.weekday() in (0, 2, 4):
+            history.append(
+                {"user": "u1", "id": f"w{day}", "day": when, "duration_s": 3600.0,
+                 "session_rpe": 5.0 + when.weekday() / 2, "sets": []}
+            )  # fmt: skip
+            loads[when] = (5.0 + when.weekday() / 2) * 60.0  # sRPE = RPE × minutes
+    daily = derive(inputs(history)).daily
+    last = max(loads)
+    assert len(daily) == (last - start).days + 1
+    ctl = atl = 0.0
+    for offset in range((last - start).days + 1):
+        load = loads.get(start + timedelta(days=offset), 0.0)
+        ctl += (load - ctl) * (1 - math.exp(-1 / 42))
+        atl += (load - atl) * (1 - math.exp(-1 / 7))
+    final = daily.iloc[-1]
+    assert abs(final["ctl"] - ctl) < 1e-9 * ctl and abs(final["atl"] - atl) < 1e-9 * atl
+    # steady state: CTL ≈ the mean daily load, (300 + 360 + 420) / 7 AU
+    assert abs(final["ctl"] - 1080 / 7) < 15
