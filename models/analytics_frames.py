@@ -1,0 +1,152 @@
+"""The frames of the analytics engine: its inputs, what a refresh keeps, what it
+returns, their column types, and the calendar and sort helpers its parts share.
+
+See :mod:`models.analytics` for the engine and the incremental rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+COUNTED = ("working", "dropset", "failure")
+
+_F, _S, _D = "float64", object, "datetime64[ns]"
+#: Column types of the input frames; :func:`derive` coerces to them.
+SCHEMA: dict[str, dict[str, Any]] = {
+    "sets": {
+        "user_id": _S, "workout_id": _S, "set_id": _S, "exercise_id": _S,
+        "exercise_kind": _S, "day": _D, "performed_at": "datetime64[ns, UTC]",
+        "position": "int64", "set_type": _S, "weight_kg": _F, "reps": _F, "rpe": _F,
+        "rir": _F, "detected_reps": _F, "form_score": _F,
+    },
+    "workouts": {
+        "user_id": _S, "workout_id": _S, "day": _D, "duration_s": _F, "session_rpe": _F,
+        "cardio_load": _F, "cardio_method": _S, "cardio_trimp": _F, "distance_m": _F,
+    },
+    "muscles": {"exercise_id": _S, "muscle": _S, "share": _F},
+    "body_mass": {"user_id": _S, "day": _D, "body_mass_kg": _F},
+}  # fmt: skip
+TIE_DECIMALS = 6  # e1RMs equal to 1e-6 kg tie (Epley is not exact in binary floating point)
+EARLIEST = ["day", "performed_at", "position", "_tie"]
+
+
+def order(frame: pd.DataFrame, columns: list[str], descending: tuple[str, ...] = ()) -> np.ndarray:
+    """Row positions sorting ``frame`` by numeric/datetime ``columns`` (first = primary),
+    one stable ``np.lexsort`` — pandas' multi-column sort factorises every key first."""
+    keys = []
+    for column in reversed(columns):
+        series = frame[column]
+        if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
+            values = series.array.asi8
+        else:
+            values = series.to_numpy()
+        keys.append(-values if column in descending else values)
+    return np.lexsort(keys) if keys else np.arange(len(frame))
+
+
+@dataclass(slots=True)
+class Inputs:
+    """An athlete group's raw rows (see the module docstring for the columns)."""
+
+    sets: pd.DataFrame
+    workouts: pd.DataFrame
+    muscles: pd.DataFrame
+    body_mass: pd.DataFrame
+
+
+@dataclass(slots=True)
+class Previous:
+    """What an incremental refresh keeps from before each athlete's ``read_from``.
+
+    ``read_from``: ``user_id → day`` (datetime64) from which rows are recomputed.
+    ``history``: each athlete's last ≤ 28 load-series rows before it (columns of
+    :func:`models.training_load.series_by_athlete` history). ``last_active``:
+    ``user_id → `` the last day before ``read_from`` with a session (NaT = none).
+    ``events``: the PR events dated before ``read_from`` (columns of :data:`EVENT_COLUMNS`).
+    """
+
+    read_from: pd.Series
+    history: pd.DataFrame
+    last_active: pd.Series
+    events: pd.DataFrame
+
+
+@dataclass(slots=True)
+class Derived:
+    """The rows to write; in an incremental refresh, those dated ``≥ read_from``."""
+
+    daily: pd.DataFrame
+    e1rm: pd.DataFrame
+    exercise_daily: pd.DataFrame
+    events: pd.DataFrame
+    prs: pd.DataFrame
+    periods: pd.DataFrame
+    muscles: pd.DataFrame
+    #: ``user_id → day``: delete an athlete's load rows from here before writing.
+    daily_delete_from: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+
+
+EVENT_COLUMNS = [
+    "user_id", "set_id", "workout_id", "exercise_id", "kind", "reps", "weight_kg",
+    "achieved_on", "achieved_at", "previous",
+]  # fmt: skip
+DAILY_COLUMNS = [
+    "user_id", "date", "sessions", "duration_s", "distance_m", "volume_load_kg",
+    "srpe_load", "trimp", "load", "ctl", "atl", "tsb", "ewma_acute", "ewma_chronic",
+    "acwr_rolling", "acwr_ewma", "ramp_rate", "acwr_high", "acwr_low", "position",
+]  # fmt: skip
+
+
+def typed(inputs: Inputs) -> Inputs:
+    """The inputs with the :data:`SCHEMA` column types (ids as Python objects)."""
+
+    def coerce(frame: pd.DataFrame, schema: dict[str, object]) -> pd.DataFrame:
+        out = {}
+        for column, dtype in schema.items():
+            values = frame[column] if column in frame else pd.Series(index=frame.index)
+            if dtype is object:
+                # ids and labels: strings of any pandas flavour; NaN stands for none
+                out[column] = (
+                    values
+                    if values.dtype.kind in "OU" or isinstance(values.dtype, pd.StringDtype)
+                    else values.astype(object)
+                )
+            elif str(dtype).startswith("datetime64[ns, UTC]"):
+                out[column] = pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]")
+            elif str(dtype).startswith("datetime64"):
+                out[column] = pd.to_datetime(values).astype("datetime64[ns]")
+            else:
+                out[column] = pd.to_numeric(values).astype(str(dtype))  # type: ignore[call-overload]
+        return pd.DataFrame(out, index=frame.index)
+
+    return Inputs(
+        **{name: coerce(getattr(inputs, name), schema) for name, schema in SCHEMA.items()}
+    )
+
+
+def read_from(since: pd.Series) -> pd.Series:
+    """``min(Monday of the ISO week, 1st of the month)`` of each day (datetime64 in/out)."""
+    days = pd.to_datetime(since)
+    monday = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+    first = days.dt.to_period("M").dt.start_time
+    return pd.Series(np.minimum(monday.to_numpy(), first.to_numpy()), index=since.index)
+
+
+def _days(days: pd.Series | np.ndarray) -> np.ndarray:
+    return np.asarray(pd.to_datetime(days).to_numpy(), dtype="datetime64[D]")
+
+
+def week_start(days: pd.Series | np.ndarray) -> np.ndarray:
+    """Monday of each day's ISO week (1970-01-01 was a Thursday: weekday = (n + 3) % 7)."""
+    d = _days(days)
+    monday = d - ((d.view("int64") + 3) % 7).astype("timedelta64[D]")
+    return monday.astype("datetime64[ns]")
+
+
+def month_start(days: pd.Series | np.ndarray) -> np.ndarray:
+    """First day of each day's month."""
+    return _days(days).astype("datetime64[M]").astype("datetime64[ns]")

@@ -1,0 +1,147 @@
+"""Session-level analytics tables: each session's combined load, the daily load series
+over each athlete's calendar, and the weekly and monthly summaries.
+
+Definitions are DESIGN.md §5's; each function names its source.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models import load as session_load
+from models import training_load
+from models.analytics_frames import DAILY_COLUMNS, Previous, month_start, week_start
+from models.balance import LOWER, PULL, PUSH, UPPER
+
+
+def sessions_with_load(workouts: pd.DataFrame, work: pd.DataFrame) -> pd.DataFrame:
+    """Workouts with their combined load (:func:`models.load.combined_loads`)."""
+    rpe = work["rpe"].to_numpy(float)
+    rpe = np.where(np.isnan(rpe), 10 - work["rir"].to_numpy(float), rpe)
+    per = pd.DataFrame({"workout_id": work["workout_id"].to_numpy(), "rpe": rpe})
+    stats = per.groupby("workout_id").agg(
+        working_sets=("rpe", "size"), mean_set_rpe=("rpe", "mean")
+    )
+    frame = workouts.join(stats, on="workout_id")
+    frame["working_sets"] = frame["working_sets"].fillna(0)
+    loads = session_load.combined_loads(frame)
+    return frame.assign(load=loads["load"], srpe_load=loads["srpe_load"], trimp=loads["trimp"])
+
+
+def _calendar(first: pd.Series, last: pd.Series) -> pd.DataFrame:
+    """Every day from ``first`` to ``last`` per athlete (both indexed by user_id)."""
+    span = ((last - first).dt.days + 1).clip(lower=0).to_numpy(dtype=np.int64)
+    users = np.repeat(first.index.to_numpy(), span)
+    starts = np.repeat(first.to_numpy(), span)
+    offsets = np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span)
+    return pd.DataFrame({"user_id": users, "date": starts + offsets.astype("timedelta64[D]")})
+
+
+def load_days(
+    sessions: pd.DataFrame, work: pd.DataFrame, previous: Previous | None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The load series (DESIGN §5 CTL/ATL/TSB/ACWR, :mod:`models.training_load`) over
+    each athlete's calendar, first to last training day; and where to delete from."""
+    grouped = sessions.groupby(["user_id", "day"])
+    per_day = grouped[["duration_s", "distance_m", "load"]].sum()
+    per_day["sessions"] = grouped.size()
+    # sRPE and TRIMP stay unknown (NaN) on days without a rated / heart-rate session
+    per_day = per_day.join(grouped[["srpe_load", "trimp"]].sum(min_count=1))
+    volume = work.groupby(["user_id", "day"])["volume"].sum().rename("volume_load_kg")
+    per_day = per_day.join(volume, how="outer").fillna(
+        {"sessions": 0, "duration_s": 0.0, "distance_m": 0.0, "volume_load_kg": 0.0, "load": 0.0}
+    )
+    days = per_day.reset_index()
+    span = days.groupby("user_id")["day"].agg(["min", "max"])
+    first, last = span["min"], span["max"]
+    history = None
+    delete_from = pd.Series(dtype="datetime64[ns]")
+    if previous is not None:
+        history = previous.history
+        hist_last = (
+            history.groupby("user_id")["date"].max()
+            if not history.empty
+            else pd.Series(dtype="datetime64[ns]")
+        )
+        continues = hist_last.reindex(first.index).dropna() + pd.Timedelta(days=1)
+        first.loc[continues.index] = continues
+        # an athlete without training from read_from on: the calendar now ends on
+        # the last active day before it (NaT: no calendar left at all)
+        idle = ~previous.read_from.index.isin(last.index)
+        ends = previous.last_active.reindex(previous.read_from.index) + pd.Timedelta(days=1)
+        delete_from = previous.read_from.where(~idle | ends.isna(), ends)
+    calendar = _calendar(first, last)
+    filled = calendar.join(per_day, on=["user_id", "date"]).fillna(
+        {"sessions": 0, "duration_s": 0.0, "distance_m": 0.0, "volume_load_kg": 0.0, "load": 0.0}
+    )
+    series = training_load.series_by_athlete(filled[["user_id", "date", "load"]], history)
+    for column in ("sessions", "duration_s", "distance_m", "volume_load_kg", "srpe_load", "trimp"):
+        series[column] = filled[column].to_numpy()
+    series["sessions"] = series["sessions"].astype(np.int64)
+    return series[DAILY_COLUMNS], delete_from
+
+
+def _ratios(muscle_weeks: pd.DataFrame) -> pd.DataFrame:
+    def total(group: frozenset[str]) -> pd.Series:
+        picked = muscle_weeks[muscle_weeks["muscle"].isin(group)]
+        return picked.groupby(["user_id", "week_start"])["sets"].sum()
+
+    out = pd.DataFrame(index=muscle_weeks.groupby(["user_id", "week_start"]).size().index)
+    for name, top, bottom in (("push_pull", PUSH, PULL), ("upper_lower", UPPER, LOWER)):
+        numerator = total(top).reindex(out.index, fill_value=0.0).to_numpy()
+        denominator = total(bottom).reindex(out.index, fill_value=0.0).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[name] = np.where(denominator > 0, numerator / denominator, np.nan)
+    return out
+
+
+def periods(
+    sessions: pd.DataFrame,
+    work: pd.DataFrame,
+    events: pd.DataFrame,
+    daily: pd.DataFrame,
+    muscle_weeks: pd.DataFrame,
+) -> pd.DataFrame:
+    """Weekly and monthly summaries: sessions, duration, distance, sets, reps, volume,
+    sRPE load, TRIMP, combined load, PRs set; weeks add Foster's monotony (mean ÷ SD of
+    the week's 7 daily loads, rest days 0) and strain (load × monotony), and the
+    push/pull and upper/lower set ratios."""
+    keys = ["user_id", "period", "start"]
+
+    def stacked(frame: pd.DataFrame, days: pd.Series) -> pd.DataFrame:
+        # every row once per week and once per month: one groupby serves both
+        return pd.concat(
+            [frame.assign(period="week", start=week_start(days)),
+             frame.assign(period="month", start=month_start(days))],
+            ignore_index=True,
+        )  # fmt: skip
+
+    s = stacked(sessions[["user_id", "duration_s", "distance_m", "load", "srpe_load", "trimp"]],
+                sessions["day"])  # fmt: skip
+    grouped = s.groupby(keys, sort=False)
+    agg = grouped[["duration_s", "distance_m", "load"]].sum()
+    agg["sessions"] = grouped.size()
+    agg = agg.join(grouped[["srpe_load", "trimp"]].sum(min_count=1))
+    w = stacked(work[["user_id", "reps", "volume"]].fillna({"reps": 0.0}), work["day"])
+    lifted = w.groupby(keys, sort=False)[["reps", "volume"]].sum()
+    lifted["sets"] = w.groupby(keys, sort=False).size()
+    agg = agg.join(lifted.rename(columns={"volume": "volume_load_kg"}))
+    e = stacked(events[["user_id"]], events["achieved_on"])
+    agg = agg.join(e.groupby(keys, sort=False).size().rename("prs"))
+
+    # Foster monotony per week; days of the week outside the calendar are rest days (0)
+    d = daily[["user_id", "load"]].assign(start=week_start(daily["date"]))
+    by_week = d.groupby(["user_id", "start"], sort=False)["load"]
+    total = by_week.transform("sum").to_numpy()
+    squares = ((d["load"] - total / 7) ** 2).groupby([d["user_id"], d["start"]]).sum()
+    mean = by_week.sum() / 7
+    sd = np.sqrt((squares + (7 - by_week.size()) * mean**2) / 7)
+    weekly = pd.DataFrame({"monotony": mean / sd.where(sd > 0)}).join(
+        _ratios(muscle_weeks).rename_axis(["user_id", "start"])
+    )
+    weekly["period"] = "week"
+    agg = agg.join(weekly.set_index("period", append=True).reorder_levels(keys))
+    agg["strain"] = agg["load"] * agg["monotony"]
+    out = agg.reset_index()
+    return out.fillna({"sets": 0, "reps": 0.0, "volume_load_kg": 0.0, "prs": 0})

@@ -1,0 +1,166 @@
+"""Set-level analytics tables: best e1RM per day, exercise days, PR events and the
+standing records, weekly muscle-group volume — vectorised over many athletes.
+
+Definitions are DESIGN.md §5's; each function names its source.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.analytics_frames import (
+    COUNTED,
+    EARLIEST,
+    EVENT_COLUMNS,
+    TIE_DECIMALS,
+    order,
+    week_start,
+)
+from models.strength import MAX_REPS, MIN_REPS
+
+
+def working_sets(sets: pd.DataFrame) -> pd.DataFrame:
+    """Non-warm-up sets with their volume load (assisted sets add none: DESIGN §5)."""
+    work = sets[sets["set_type"].isin(COUNTED).to_numpy()].copy()
+    loaded = work["exercise_kind"].to_numpy() != "assisted"
+    work["volume"] = np.where(
+        loaded, np.nan_to_num(work["weight_kg"].to_numpy(float) * work["reps"].to_numpy(float)), 0.0
+    )
+    return work
+
+
+def e1rm_daily(work: pd.DataFrame, body_mass: pd.DataFrame) -> pd.DataFrame:
+    """Best Epley e1RM per exercise per day (ties → earliest set), the best Brzycki and
+    RIR-adjusted Epley of the day, and relative strength (÷ the latest body mass on or
+    before the day). Epley 1985, Brzycki 1993; RIR = logged RIR, else 10 − RPE
+    (Zourdos et al. 2016); DESIGN §5 eligibility: strength, weight > 0, 1 ≤ reps ≤ 12."""
+    w = work["weight_kg"].to_numpy(float)
+    r = work["reps"].to_numpy(float)
+    ok = (work["exercise_kind"].to_numpy() == "strength") & (w > 0) & (r >= MIN_REPS)
+    ok &= r <= MAX_REPS
+    lifts = work[ok].copy()
+    w, r = w[ok], r[ok]
+    lifts["e1rm_kg"] = np.where(r == 1, w, w * (1 + r / 30))
+    lifts["brzycki_kg"] = np.where(r == 1, w, w * 36 / (37 - r))
+    rir = lifts["rir"].to_numpy(float)
+    rir = np.where(np.isnan(rir), 10 - lifts["rpe"].to_numpy(float), rir)
+    effective = r + rir
+    lifts["e1rm_rir_kg"] = np.where(effective == 1, w, w * (1 + effective / 30))
+    lifts["_rank"] = lifts["e1rm_kg"].round(TIE_DECIMALS)
+    keys = ["user_id", "exercise_id", "day"]
+    extra = lifts.groupby(keys, sort=False)[["brzycki_kg", "e1rm_rir_kg"]].max()
+    rows = order(lifts, [*keys, "_rank", "performed_at", "position", "_tie"], ("_rank",))
+    best = lifts.iloc[rows].drop_duplicates(keys)
+    best = best.drop(columns=["brzycki_kg", "e1rm_rir_kg"]).join(extra, on=keys)
+    best = best[
+        [*keys, "e1rm_kg", "brzycki_kg", "e1rm_rir_kg", "weight_kg", "reps", "set_id", "workout_id"]
+    ]
+    return _relative(best.reset_index(drop=True), body_mass)
+
+
+def _relative(e1rm: pd.DataFrame, body_mass: pd.DataFrame) -> pd.DataFrame:
+    masses = body_mass.dropna(subset=["body_mass_kg"])
+    if e1rm.empty or masses.empty:
+        return e1rm.assign(body_mass_kg=np.nan, relative_strength=np.nan)
+    left = e1rm.assign(_row=np.arange(len(e1rm))).sort_values("day")
+    right = masses[["user_id", "day", "body_mass_kg"]].sort_values("day")
+    merged = pd.merge_asof(left, right, on="day", by="user_id", direction="backward")
+    merged = merged.sort_values("_row").drop(columns="_row").reset_index(drop=True)
+    merged["relative_strength"] = merged["e1rm_kg"] / merged["body_mass_kg"]
+    return merged
+
+
+def exercise_daily(work: pd.DataFrame) -> pd.DataFrame:
+    """Per exercise per day: sets, reps, volume load, most reps in a set, and pose data
+    (mean form score 0–1; mean detected − logged reps over sets having both)."""
+    frame = work.assign(
+        _gap=work["detected_reps"].to_numpy(float) - work["reps"].to_numpy(float),
+        _reps=work["reps"].fillna(0.0),
+    )
+    out = frame.groupby(["user_id", "exercise_id", "day"], sort=True).agg(
+        sets=("set_id", "size"),
+        reps=("_reps", "sum"),
+        volume_load_kg=("volume", "sum"),
+        max_reps=("reps", "max"),
+        form_sets=("form_score", "count"),
+        mean_form_score=("form_score", "mean"),
+        detected_sets=("_gap", "count"),
+        rep_discrepancy=("_gap", "mean"),
+    )
+    return out.reset_index()
+
+
+def pr_events(work: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """Sets that raised a record when they were done (DESIGN §5 rep-max PRs, ties → the
+    earliest in the athlete's calendar): ``rep_max`` — heaviest weight for exactly r
+    reps of a strength lift; ``max_reps`` — most reps in a bodyweight set."""
+    kind = work["exercise_kind"].to_numpy()
+    w = work["weight_kg"].to_numpy(float)
+    r = work["reps"].to_numpy(float)
+    lift = (kind == "strength") & (w > 0) & (r >= MIN_REPS) & (r <= MAX_REPS)
+    body = (kind == "bodyweight") & (r > 0)
+    cand = work[lift | body].copy()
+    cand["kind"] = np.where(lift[lift | body], "rep_max", "max_reps")
+    cand["_kind"] = (~lift[lift | body]).astype(np.int8)
+    cand["_key"] = np.where(lift[lift | body], cand["reps"].to_numpy(float), 0.0)
+    cand["_value"] = np.where(lift[lift | body], cand["weight_kg"], cand["reps"])
+    keys = ["user_id", "exercise_id", "kind", "_key"]
+    rows = order(cand, ["user_id", "exercise_id", "_kind", "_key", *EARLIEST])
+    cand = cand.iloc[rows].reset_index(drop=True)
+    group = [cand[k] for k in ("user_id", "exercise_id", "_kind", "_key")]
+    best_before = cand["_value"].groupby(group, sort=False).cummax()
+    prior = best_before.groupby(group, sort=False).shift(1).to_numpy(float)
+    if not before.empty:
+        seeds = before.assign(
+            _key=np.where(before["kind"] == "rep_max", before["reps"], 0.0),
+            _value=np.where(before["kind"] == "rep_max", before["weight_kg"], before["reps"]),
+        )
+        seed = seeds.groupby(keys)["_value"].max()
+        index = pd.MultiIndex.from_frame(cand[keys])
+        prior = np.fmax(prior, seed.reindex(index).to_numpy(float))
+    raised = np.isnan(prior) | (cand["_value"].to_numpy(float) > prior)
+    out = cand[raised].assign(
+        previous=prior[raised],
+        achieved_on=cand["day"][raised],
+        achieved_at=cand["performed_at"][raised],
+    )
+    return out[EVENT_COLUMNS].reset_index(drop=True)
+
+
+def current_prs(events: pd.DataFrame) -> pd.DataFrame:
+    """The standing records: each ``(exercise, kind, reps)``'s last event (rep_max) and
+    each exercise's last ``max_reps`` event — events only ever raise a record."""
+    if events.empty:
+        return events.copy()
+    rep_max = events["kind"].to_numpy() == "rep_max"
+    frame = events.assign(
+        _key=np.where(rep_max, events["reps"], 0),
+        _value=np.where(rep_max, events["weight_kg"], events["reps"]),
+    ).sort_values("_value", kind="stable")
+    last = frame.drop_duplicates(["user_id", "exercise_id", "kind", "_key"], keep="last")
+    last = last.drop(columns="_value")
+    return (
+        last.drop(columns="_key")
+        .sort_values(["user_id", "exercise_id", "kind", "reps"])
+        .reset_index(drop=True)
+    )
+
+
+def muscle_weeks(work: pd.DataFrame, muscles: pd.DataFrame) -> pd.DataFrame:
+    """Weekly fractional sets and volume load per muscle group (primary 1.0, secondary
+    0.5 — :mod:`models.balance`)."""
+    frame = pd.DataFrame(
+        {
+            "user_id": work["user_id"].to_numpy(),
+            "week_start": week_start(work["day"]),
+            "exercise_id": work["exercise_id"].to_numpy(),
+            "volume": work["volume"].to_numpy(),
+        }
+    ).merge(muscles, on="exercise_id")
+    frame["sets"] = frame["share"]
+    frame["volume_load_kg"] = frame["share"] * frame["volume"]
+    out = frame.groupby(["user_id", "week_start", "muscle"], sort=True)[
+        ["sets", "volume_load_kg"]
+    ].sum()
+    return out.reset_index()
