@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     stale_sweep_seconds: float = Field(30.0, gt=0, description="beat sweep period")
     stale_resend_after_s: float = Field(20.0, ge=0, description="age before a marker is re-sent")
     rebuild_shard_size: int = Field(
-        500, ge=1, le=100_000, description="athletes per analytics rebuild task"
+        250, ge=1, le=100_000, description="athletes per analytics rebuild task"
     )
     rebuild_hour_utc: int | None = Field(
         3,

@@ -102,6 +102,9 @@ def _rebuild(workers: int, shard_size: int, env: dict[str, str]) -> dict[str, fl
             "shards": float(row["shards_done"]),
             "peak_mb": max(peaks.values(), default=float("nan")),
             "main_peak_mb": _peak_mb(worker.pid),
+            "read_s": float(row["read_s"]),
+            "derive_s": float(row["derive_s"]),
+            "write_s": float(row["write_s"]),
         }
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -162,7 +165,7 @@ def _incremental(count: int, back_days: int, seed: int) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.analytics_bench")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--shard-size", type=int, default=500)
+    parser.add_argument("--shard-size", type=int, default=250)
     parser.add_argument("--refreshes", type=int, default=200)
     parser.add_argument(
         "--database-url", help="default: forma_bench on FORMA_DATABASE_URL's server"
@@ -207,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{result['sets'] / result['wall_s']:,.0f} sets/s, {result['rows_written']:,.0f} rows "
             f"written, ratio to floor {result['wall_s'] / floor:.1f}, peak RSS per worker "
             f"{result['peak_mb']:,.0f} MB (main process {result['main_peak_mb']:,.0f} MB); "
-            f"checksum {checksum}"
+            f"worker seconds read {result['read_s']:.0f} / derive {result['derive_s']:.0f} / "
+            f"write {result['write_s']:.0f}; checksum {checksum}"
         )
     for label, back in (("today", 0), ("back-dated one year", 365)):
         timings = _incremental(args.refreshes, back, seed=back + 1)

@@ -97,5 +97,7 @@ def add_parser(sub: Any) -> None:
     rebuild.add_argument(
         "--local", action="store_true", help="run the shards in this process, not on workers"
     )
-    rebuild.add_argument("--shard-size", type=int, help="athletes per shard (default 500)")
+    rebuild.add_argument(
+        "--shard-size", type=int, help="athletes per shard (default FORMA_REBUILD_SHARD_SIZE, 250)"
+    )
     rebuild.set_defaults(func=cmd_rebuild)

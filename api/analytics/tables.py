@@ -204,3 +204,7 @@ class Rebuild(Base):
     users_done: Mapped[int] = mapped_column(Integer, server_default="0")
     sets_done: Mapped[int] = mapped_column(Integer, server_default="0")
     rows_written: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    #: worker seconds summed over the shards, per phase: where a rebuild's time goes
+    read_s: Mapped[float] = mapped_column(Float, server_default="0")
+    derive_s: Mapped[float] = mapped_column(Float, server_default="0")
+    write_s: Mapped[float] = mapped_column(Float, server_default="0")

@@ -139,6 +139,9 @@ def upgrade() -> None:
         sa.Column("users_done", sa.Integer(), server_default="0", nullable=False),
         sa.Column("sets_done", sa.Integer(), server_default="0", nullable=False),
         sa.Column("rows_written", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("read_s", sa.Float(), server_default="0", nullable=False),
+        sa.Column("derive_s", sa.Float(), server_default="0", nullable=False),
+        sa.Column("write_s", sa.Float(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_rebuilds")),
     )
     op.drop_table("analytics_weekly_volume")

@@ -144,6 +144,11 @@ def seed(
         user_ids.extend(chunk.users["id"])
         if progress is not None:
             progress(len(chunk.users))
+    with engine.connect() as conn:
+        # fresh statistics, so the planner does not take a bulk-loaded table for empty
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("ANALYZE users, workouts, workout_sets, cardio_sessions, body_metrics")
+        )
     if analytics:
         report.analytics = rebuild_analytics(user_ids)
     report.seconds = time.perf_counter() - started

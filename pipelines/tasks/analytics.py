@@ -35,14 +35,26 @@ class Outcome:
     sets: int = 0
     rows_written: int = 0
     cleared: int = 0
-    incremental: bool = False
+    read_s: float = 0.0
+    derive_s: float = 0.0
+    write_s: float = 0.0
 
 
 def _full(conn: Connection, user_ids: list[uuid.UUID]) -> Outcome:
+    started = time.perf_counter()
     inputs = store.read_inputs(conn, user_ids, _EVERYTHING)
+    read = time.perf_counter()
     derived = analytics.derive(inputs)
+    done = time.perf_counter()
     written = store.write(conn, user_ids, derived, None)
-    return Outcome(users=len(user_ids), sets=len(inputs.sets), rows_written=written)
+    return Outcome(
+        users=len(user_ids),
+        sets=len(inputs.sets),
+        rows_written=written,
+        read_s=read - started,
+        derive_s=done - read,
+        write_s=time.perf_counter() - done,
+    )
 
 
 def refresh_user(user_id: uuid.UUID) -> bool:
@@ -55,6 +67,9 @@ def refresh_user(user_id: uuid.UUID) -> bool:
     athlete was marked again meanwhile (a newer refresh is owed and will run).
     """
     with transaction() as conn:
+        # a refresh's statements touch one athlete's rows; JIT compiling them costs more
+        # than running them whenever the planner's estimates run high
+        conn.execute(text("SET LOCAL jit = off"))
         store.lock_users(conn, [user_id])
         markers = store.read_markers(conn, [user_id])
         as_of = store.clock(conn)
@@ -85,7 +100,9 @@ def rebuild_users(user_ids: list[uuid.UUID], *, rebuild_id: uuid.UUID | None = N
         markers = store.read_markers(conn, ids)
         as_of = store.clock(conn)
         outcome = _full(conn, ids)
+        started = time.perf_counter()
         store.write_state(conn, ids, as_of)
+        outcome.write_s += time.perf_counter() - started
         outcome.cleared = store.clear_markers(conn, markers)
         if rebuild_id is not None:
             conn.execute(
