@@ -109,13 +109,18 @@ def rebuild_users(user_ids: list[uuid.UUID], *, rebuild_id: uuid.UUID | None = N
                 text(
                     "UPDATE analytics_rebuilds SET shards_done = shards_done + 1, "
                     "users_done = users_done + :u, sets_done = sets_done + :s, "
-                    "rows_written = rows_written + :r, finished_at = CASE WHEN "
-                    "shards_done + 1 >= shards_total THEN clock_timestamp() END WHERE id = :id"
+                    "rows_written = rows_written + :r, read_s = read_s + :rs, "
+                    "derive_s = derive_s + :ds, write_s = write_s + :ws, finished_at = CASE "
+                    "WHEN shards_done + 1 >= shards_total THEN clock_timestamp() END "
+                    "WHERE id = :id"
                 ),
                 {
                     "u": outcome.users,
                     "s": outcome.sets,
                     "r": outcome.rows_written,
+                    "rs": outcome.read_s,
+                    "ds": outcome.derive_s,
+                    "ws": outcome.write_s,
                     "id": rebuild_id,
                 },
             )

@@ -115,6 +115,7 @@ async def test_sharded_rebuild_reports_progress_and_clears_markers(live_client, 
     row = progress(rebuild_id)
     assert (row["shards_done"], row["users_done"], row["sets_done"]) == (2, 3, 6)
     assert row["finished_at"] is not None
+    assert row["read_s"] > 0 and row["derive_s"] > 0 and row["write_s"] > 0
     with sync_engine.connect() as conn:
         owed = conn.execute(
             text("SELECT count(*) FROM analytics_dirty WHERE user_id = ANY(:u)"), {"u": users}
