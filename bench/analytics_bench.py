@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"floor: COPY … TO STDOUT of the rebuild's input rows: {floor:.2f} s ({size / 1e6:,.0f} MB)"
     )
-    for workers in args.workers:
+    for workers in [w for w in args.workers if w > 0]:  # 0: incremental only
         result = _rebuild(workers, args.shard_size, env)
         with get_engine().connect() as conn:
             checksum = dict(conn.execute(text(_CHECKSUM)).mappings().one())

@@ -216,11 +216,11 @@ def read_inputs(conn: Connection, user_ids: Sequence[uuid.UUID], start: date) ->
 def read_previous(conn: Connection, user_id: uuid.UUID, start: date) -> Previous:
     """What a refresh from ``start`` keeps: the last 28 load rows and the PR events
     before it, and the last day before it with a session."""
-    params = {"users": [user_id], "from": start}
+    params = {"user": user_id, "from": start}
     history = copy_out(
         conn,
         "SELECT user_id, day AS date, position, load, ctl, atl, ewma_acute, ewma_chronic "
-        "FROM analytics_daily_load WHERE user_id = ANY(%(users)s) AND day < %(from)s "
+        "FROM analytics_daily_load WHERE user_id = %(user)s AND day < %(from)s "
         "ORDER BY day DESC LIMIT 28",
         params,
     ).iloc[::-1]
@@ -236,7 +236,7 @@ def read_previous(conn: Connection, user_id: uuid.UUID, start: date) -> Previous
         conn,
         "SELECT user_id, set_id, workout_id, exercise_id, kind, reps, weight_kg, achieved_on, "
         "achieved_at, previous FROM analytics_pr_events "
-        "WHERE user_id = ANY(%(users)s) AND achieved_on < %(from)s",
+        "WHERE user_id = %(user)s AND achieved_on < %(from)s",
         params,
     )
     events["achieved_on"] = pd.to_datetime(events["achieved_on"]).astype("datetime64[ns]")
@@ -283,13 +283,15 @@ def write(
     # one statement, one round trip: every table's delete as a data-modifying CTE
     deletes = []
     for i, (table, (attr, _, table_day, _)) in enumerate(TABLES.items()):
-        where = "user_id = ANY(:u)"
+        # shards are runs of ids in order: the range lets every primary-key index
+        # (user_id first) find them without trusting the planner's row estimates
+        where = "user_id BETWEEN :lo AND :hi AND user_id = ANY(:u)"
         if start is not None and table_day:
             where += f" AND {table_day} >= " + (":daily" if attr == "daily" else ":d")
         deletes.append(f"d{i} AS (DELETE FROM {table} WHERE {where})")
     conn.execute(
         text(f"WITH {', '.join(deletes)} SELECT 1"),
-        {"u": users, "d": start, "daily": daily_floor},
+        {"u": users, "lo": min(users), "hi": max(users), "d": start, "daily": daily_floor},
     )
     written = 0
     for table, (attr, frame_day, table_day, columns) in TABLES.items():
