@@ -166,6 +166,11 @@ ASSUMED_SESSION_RPE = 7.0
 #: Minutes a working set takes with its rest when a session has no duration:
 #: ~40 s under load plus the 2–3 min rests of strength work (research §1d).
 MINUTES_PER_SET = 3.0
+#: Longest duration believed for a session without a cardio recording. Strength apps
+#: leave a workout "running" when it is never ended (a real Strong export holds
+#: sessions of 24–234 h); such a duration would charge days of load, so the session is
+#: timed by its sets instead.
+MAX_LIFTING_MINUTES = 240.0
 
 COMBINED_METHODS = ("srpe", "trimp", "duration", "estimated", "none")
 
@@ -182,10 +187,13 @@ def combined_loads(workouts: pd.DataFrame) -> pd.DataFrame:
     2. ``trimp`` / ``duration`` — a cardio session without a rating: its stored load
        (measured TRIMP, or the ΔHR 0.5 fallback of :func:`session_load`) ×
        :data:`TRIMP_TO_SRPE`.
-    3. ``estimated`` — a lifting session without a rating: the mean RPE of its
-       working sets (RPE, else 10 − RIR), else :data:`ASSUMED_SESSION_RPE`, × its
-       minutes, else working sets × :data:`MINUTES_PER_SET`.
+    3. ``estimated`` — a lifting session without a rating: the mean RPE of those of
+       its working sets that carry one (RPE, else 10 − RIR), else
+       :data:`ASSUMED_SESSION_RPE` when none does, × its minutes.
     4. ``none`` — nothing to go on (no sets, no duration): 0.
+
+    A session without a cardio recording whose duration is unknown, zero or over
+    :data:`MAX_LIFTING_MINUTES` is timed as working sets × :data:`MINUTES_PER_SET`.
 
     Parameters
     ----------
@@ -209,12 +217,14 @@ def combined_loads(workouts: pd.DataFrame) -> pd.DataFrame:
     sets = workouts["working_sets"].to_numpy(dtype=float)
     set_rpe = workouts["mean_set_rpe"].to_numpy(dtype=float)
 
+    is_cardio = np.isfinite(cardio)
+    believed = np.isfinite(minutes) & (is_cardio | (minutes <= MAX_LIFTING_MINUTES))
+    by_sets = np.where(sets > 0, sets * MINUTES_PER_SET, np.nan)
+    minutes = np.where(believed, minutes, np.where(is_cardio, np.nan, by_sets))
     srpe = rpe * minutes
     rated = np.isfinite(srpe)
-    is_cardio = np.isfinite(cardio)
     scaled = np.isin(cardio_method, ("trimp", "duration")) & is_cardio
-    lifting_minutes = np.where(np.isfinite(minutes), minutes, sets * MINUTES_PER_SET)
-    estimated = np.where(np.isfinite(set_rpe), set_rpe, ASSUMED_SESSION_RPE) * lifting_minutes
+    estimated = np.where(np.isfinite(set_rpe), set_rpe, ASSUMED_SESSION_RPE) * minutes
     lifting = ~is_cardio & (sets > 0)
     load = np.select(
         [rated, scaled, is_cardio, lifting],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Numeric, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,7 +52,12 @@ async def best_e1rms(
         select(E1rmDaily)
         .ext(distinct_on(E1rmDaily.exercise_id))
         .where(E1rmDaily.user_id == user_id)
-        .order_by(E1rmDaily.exercise_id, E1rmDaily.e1rm_kg.desc(), E1rmDaily.day)
+        # e1RMs equal to 1e-6 kg tie (Epley is not exact in binary floating point)
+        .order_by(
+            E1rmDaily.exercise_id,
+            func.round(E1rmDaily.e1rm_kg.cast(Numeric), 6).desc(),
+            E1rmDaily.day,
+        )
     )
     if exercise_id is not None:
         stmt = stmt.where(E1rmDaily.exercise_id == exercise_id)
