@@ -12,7 +12,7 @@ import pandas as pd
 from models import load as session_load
 from models import training_load
 from models.analytics_frames import DAILY_COLUMNS, Previous, month_start, week_start
-from models.balance import LOWER, PULL, PUSH, UPPER
+from models.balance import ratios
 
 
 def sessions_with_load(workouts: pd.DataFrame, work: pd.DataFrame) -> pd.DataFrame:
@@ -82,20 +82,6 @@ def load_days(
     return series[DAILY_COLUMNS], delete_from
 
 
-def _ratios(muscle_weeks: pd.DataFrame) -> pd.DataFrame:
-    def total(group: frozenset[str]) -> pd.Series:
-        picked = muscle_weeks[muscle_weeks["muscle"].isin(group)]
-        return picked.groupby(["user_id", "week_start"])["sets"].sum()
-
-    out = pd.DataFrame(index=muscle_weeks.groupby(["user_id", "week_start"]).size().index)
-    for name, top, bottom in (("push_pull", PUSH, PULL), ("upper_lower", UPPER, LOWER)):
-        numerator = total(top).reindex(out.index, fill_value=0.0).to_numpy()
-        denominator = total(bottom).reindex(out.index, fill_value=0.0).to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[name] = np.where(denominator > 0, numerator / denominator, np.nan)
-    return out
-
-
 def periods(
     sessions: pd.DataFrame,
     work: pd.DataFrame,
@@ -138,7 +124,9 @@ def periods(
     mean = by_week.sum() / 7
     sd = np.sqrt((squares + (7 - by_week.size()) * mean**2) / 7)
     weekly = pd.DataFrame({"monotony": mean / sd.where(sd > 0)}).join(
-        _ratios(muscle_weeks).rename_axis(["user_id", "start"])
+        ratios(muscle_weeks, by=("user_id", "week_start"))
+        .rename(columns={"week_start": "start"})
+        .set_index(["user_id", "start"])
     )
     weekly["period"] = "week"
     agg = agg.join(weekly.set_index("period", append=True).reorder_levels(keys))

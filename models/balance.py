@@ -72,20 +72,27 @@ def muscle_volume(sets: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["week_start", "muscle"]).reset_index(drop=True)[columns]
 
 
-def ratios(volume: pd.DataFrame) -> pd.DataFrame:
-    """Push ÷ pull and upper ÷ lower fractional sets per week (NaN when the divisor is 0)."""
+def ratios(volume: pd.DataFrame, by: tuple[str, ...] = ("week_start",)) -> pd.DataFrame:
+    """Push ÷ pull and upper ÷ lower fractional sets per group of ``by`` (default per week;
+    the analytics engine groups per athlete and week). NaN when the divisor is 0.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, ``push_pull`` and ``upper_lower``, one row per group.
+    """
+    keys = list(by)
     if volume.empty:
-        return pd.DataFrame(columns=["week_start", "push_pull", "upper_lower"])
+        return pd.DataFrame(columns=[*keys, "push_pull", "upper_lower"])
 
     def total(group: frozenset[str]) -> pd.Series:
         picked = volume[volume["muscle"].isin(group)]
-        return picked.groupby("week_start")["sets"].sum()
+        return picked.groupby(keys)["sets"].sum()
 
-    weeks = sorted(volume["week_start"].unique())
-    frame = pd.DataFrame(index=pd.Index(weeks, name="week_start"))
+    frame = pd.DataFrame(index=volume.groupby(keys).size().index)
     for name, top, bottom in (("push_pull", PUSH, PULL), ("upper_lower", UPPER, LOWER)):
-        numerator = total(top).reindex(frame.index, fill_value=0.0)
-        denominator = total(bottom).reindex(frame.index, fill_value=0.0)
+        numerator = total(top).reindex(frame.index, fill_value=0.0).to_numpy()
+        denominator = total(bottom).reindex(frame.index, fill_value=0.0).to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             frame[name] = np.where(denominator > 0, numerator / denominator, np.nan)
     return frame.reset_index()

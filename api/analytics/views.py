@@ -30,7 +30,7 @@ from api.analytics.schemas import (
 from api.analytics.tables import AnalyticsState, DailyLoad, Period
 from api.errors import Unprocessable
 from api.users.tables import User
-from models.balance import LOWER, PULL, PUSH, UPPER
+from models.balance import ratios, streak
 from models.training_load import HISTORY_DAYS, STATE_COLUMNS, series_by_athlete
 
 DEFAULT_LOAD_DAYS = 90
@@ -157,11 +157,6 @@ async def load_series(
     )
 
 
-def _ratio(sets: dict[str, float], top: frozenset[str], bottom: frozenset[str]) -> float | None:
-    below = sum(v for m, v in sets.items() if m in bottom)
-    return sum(v for m, v in sets.items() if m in top) / below if below > 0 else None
-
-
 async def muscle_balance(
     session: AsyncSession, *, user: User, weeks: int, freshness: dict[str, Any]
 ) -> MuscleBalance:
@@ -181,11 +176,11 @@ async def muscle_balance(
         total = totals.setdefault(r.muscle, [0.0, 0.0])
         total[0] += r.sets
         total[1] += r.volume_load_kg
-    ratios = {p.start: p for p in periods}
+    by_start = {p.start: p for p in periods}
     out = []
     for i in range(weeks):
         week = first + timedelta(weeks=i)
-        period = ratios.get(week)
+        period = by_start.get(week)
         out.append(
             BalanceWeek(
                 week_start=week,
@@ -194,14 +189,23 @@ async def muscle_balance(
                 upper_lower=period.upper_lower if period else None,
             )
         )
-    sets = {m: v[0] for m, v in totals.items()}
+    window = ratios(
+        pd.DataFrame({"muscle": list(totals), "sets": [v[0] for v in totals.values()]}).assign(
+            week_start=first
+        )
+    )
+    push_pull, upper_lower = (
+        (_none_if_nan(window["push_pull"].iloc[0]), _none_if_nan(window["upper_lower"].iloc[0]))
+        if len(window)
+        else (None, None)
+    )
     return MuscleBalance(
         weeks=out,
         totals=[
             MuscleSets(muscle=m, sets=v[0], volume_load_kg=v[1]) for m, v in sorted(totals.items())
         ],
-        push_pull=_ratio(sets, PUSH, PULL),
-        upper_lower=_ratio(sets, UPPER, LOWER),
+        push_pull=push_pull,
+        upper_lower=upper_lower,
         **freshness,
     )
 
@@ -209,22 +213,19 @@ async def muscle_balance(
 async def habits(session: AsyncSession, *, user: User, state: AnalyticsState | None) -> Habits:
     """Streak (DESIGN §5: consecutive ISO weeks with a workout up to this one; this week,
     while still empty, does not break it), sessions per week, usual days and hours."""
-    current = _monday(local_today(user))
-    starts = set(await repository.week_starts(session, user_id=user.id))
-    cursor = current if current in starts else current - timedelta(weeks=1)
-    streak = 0
-    while cursor in starts:
-        streak += 1
-        cursor -= timedelta(weeks=1)
+    today = local_today(user)
+    current = _monday(today)
+    starts = await repository.week_starts(session, user_id=user.id)
+    streak_weeks = streak(pd.Series(starts, dtype=object), today=today)
     workouts = state.workouts if state else 0
     if not workouts or state is None or state.first_workout_on is None:
         return Habits(
-            streak_weeks=streak, sessions_per_week=0.0, weekday_share=[0.0] * 7,
+            streak_weeks=streak_weeks, sessions_per_week=0.0, weekday_share=[0.0] * 7,
             hour_share=[0.0] * 24,
         )  # fmt: skip
     span = max((current - _monday(state.first_workout_on)).days // 7 + 1, 1)
     return Habits(
-        streak_weeks=streak,
+        streak_weeks=streak_weeks,
         sessions_per_week=workouts / span,
         weekday_share=[c / workouts for c in state.weekday_counts] or [0.0] * 7,
         hour_share=[c / workouts for c in state.hour_counts] or [0.0] * 24,
