@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -16,6 +15,7 @@ from api.auth.security import hash_password
 from api.config import to_sync_url
 from pipelines.demo import frames
 from pipelines.demo.population import Population, generate_chunks
+from pipelines.store.analytics import copy_in
 
 DEMO_PASSWORD = "forma-demo-password"
 REBUILD_SHARD = 200
@@ -50,18 +50,8 @@ def delete_demo_users(conn: Connection) -> int:
 
 
 def copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> int:
-    """COPY ``frame`` (its columns, in order) into ``table`` as CSV; NaN/None/NA → NULL."""
-    if frame.empty:
-        return 0
-    raw = conn.connection.driver_connection
-    assert raw is not None, "COPY needs a live psycopg connection"
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False)
-    columns = ", ".join(frame.columns)
-    with raw.cursor() as cur:
-        with cur.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-            copy.write(buffer.getvalue())
-    return len(frame)
+    """COPY ``frame`` (its columns, in order) into ``table``; NaN/None/NA → NULL."""
+    return copy_in(conn, table, frame, list(frame.columns))
 
 
 def first_local_days(population: Population) -> pd.Series:
