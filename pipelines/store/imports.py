@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.exercises.catalogue import normalise_name
@@ -121,15 +121,36 @@ def set_job_change_seq(conn: Connection, job_id: uuid.UUID, change_seq: int) -> 
     conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(change_seq=change_seq))
 
 
+def import_lock_key(job_id: uuid.UUID | str) -> str:
+    """The advisory-lock key a worker holds while it runs this job (``hashtextextended``)."""
+    return f"import:{job_id}"
+
+
 def stale_jobs(conn: Connection, *, older_than_s: float) -> list[uuid.UUID]:
-    """Jobs queued or running with no change for ``older_than_s`` seconds."""
-    rows = conn.execute(
+    """Jobs owed a new message: queued for ``older_than_s`` seconds, or running unattended.
+
+    A worker holds the job's session advisory lock for the whole run and PostgreSQL
+    drops it when that worker's connection dies, so a ``running`` job whose lock can be
+    taken has lost its worker, however recently it reported progress. The lock is taken
+    for this transaction only: a worker receiving the re-sent message after the commit
+    gets it. Running jobs are listed first in a materialised step so the lock is tried
+    on them alone.
+    """
+    unattended = conn.execute(
+        text(
+            "WITH running AS MATERIALIZED (SELECT id FROM import_jobs WHERE status = 'running') "
+            "SELECT id FROM running "
+            "WHERE pg_try_advisory_xact_lock(hashtextextended(:prefix || id::text, 0))"
+        ),
+        {"prefix": import_lock_key("")},
+    )
+    queued = conn.execute(
         select(ImportJob.id).where(
-            ImportJob.status.in_(("queued", "running")),
+            ImportJob.status == "queued",
             ImportJob.updated_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, older_than_s),
         )
     )
-    return [r[0] for r in rows]
+    return [r[0] for r in unattended] + [r[0] for r in queued]
 
 
 def exercise_lookup(conn: Connection, user_id: uuid.UUID) -> dict[str, uuid.UUID]:

@@ -136,7 +136,7 @@ def run_import(job_id: uuid.UUID, on_progress: Callable[[float], None] | None = 
     for a job that is still running a no-op; a dead worker's lock dies with it.
     """
     with get_engine().connect() as lock_conn:
-        key = {"k": f"import:{job_id}"}
+        key = {"k": store.import_lock_key(job_id)}
         locked = lock_conn.execute(_TRY_LOCK, key).scalar_one()
         lock_conn.commit()  # the lock is the session's; leave no transaction open
         if not locked:
