@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
 from sqlalchemy import text
 
+from pipelines.store import imports as import_store
 from pipelines.tasks.analytics import refresh_user, sweep
 from pipelines.tasks.imports import run_import
 from tests.conftest import REAL_DATA
@@ -205,4 +207,47 @@ async def test_a_job_running_elsewhere_is_left_alone_and_a_stuck_one_resent(
     assert sweep()["imports"] == 1
     assert run_import(job_id) == "succeeded"
     assert run_import(job_id) is None  # finished jobs are not run twice
+    assert sweep()["imports"] == 0
+
+
+async def test_a_running_import_is_resent_once_its_worker_is_gone_not_before(
+    live_client, sync_engine
+):
+    path = STRONG / "strong-kg-swedish-names.csv"
+    headers = await register(live_client)
+    job_id = await _upload(live_client, headers, path, weight_unit="kg")
+    lock = text("SELECT pg_advisory_lock(hashtextextended(:k, 0))")
+    worker = sync_engine.connect()
+    try:
+        # A worker claims the job and holds its lock, as run_import does.
+        worker.execute(lock, {"k": f"import:{job_id}"})
+        worker.commit()
+        with worker.begin():
+            assert import_store.claim_job(worker, job_id) is not None
+        backend = worker.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        worker.commit()
+        with sync_engine.begin() as conn:  # silent for an hour, but its worker is alive
+            conn.execute(
+                text("UPDATE import_jobs SET updated_at = now() - interval '1 hour'"),
+            )
+        assert sweep()["imports"] == 0
+        # The worker dies: PostgreSQL ends its session and with it the lock.
+        with sync_engine.connect() as admin:
+            assert admin.execute(
+                text("SELECT pg_terminate_backend(:p)"), {"p": backend}
+            ).scalar_one()
+            admin.commit()
+        worker.invalidate()
+    finally:
+        worker.close()
+    with sync_engine.begin() as conn:  # however recent its last progress
+        conn.execute(text("UPDATE import_jobs SET updated_at = now()"))
+        status = conn.execute(text("SELECT status FROM import_jobs")).scalar_one()
+    assert status == "running"
+    deadline = 50
+    while sweep()["imports"] != 1:  # the server notices the ended session within moments
+        deadline -= 1
+        assert deadline, "the dead worker's lock never went away"
+        time.sleep(0.1)
+    assert run_import(job_id) == "succeeded"  # the sweep's own lock ended with its commit
     assert sweep()["imports"] == 0
