@@ -133,7 +133,7 @@ def _children(args: argparse.Namespace, queue: str, beat_args: list[str]) -> lis
         ),
         Child(
             "beat",
-            [py, "-m", "celery", "-A", "pipelines.celery_app", "beat", "--loglevel", "WARNING"]
+            [py, "-m", "celery", "-A", "pipelines.celery_app", "beat", "--loglevel", "INFO"]
             + beat_args,
         ),
     ]

@@ -92,8 +92,13 @@ class FormaUp:
 
 
 @contextmanager
-def forma_up(tmp_path: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[FormaUp]:
-    """A fresh database, then ``forma up`` on a free port until /readyz; always stopped."""
+def forma_up(
+    tmp_path: Path, extra_env: Mapping[str, str] | None = None, *, exit_code: int = 0
+) -> Iterator[FormaUp]:
+    """A fresh database, then ``forma up`` on a free port until /readyz; always stopped.
+
+    ``exit_code`` other than 0: the test makes ``forma up`` stop by itself with that status.
+    """
     run_id = uuid.uuid4().hex[:10]
     admin_url = os.environ["FORMA_ADMIN_DATABASE_URL"]
     db_name = f"forma_e2e_{run_id}"
@@ -130,13 +135,14 @@ def forma_up(tmp_path: Path, extra_env: Mapping[str, str] | None = None) -> Iter
         try:
             _wait_ready(sup)
             yield sup
-            assert proc.poll() is None, f"forma up died during the test ({proc.returncode})"
+            if exit_code == 0:
+                assert proc.poll() is None, f"forma up died during the test ({proc.returncode})"
             print(f"\nforma up ran: {sorted(' '.join(a[1:5]) for a in sup.family().values())}")
         except BaseException:
             print(f"\n---- forma up log (tail) ----\n{sup.tail()}\n----", flush=True)
             raise
         finally:
-            _stop(sup)
+            _stop(sup, exit_code)
     finally:
         _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         _forget_redis_keys(os.environ["FORMA_REDIS_URL"], queue)
@@ -159,7 +165,7 @@ def _wait_ready(sup: FormaUp) -> None:
     pytest.fail(f"/readyz not ready within {READY_TIMEOUT_S:.0f} s: {last}")
 
 
-def _stop(sup: FormaUp) -> None:
+def _stop(sup: FormaUp, exit_code: int = 0) -> None:
     """SIGTERM, ≤ 30 s, then SIGKILL; then no child may be left behind."""
     proc = sup.proc
     killed = False
@@ -184,7 +190,7 @@ def _stop(sup: FormaUp) -> None:
         except ProcessLookupError:
             pass
     assert not killed, f"forma up ignored SIGTERM for {STOP_TIMEOUT_S:.0f} s"
-    assert proc.returncode == 0, f"forma up exited with {proc.returncode} after SIGTERM"
+    assert proc.returncode == exit_code, f"forma up exited with {proc.returncode}"
     assert not survivors, f"children outlived forma up: {survivors}"
 
 
