@@ -82,7 +82,7 @@ def _children(args: argparse.Namespace, data_dir: Path, queue: str) -> list[list
             "--loglevel",
             "INFO",
             "-Q",
-            queue,
+            f"{queue},{queue}.sweep",
             "--concurrency",
             str(args.concurrency),
             "--hostname",
