@@ -1,10 +1,11 @@
 """At most one queued message per coalescing task: a short-lived Redis token.
 
-A coalescing task (``analytics.refresh``) does all the work owed when it starts, so a
-second message queued behind the first adds nothing. The publisher sets the token
-(``SET NX`` with a TTL) and sends only when it was not already set; the task deletes it
-when it starts, before reading what is owed, so a request arriving after that start
-queues a new message. The TTL bounds how long a lost message can hold the token.
+A coalescing task (``analytics.refresh``) does the work owed when it runs, so a second
+message queued behind the first adds nothing. The publisher sets the token (``SET NX``
+with a TTL) and sends only when it was not already set. The task keeps the token while it
+runs and deletes it at the end, then looks again at what is owed and asks once more if
+anything is: a request that found the token set is covered either by the waiting message
+or by that last look. The TTL bounds how long a lost message can hold the token.
 
 Correctness never depends on this: what is owed lives in PostgreSQL and the beat sweep
 re-sends it. If Redis cannot be reached, nothing is sent (a send would fail the same way).
@@ -67,7 +68,7 @@ class PendingTokens:
         return False
 
     def release(self, name: str) -> None:
-        """Drop ``name``'s token: the task has started; later requests queue a new message."""
+        """Drop ``name``'s token: the task is done; later requests queue a new message."""
         try:
             self._client.delete(self.key(name))
         except redis.RedisError as exc:  # the token then expires on its own

@@ -138,6 +138,9 @@ def refresh_marked(limit: int | None = None) -> Batch:
         claimed = refresh_store.claim_marked(conn, size)
         if not claimed:
             return Batch(claimed=0, cleared=0, more=False)
+        if len(claimed) >= size:
+            # more are owed: another worker can claim the next shard while this one derives
+            publish(REFRESH)
         started = time.perf_counter()
         outcome = _refresh_locked(conn, claimed)
     logger.info(
@@ -253,13 +256,26 @@ def sweep() -> dict[str, int]:
 
 
 def run_refresh() -> dict[str, int]:
-    """One queued refresh: the marked athletes, a shard of them; asks for more if owed."""
-    # first, so that a write committed from here on asks for a refresh of its own
-    pending_tokens().release(REFRESH)
-    batch = refresh_marked()
-    if batch.more:
+    """One queued refresh: a shard of the marked athletes; asks for another when owed.
+
+    The pending token stays set while it runs, so writes meanwhile send nothing: their
+    marks wait for the end, when the token is dropped and, if any marked athlete can be
+    claimed then (or the shard was full, or a mark landed meanwhile), one more refresh
+    is requested. A write committed after that check finds no token and sends its own.
+    """
+    try:
+        batch = refresh_marked()
+    finally:
+        pending_tokens().release(REFRESH)
+    if batch.more or any_claimable():
         publish_coalesced(REFRESH)
     return {"claimed": batch.claimed, "cleared": batch.cleared}
+
+
+def any_claimable() -> bool:
+    """True when some marked athlete is not being refreshed or rebuilt right now."""
+    with transaction() as conn:
+        return bool(refresh_store.claim_marked(conn, 1))
 
 
 @app.task(name=REFRESH)

@@ -241,6 +241,45 @@ async def test_many_writes_send_one_refresh_message(live_client, settings, monke
         client.close()
 
 
+async def test_writes_during_a_refresh_send_nothing_and_its_end_asks_for_one(
+    live_client, sync_engine, settings, monkeypatch
+):
+    client = redis_client(settings)
+    tokens = PendingTokens(settings)
+    queue = f"{settings.key_prefix}:{settings.celery_queue}"
+    _, a, _ = await _athlete(live_client, 1)
+    _, b, _ = await _athlete(live_client, 1)
+    assert refresh_marked().cleared == 2
+    with sync_engine.begin() as conn:
+        conn.execute(mark_stale(a, date(2024, 1, 1)))
+    client.delete(queue, tokens.key(REFRESH))
+    assert tokens.send_once(REFRESH, lambda: True)  # a's request: its message is running
+    producer = TaskProducer(settings)
+    sent_meanwhile: list[bool] = []
+    queued_meanwhile: list[int] = []
+
+    def b_writes(call: int) -> None:
+        with sync_engine.begin() as conn:
+            conn.execute(mark_stale(b, date(2024, 1, 2)))
+        sent_meanwhile.append(producer.send(REFRESH))
+        queued_meanwhile.append(_queue_length(client, settings))
+
+    DeriveCalls(monkeypatch, before=b_writes)
+    try:
+        assert tasks.run_refresh() == {"claimed": 1, "cleared": 1}
+        assert sent_meanwhile == [True]  # accepted: the running refresh's token stands for it
+        assert queued_meanwhile == [0]
+        # nothing was queued during the refresh; its end found b and asked once
+        assert _queue_length(client, settings) == 1
+        assert _markers(sync_engine) == {b: date(2024, 1, 2)}
+        assert refresh_marked().claimed == 1
+    finally:
+        producer.close()
+        client.delete(queue, tokens.key(REFRESH))
+        tokens.close()
+        client.close()
+
+
 def test_an_unreachable_redis_fails_the_request_fast_and_keeps_no_token(settings):
     closed = settings.model_copy(
         update={"redis_url": "redis://127.0.0.1:1/0", "broker_publish_timeout_s": 0.5}
