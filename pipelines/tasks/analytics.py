@@ -300,6 +300,10 @@ def rebuild_shard_task(rebuild_id: str, user_ids: list[str]) -> dict[str, int]:
         "rebuild %s shard: %d athletes, %d sets in %.2f s",
         rebuild_id, outcome.users, outcome.sets, time.perf_counter() - started,
     )  # fmt: skip
+    if any_claimable():
+        # athletes written to during the shard: a refresh that looked while the shard
+        # held them skipped them, so ask for one now (at most one waits in the queue)
+        publish_coalesced(REFRESH)
     return {"users": outcome.users, "sets": outcome.sets, "rows_written": outcome.rows_written}
 
 

@@ -24,7 +24,14 @@ from api.producer import TaskProducer
 from pipelines.beat import schedule
 from pipelines.celery_app import REFRESH, app
 from pipelines.tasks import analytics as tasks
-from pipelines.tasks.analytics import rebuild_users, refresh_marked, refresh_user_task, sweep
+from pipelines.tasks.analytics import (
+    rebuild_shard_task,
+    rebuild_users,
+    refresh_marked,
+    refresh_user_task,
+    start_rebuild,
+    sweep,
+)
 from tests.support.http import register
 from tests.support.stored import snapshot
 from tests.support.workouts import BENCH, SQUAT, a_set, a_workout, new_id
@@ -275,6 +282,37 @@ async def test_writes_during_a_refresh_send_nothing_and_its_end_asks_for_one(
         assert refresh_marked().claimed == 1
     finally:
         producer.close()
+        client.delete(queue, tokens.key(REFRESH))
+        tokens.close()
+        client.close()
+
+
+async def test_a_write_during_a_rebuild_shard_gets_a_refresh_after_it(
+    live_client, sync_engine, settings, monkeypatch
+):
+    client = redis_client(settings)
+    tokens = PendingTokens(settings)
+    queue = f"{settings.key_prefix}:{settings.celery_queue}"
+    _, a, _ = await _athlete(live_client, 1)
+    assert refresh_marked().cleared == 1
+    rebuild_id, shards = start_rebuild([a], 250)
+    client.delete(queue, tokens.key(REFRESH))
+    # a write while the shard holds a's lock; its own request finds a refresh's token set
+    assert tokens.send_once(REFRESH, lambda: True)
+
+    def a_writes(call: int) -> None:
+        with sync_engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+            conn.execute(mark_stale(a, date(2024, 1, 3)))
+        assert refresh_marked().claimed == 0  # the refresh skips a: the shard holds it
+        tokens.release(REFRESH)  # and that refresh ends, its look finding nothing claimable
+
+    DeriveCalls(monkeypatch, before=a_writes)
+    try:
+        rebuild_shard_task(str(rebuild_id), [str(u) for u in shards[0]])
+        assert _markers(sync_engine) == {a: date(2024, 1, 3)}
+        assert _queue_length(client, settings) == 1  # the shard asked for the refresh owed
+    finally:
         client.delete(queue, tokens.key(REFRESH))
         tokens.close()
         client.close()
