@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     rebuild_shard_size: int = Field(
         250, ge=1, le=100_000, description="athletes per analytics rebuild task"
     )
+    refresh_shard_size: int = Field(
+        250, ge=1, le=100_000, description="marked athletes one analytics refresh derives together"
+    )
+    refresh_pending_ttl_s: float = Field(
+        10.0, gt=0, le=3600, description="how long a queued refresh request holds back others"
+    )
     rebuild_hour_utc: int | None = Field(
         3,
         ge=0,
@@ -79,6 +85,11 @@ class Settings(BaseSettings):
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
             )
         return self
+
+    @property
+    def sweep_queue(self) -> str:
+        """The beat sweep's own queue, so a backlog of other work never holds it back."""
+        return f"{self.celery_queue}.sweep"
 
     @property
     def sync_database_url(self) -> str:

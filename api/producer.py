@@ -13,6 +13,7 @@ from typing import Any
 from celery import Celery
 
 from api.config import Settings
+from api.pending import COALESCING_TASKS, PendingTokens
 
 logger = logging.getLogger("forma.producer")
 
@@ -33,6 +34,7 @@ class TaskProducer:
 
     def __init__(self, settings: Settings) -> None:
         self._queue = settings.celery_queue
+        self._pending = PendingTokens(settings)
         self._celery = Celery("forma-api", broker=settings.redis_url, set_as_current=False)
         self._celery.conf.update(
             broker_transport_options=celery_transport_options(settings),
@@ -42,7 +44,16 @@ class TaskProducer:
         )
 
     def send(self, name: str, *args: Any) -> bool:
-        """Publish ``name(*args)``; False (logged) when the broker cannot take it now."""
+        """Publish ``name(*args)``; False (logged) when the broker cannot take it now.
+
+        A coalescing task (:data:`api.pending.COALESCING_TASKS`) is sent only when no
+        message of it is already waiting.
+        """
+        if name in COALESCING_TASKS:
+            return self._pending.send_once(name, lambda: self._send(name, *args))
+        return self._send(name, *args)
+
+    def _send(self, name: str, *args: Any) -> bool:
         try:
             self._celery.send_task(name, args=list(args), queue=self._queue, retry=False)
         except Exception as exc:  # the broker is optional for correctness; never fail the write
@@ -64,3 +75,4 @@ class TaskProducer:
 
     def close(self) -> None:
         self._celery.close()
+        self._pending.close()

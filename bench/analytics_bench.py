@@ -62,7 +62,8 @@ def _floor(conn: object) -> tuple[float, int]:
     size = 0
     started = time.perf_counter()
     with raw.cursor() as cur:
-        for sql in (store._SETS, store._WORKOUTS):
+        for template in (store._SETS, store._WORKOUTS):
+            sql = template.format(local=store._LOCAL, **store._ONE_START)
             with cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", params) as cp:
                 for chunk in cp:
                     size += len(chunk)

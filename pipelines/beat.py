@@ -14,7 +14,7 @@ def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "sweep-owed-work": {
             "task": "maintenance.sweep",
             "schedule": settings.stale_sweep_seconds,
-            "options": {"queue": settings.celery_queue, "expires": settings.stale_sweep_seconds},
+            "options": {"queue": settings.sweep_queue, "expires": settings.stale_sweep_seconds},
         }
     }
     if settings.rebuild_hour_utc is not None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from celery import Celery
 from celery.signals import worker_process_init, worker_process_shutdown
 
 from api.config import Settings, get_settings
+from api.pending import PendingTokens
 from api.producer import celery_transport_options
 from pipelines.beat import schedule
 from pipelines.db import dispose_engine
@@ -36,6 +38,9 @@ def create_celery(settings: Settings) -> Celery:
             "visibility_timeout": settings.celery_visibility_timeout_s,
         },
         broker_connection_retry_on_startup=True,
+        # the beat's sweep has its own queue (the worker consumes both with -Q): a backlog
+        # on the main queue never holds back the sweep that re-sends owed work
+        task_routes={"maintenance.sweep": {"queue": settings.sweep_queue}},
         beat_schedule=schedule(settings),
         timezone="UTC",
     )
@@ -43,6 +48,20 @@ def create_celery(settings: Settings) -> Celery:
 
 
 app = create_celery(get_settings())
+
+#: The coalesced analytics refresh (see :mod:`api.pending`).
+REFRESH = "analytics.refresh"
+
+
+@cache
+def pending_tokens() -> PendingTokens:
+    """This process's tokens of the coalescing tasks."""
+    return PendingTokens(get_settings())
+
+
+def publish_coalesced(name: str) -> bool:
+    """Publish ``name()`` unless a message of it is already waiting (:mod:`api.pending`)."""
+    return pending_tokens().send_once(name, lambda: publish(name))
 
 
 def publish(name: str, *args: Any) -> bool:

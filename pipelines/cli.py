@@ -124,7 +124,7 @@ def _children(args: argparse.Namespace, queue: str, beat_args: list[str]) -> lis
                 "--loglevel",
                 "INFO",
                 "-Q",
-                queue,
+                f"{queue},{queue}.sweep",
                 "--concurrency",
                 str(args.concurrency),
                 "--hostname",

@@ -35,9 +35,13 @@ from models.progress import plateaus
 
 
 async def mark_stale(session: AsyncSession, *, user_id: uuid.UUID, since_day: date) -> None:
-    """Owe the user a refresh from ``since_day`` (same transaction) and ask for it after commit."""
+    """Owe the user a refresh from ``since_day`` (same transaction) and ask for it after commit.
+
+    The request names no athlete: a refresh takes every marked one, so requests from
+    many writes coalesce into one queued message (:mod:`api.pending`).
+    """
     await session.execute(markers.mark_stale(user_id, since_day))
-    after_commit(session, "analytics.refresh_user", str(user_id))
+    after_commit(session, "analytics.refresh")
 
 
 async def _freshness(session: AsyncSession, user: User) -> tuple[dict[str, Any], Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -19,32 +19,41 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, func, select, text
 
 from api.analytics.tables import AnalyticsDirty
-from models.analytics import Derived, Inputs, Previous
+from models.analytics import Derived, Inputs
 
 # A workout's local day and hour: the wall clock of its own time zone (DESIGN §2).
 _LOCAL = "(w.started_at AT TIME ZONE w.time_zone)"
 
-_SETS = f"""
+_SETS = """
     SELECT w.user_id, s.workout_id, s.id AS set_id, s.exercise_id, e.kind AS exercise_kind,
-           {_LOCAL}::date AS day, w.started_at AS performed_at, s.position, s.set_type,
+           {local}::date AS day, w.started_at AS performed_at, s.position, s.set_type,
            s.weight_kg, s.reps, s.rpe, s.rir, s.detected_reps, s.form_score
     FROM workout_sets s
     JOIN workouts w ON w.id = s.workout_id
     JOIN exercises e ON e.id = s.exercise_id
-    WHERE w.user_id = ANY(%(users)s) AND w.deleted_at IS NULL
-      AND {_LOCAL}::date >= %(from)s
+    {athletes}
+    WHERE {who} AND w.deleted_at IS NULL AND {local}::date >= {start}
 """
-_WORKOUTS = f"""
-    SELECT w.user_id, w.id AS workout_id, {_LOCAL}::date AS day,
+_WORKOUTS = """
+    SELECT w.user_id, w.id AS workout_id, {local}::date AS day,
            COALESCE(GREATEST(EXTRACT(epoch FROM w.ended_at - w.started_at), 0), c.elapsed_s)
                AS duration_s,
            w.session_rpe, c.load AS cardio_load, c.load_method AS cardio_method,
            c.trimp AS cardio_trimp, c.distance_m
     FROM workouts w
     LEFT JOIN cardio_sessions c ON c.workout_id = w.id
-    WHERE w.user_id = ANY(%(users)s) AND w.deleted_at IS NULL
-      AND {_LOCAL}::date >= %(from)s
+    {athletes}
+    WHERE {who} AND w.deleted_at IS NULL AND {local}::date >= {start}
 """
+#: The athletes' filter of ``_SETS``/``_WORKOUTS``: one start day for all (a rebuild
+#: shard), or each athlete's own (``%(users)s`` and ``%(starts)s`` in step).
+_ONE_START = {"athletes": "", "who": "w.user_id = ANY(%(users)s)", "start": "%(from)s"}
+_OWN_START = {
+    "athletes": "JOIN unnest(%(users)s::uuid[], %(starts)s::date[]) AS m(user_id, start) "
+    "ON m.user_id = w.user_id",
+    "who": "true",
+    "start": "m.start",
+}
 _MUSCLES = """
     SELECT id AS exercise_id, unnest(primary_muscles) AS muscle, 1.0 AS share
     FROM exercises WHERE id = ANY(%(ids)s)
@@ -201,55 +210,24 @@ def clock(conn: Connection) -> datetime:
 # --------------------------------------------------------------------------- reads
 
 
-def read_inputs(conn: Connection, user_ids: Sequence[uuid.UUID], start: date) -> Inputs:
-    """The athletes' live sets and workouts dated ``start`` or later, every body-mass
-    measurement, and the muscle groups of the exercises they used."""
-    params = {"users": list(user_ids), "from": start}
-    sets = copy_out(conn, _SETS, params)
-    workouts = copy_out(conn, _WORKOUTS, params)
+def read_inputs(
+    conn: Connection, user_ids: Sequence[uuid.UUID], start: date | Mapping[uuid.UUID, date]
+) -> Inputs:
+    """The athletes' live sets and workouts dated ``start`` or later (one day for all, or
+    each athlete's own), every body-mass measurement, and the muscle groups of the
+    exercises they used."""
+    if isinstance(start, Mapping):
+        users = list(start)
+        params: dict[str, Any] = {"users": users, "starts": [start[u] for u in users]}
+        where = _OWN_START
+    else:
+        params, where = {"users": list(user_ids), "from": start}, _ONE_START
+    sets = copy_out(conn, _SETS.format(local=_LOCAL, **where), params)
+    workouts = copy_out(conn, _WORKOUTS.format(local=_LOCAL, **where), params)
     ids = [uuid.UUID(x) for x in pd.unique(sets["exercise_id"])]
     muscles = copy_out(conn, _MUSCLES, {"ids": ids})
-    masses = copy_out(conn, _BODY_MASS, {"users": list(user_ids)})
+    masses = copy_out(conn, _BODY_MASS, {"users": params["users"]})
     return Inputs(sets=sets, workouts=workouts, muscles=muscles, body_mass=masses)
-
-
-def read_previous(conn: Connection, user_id: uuid.UUID, start: date) -> Previous:
-    """What a refresh from ``start`` keeps: the last 28 load rows and the PR events
-    before it, and the last day before it with a session."""
-    params = {"user": user_id, "from": start}
-    history = copy_out(
-        conn,
-        "SELECT user_id, day AS date, position, load, ctl, atl, ewma_acute, ewma_chronic "
-        "FROM analytics_daily_load WHERE user_id = %(user)s AND day < %(from)s "
-        "ORDER BY day DESC LIMIT 28",
-        params,
-    ).iloc[::-1]
-    history["date"] = pd.to_datetime(history["date"]).astype("datetime64[ns]")
-    active = conn.execute(
-        text(
-            "SELECT max(day) FROM analytics_daily_load "
-            "WHERE user_id = :u AND day < :d AND sessions > 0"
-        ),
-        {"u": user_id, "d": start},
-    ).scalar_one()
-    events = copy_out(
-        conn,
-        "SELECT user_id, set_id, workout_id, exercise_id, kind, reps, weight_kg, achieved_on, "
-        "achieved_at, previous FROM analytics_pr_events "
-        "WHERE user_id = %(user)s AND achieved_on < %(from)s",
-        params,
-    )
-    events["achieved_on"] = pd.to_datetime(events["achieved_on"]).astype("datetime64[ns]")
-    events["achieved_at"] = pd.to_datetime(events["achieved_at"], utc=True)
-    key = str(user_id)
-    return Previous(
-        read_from=pd.Series({key: pd.Timestamp(start)}, dtype="datetime64[ns]"),
-        history=history.assign(user_id=key),
-        last_active=pd.Series(
-            {key: pd.Timestamp(active) if active else pd.NaT}, dtype="datetime64[ns]"
-        ),
-        events=events.assign(user_id=key),
-    )
 
 
 # --------------------------------------------------------------------------- writes
@@ -269,35 +247,63 @@ def write(
     conn: Connection,
     user_ids: Sequence[uuid.UUID],
     derived: Derived,
-    start: date | None,
+    start: Mapping[uuid.UUID, date] | None,
 ) -> int:
-    """Swap the athletes' rows from ``start`` on (all rows when None) for ``derived``.
+    """Swap the athletes' rows from each one's ``start`` day on (all rows when None) for
+    ``derived``.
 
     Returns the number of rows written.
     """
     users = list(user_ids)
-    daily_floor = start
-    if start is not None and len(derived.daily_delete_from):
-        value = derived.daily_delete_from.iloc[0]
-        daily_floor = value.date() if not pd.isna(value) else start
-    # one statement, one round trip: every table's delete as a data-modifying CTE
-    deletes = []
-    for i, (table, (attr, _, table_day, _)) in enumerate(TABLES.items()):
-        # shards are runs of ids in order: the range lets every primary-key index
-        # (user_id first) find them without trusting the planner's row estimates
-        where = "user_id BETWEEN :lo AND :hi AND user_id = ANY(:u)"
-        if start is not None and table_day:
-            where += f" AND {table_day} >= " + (":daily" if attr == "daily" else ":d")
-        deletes.append(f"d{i} AS (DELETE FROM {table} WHERE {where})")
-    conn.execute(
-        text(f"WITH {', '.join(deletes)} SELECT 1"),
-        {"u": users, "lo": min(users), "hi": max(users), "d": start, "daily": daily_floor},
-    )
+    if start is None:
+        delete_all(conn, users)
+    else:
+        _delete_from(conn, start, derived.daily_delete_from)
     written = 0
     for table, (attr, frame_day, table_day, columns) in TABLES.items():
         frame: pd.DataFrame = getattr(derived, attr)
         written += copy_in(conn, table, _prepared(frame, table, frame_day, table_day), columns)
     return written
+
+
+def delete_all(conn: Connection, users: Sequence[uuid.UUID]) -> None:
+    """Delete every derived row of these athletes (a rebuild shard's id run)."""
+    # one statement, one round trip: every table's delete as a data-modifying CTE; shards
+    # are runs of ids in order: the range lets every primary-key index (user_id first)
+    # find them without trusting the planner's row estimates
+    where = "user_id BETWEEN :lo AND :hi AND user_id = ANY(:u)"
+    deletes = [f"d{i} AS (DELETE FROM {table} WHERE {where})" for i, table in enumerate(TABLES)]
+    conn.execute(
+        text(f"WITH {', '.join(deletes)} SELECT 1"),
+        {"u": list(users), "lo": min(users), "hi": max(users)},
+    )
+
+
+def _delete_from(
+    conn: Connection, start: Mapping[uuid.UUID, date], daily_delete_from: pd.Series
+) -> None:
+    """Delete each athlete's derived rows dated from their own start day on (the load
+    series from where the engine says its calendar now starts or ends)."""
+    users = list(start)
+    floors = daily_delete_from.reindex([str(u) for u in users])
+    daily = [
+        start[u] if pd.isna(floor) else pd.Timestamp(floor).date()
+        for u, floor in zip(users, floors, strict=True)
+    ]
+    deletes = []
+    for i, (table, (attr, _, table_day, _)) in enumerate(TABLES.items()):
+        where = "t.user_id = m.user_id"
+        if table_day:
+            where += f" AND t.{table_day} >= " + ("m.daily" if attr == "daily" else "m.start")
+        deletes.append(f"d{i} AS (DELETE FROM {table} t USING m WHERE {where})")
+    conn.execute(
+        text(
+            "WITH m AS MATERIALIZED (SELECT * FROM unnest(CAST(:u AS uuid[]), "
+            "CAST(:d AS date[]), CAST(:daily AS date[])) AS m(user_id, start, daily)), "
+            f"{', '.join(deletes)} SELECT 1"
+        ),
+        {"u": users, "d": [start[u] for u in users], "daily": daily},
+    )
 
 
 def _state_sql() -> str:

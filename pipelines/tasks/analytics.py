@@ -1,4 +1,4 @@
-"""``analytics.refresh_user`` (incremental), the rebuild (``analytics.rebuild_all`` fanning
+"""``analytics.refresh`` (coalesced and incremental), the rebuild (``analytics.rebuild_all`` fanning
 out ``analytics.rebuild_shard``) and the beat's ``maintenance.sweep``."""
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from sqlalchemy import Connection, text
 
 from api.config import get_settings
 from models import analytics
-from pipelines.celery_app import app, publish
+from pipelines.celery_app import REFRESH, app, pending_tokens, publish, publish_coalesced
 from pipelines.db import transaction
 from pipelines.store import analytics as store
+from pipelines.store import analytics_refresh as refresh_store
 from pipelines.store import imports as import_store
 from pipelines.store import maintenance
 
@@ -57,32 +58,101 @@ def _full(conn: Connection, user_ids: list[uuid.UUID]) -> Outcome:
     )
 
 
-def refresh_user(user_id: uuid.UUID) -> bool:
-    """Recompute one athlete from the first day their marker says changed.
+def _refresh_locked(conn: Connection, user_ids: list[uuid.UUID]) -> Outcome:
+    """Refresh these athletes, already locked by this transaction, in one derive.
 
-    Under the per-user lock: the rows before ``read_from`` (see
-    :func:`models.analytics.read_from`) stay, the rest is derived again from the
-    athlete's rows from there on. Without a marker, or before the first refresh,
-    everything is recomputed. Returns True when the marker was cleared, False when the
-    athlete was marked again meanwhile (a newer refresh is owed and will run).
+    Each athlete is derived from the first day their marker says changed (the rows
+    before ``read_from``, see :func:`models.analytics.read_from`, stay); without a marker
+    or before their first refresh, from their first row. Markers read here are cleared
+    only where unchanged (compare-and-clear): a write landing meanwhile keeps its own.
+    """
+    # a refresh's statements touch few athletes' rows; JIT compiling them costs more
+    # than running them whenever the planner's estimates run high
+    conn.execute(text("SET LOCAL jit = off"))
+    markers = store.read_markers(conn, user_ids)
+    as_of = store.clock(conn)
+    stateful = refresh_store.with_state(conn, user_ids)
+    since = pd.Series(
+        [
+            pd.Timestamp(markers[u][0])
+            if u in markers and u in stateful and markers[u][0] > _EVERYTHING
+            else pd.Timestamp(_EVERYTHING)
+            for u in user_ids
+        ],
+        dtype="datetime64[ns]",
+    )
+    starts = dict(zip(user_ids, (d.date() for d in analytics.read_from(since)), strict=True))
+    started = time.perf_counter()
+    previous = refresh_store.read_previous(conn, starts)
+    inputs = store.read_inputs(conn, user_ids, starts)
+    read = time.perf_counter()
+    derived = analytics.derive(inputs, previous)
+    done = time.perf_counter()
+    written = store.write(conn, user_ids, derived, starts)
+    store.write_state(conn, user_ids, as_of)
+    return Outcome(
+        users=len(user_ids),
+        sets=len(inputs.sets),
+        rows_written=written,
+        cleared=store.clear_markers(conn, markers),
+        read_s=read - started,
+        derive_s=done - read,
+        write_s=time.perf_counter() - done,
+    )
+
+
+def refresh_user(user_id: uuid.UUID) -> bool:
+    """Refresh one athlete now, waiting for their lock (operators and tests).
+
+    Without a marker, or before the first refresh, everything is recomputed. Returns
+    True when the marker was cleared (or there was none), False when the athlete was
+    marked again meanwhile (a newer refresh is owed and will run).
     """
     with transaction() as conn:
-        # a refresh's statements touch one athlete's rows; JIT compiling them costs more
-        # than running them whenever the planner's estimates run high
-        conn.execute(text("SET LOCAL jit = off"))
         store.lock_users(conn, [user_id])
-        markers = store.read_markers(conn, [user_id])
-        as_of = store.clock(conn)
-        marker = markers.get(user_id)
-        if marker is None or marker[0] <= _EVERYTHING or not store.has_state(conn, user_id):
-            _full(conn, [user_id])
-        else:
-            start = analytics.read_from(pd.Series([pd.Timestamp(marker[0])])).iloc[0].date()
-            previous = store.read_previous(conn, user_id, start)
-            inputs = store.read_inputs(conn, [user_id], start)
-            store.write(conn, [user_id], analytics.derive(inputs, previous), start)
-        store.write_state(conn, [user_id], as_of)
-        return marker is None or store.clear_markers(conn, markers) == 1
+        had_marker = bool(store.read_markers(conn, [user_id]))
+        outcome = _refresh_locked(conn, [user_id])
+    return not had_marker or outcome.cleared == 1
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one coalesced refresh did."""
+
+    claimed: int
+    cleared: int
+    #: True when more may be owed than this batch could take (another refresh is asked for).
+    more: bool
+
+
+def refresh_marked(limit: int | None = None) -> Batch:
+    """Refresh up to ``limit`` marked athletes (``FORMA_REFRESH_SHARD_SIZE``) in one derive.
+
+    Athletes another refresh or rebuild is working on are skipped, never waited for.
+    With nothing marked (or everything marked already taken) it returns at once,
+    writing nothing. ``more`` is True when the batch was full, or when some athlete was
+    marked again while it ran: then another refresh is owed.
+    """
+    size = limit or get_settings().refresh_shard_size
+    with transaction() as conn:
+        claimed = refresh_store.claim_marked(conn, size)
+        if not claimed:
+            return Batch(claimed=0, cleared=0, more=False)
+        if len(claimed) >= size:
+            # more are owed: another worker can claim the next shard while this one derives
+            publish(REFRESH)
+        started = time.perf_counter()
+        outcome = _refresh_locked(conn, claimed)
+    logger.info(
+        "refresh: %d athletes, %d sets, %d rows in %.2f s (derive %.2f s), %d cleared",
+        outcome.users, outcome.sets, outcome.rows_written, time.perf_counter() - started,
+        outcome.derive_s, outcome.cleared,
+    )  # fmt: skip
+    return Batch(
+        claimed=len(claimed),
+        cleared=outcome.cleared,
+        more=len(claimed) >= size or outcome.cleared < len(claimed),
+    )
 
 
 def rebuild_users(user_ids: list[uuid.UUID], *, rebuild_id: uuid.UUID | None = None) -> Outcome:
@@ -178,20 +248,47 @@ def sweep() -> dict[str, int]:
         users = store.stale_users(conn, older_than_s=settings.stale_resend_after_s)
         jobs = import_store.stale_jobs(conn, older_than_s=settings.import_resend_after_s)
         purged = maintenance.purge_idempotency_keys(conn)
-    for user_id in users:
-        publish("analytics.refresh_user", str(user_id))
+    if users:  # one refresh takes every marked athlete, a shard at a time
+        publish(REFRESH)
     for job_id in jobs:
         publish("imports.run", str(job_id))
     return {"users": len(users), "imports": len(jobs), "idempotency_keys_purged": purged}
 
 
+def run_refresh() -> dict[str, int]:
+    """One queued refresh: a shard of the marked athletes; asks for another when owed.
+
+    The pending token stays set while it runs, so writes meanwhile send nothing: their
+    marks wait for the end, when the token is dropped and, if any marked athlete can be
+    claimed then (or the shard was full, or a mark landed meanwhile), one more refresh
+    is requested. A write committed after that check finds no token and sends its own.
+    """
+    try:
+        batch = refresh_marked()
+    finally:
+        pending_tokens().release(REFRESH)
+    if batch.more or any_claimable():
+        publish_coalesced(REFRESH)
+    return {"claimed": batch.claimed, "cleared": batch.cleared}
+
+
+def any_claimable() -> bool:
+    """True when some marked athlete is not being refreshed or rebuilt right now."""
+    with transaction() as conn:
+        return bool(refresh_store.claim_marked(conn, 1))
+
+
+@app.task(name=REFRESH)
+def refresh_task() -> dict[str, int]:
+    """Celery entry point: ``analytics.refresh()``."""
+    return run_refresh()
+
+
 @app.task(name="analytics.refresh_user")
-def refresh_user_task(user_id: str) -> bool:
-    """Celery entry point: ``analytics.refresh_user(user_id)``."""
-    cleared = refresh_user(uuid.UUID(user_id))
-    if not cleared:
-        publish("analytics.refresh_user", user_id)
-    return cleared
+def refresh_user_task(user_id: str | None = None) -> dict[str, int]:
+    """Messages queued under the former per-athlete name: the marker, not the id, says
+    what is owed, so they run the coalesced refresh."""
+    return run_refresh()
 
 
 @app.task(name="analytics.rebuild_shard")
@@ -203,6 +300,10 @@ def rebuild_shard_task(rebuild_id: str, user_ids: list[str]) -> dict[str, int]:
         "rebuild %s shard: %d athletes, %d sets in %.2f s",
         rebuild_id, outcome.users, outcome.sets, time.perf_counter() - started,
     )  # fmt: skip
+    if any_claimable():
+        # athletes written to during the shard: a refresh that looked while the shard
+        # held them skipped them, so ask for one now (at most one waits in the queue)
+        publish_coalesced(REFRESH)
     return {"users": outcome.users, "sets": outcome.sets, "rows_written": outcome.rows_written}
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from api.workouts.sync import bump_sync_seq
-from pipelines.celery_app import app, publish
+from pipelines.celery_app import REFRESH, app, publish_coalesced
 from pipelines.db import get_engine, transaction
 from pipelines.importers.cardio import store_cardio
 from pipelines.importers.strength import store_strength
@@ -211,7 +211,7 @@ def _run_locked(job_id: uuid.UUID, echo: Callable[[float], None] | None) -> str 
             )
         return "failed"
     if counts["workouts_created"]:
-        publish("analytics.refresh_user", str(user_id))
+        publish_coalesced(REFRESH)
     return "succeeded"
 
 

@@ -15,31 +15,8 @@ from pipelines.beat import schedule
 from pipelines.cli import main
 from pipelines.tasks.analytics import progress, rebuild_users, refresh_user, start_rebuild
 from tests.support.http import register
+from tests.support.stored import snapshot as _snapshot
 from tests.support.workouts import BENCH, SQUAT, a_set, a_workout, new_id
-
-DERIVED = {
-    "analytics_daily_load": "day",
-    "analytics_e1rm_daily": "exercise_id, day",
-    "analytics_exercise_daily": "exercise_id, day",
-    "analytics_pr_events": "set_id",
-    "analytics_rep_max_prs": "exercise_id, kind, reps",
-    "analytics_periods": "period, start",
-    "analytics_muscle_weekly": "week_start, muscle",
-}
-
-
-def _snapshot(sync_engine, user_id: uuid.UUID) -> dict[str, list[tuple]]:
-    with sync_engine.connect() as conn:
-        return {
-            table: [
-                tuple(round(v, 9) if isinstance(v, float) else v for v in row)
-                for row in conn.execute(
-                    text(f"SELECT * FROM {table} WHERE user_id = :u ORDER BY {order}"),
-                    {"u": user_id},
-                )
-            ]
-            for table, order in DERIVED.items()
-        }
 
 
 async def _me(http, headers) -> uuid.UUID:

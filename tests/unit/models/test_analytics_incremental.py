@@ -78,6 +78,44 @@ def test_incremental_refresh_equals_full_recompute(data: st.DataObject, ops: lis
         assert same(stored, full) == []
 
 
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data(), ops=st.lists(operation, min_size=1, max_size=8))
+def test_one_refresh_of_athletes_marked_from_different_days_equals_full(
+    data: st.DataObject, ops: list
+) -> None:
+    """Changes accumulate (each athlete's mark keeps its earliest day) and one derive
+    refreshes them all, each from its own day; a newcomer without derived rows yet is
+    derived in the same call from 1900-01-01, as the pipeline's coalesced refresh does."""
+    history = [data.draw(workout(i)) for i in range(data.draw(st.integers(0, 6)))]
+    counter = len(history)
+    stored = tables(derive(inputs(history)))
+    since: dict[str, date] = {}
+    for kind, pick in ops:
+        if kind == "add" or not history:
+            changed = data.draw(workout(counter))
+            counter += 1
+            history.append(changed)
+            day = changed["day"]
+        elif kind == "delete":
+            changed = history.pop(pick % len(history))
+            day = changed["day"]
+        else:
+            i = pick % len(history)
+            old = history[i]
+            changed = data.draw(workout(counter)) | {"id": old["id"], "user": old["user"]}
+            history[i] = changed
+            day = min(old["day"], changed["day"])
+        since[changed["user"]] = min(since.get(changed["user"], day), day)
+    newcomer = [data.draw(workout(counter + i)) | {"user": "u3"} for i in range(3)]
+    everything = history + newcomer
+    stored = refresh(stored, inputs(everything), since | {"u3": date(1900, 1, 1)})
+    assert same(stored, tables(derive(inputs(everything)))) == []
+
+
 def test_a_change_a_year_back_and_a_deletion_refresh_exactly() -> None:
     """Deterministic cases the property test may not draw: back-dating by a year into
     a long history, and deleting the athlete's last workout (the calendar shrinks)."""
