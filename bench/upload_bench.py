@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import select
+import shutil
 import socket
 import subprocess
 import sys
@@ -319,6 +320,7 @@ def main() -> None:
         with admin_engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin_engine.dispose()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
