@@ -18,6 +18,7 @@ from api.exercises.router import router as exercises_router
 from api.health.router import router as health_router
 from api.imports.router import router as imports_router
 from api.producer import TaskProducer
+from api.unread_body import CloseUnreadBody
 from api.users.router import router as users_router
 from api.workouts.router import router as workouts_router
 
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
+    # Outermost, so that it also sees BodyLimit's early 413.
+    app.add_middleware(CloseUnreadBody)
     for router in (
         health_router,
         auth_router,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.imports.tables import ImportFile, ImportJob
@@ -20,12 +20,17 @@ async def get(session: AsyncSession, *, user_id: uuid.UUID, job_id: uuid.UUID) -
     ).scalar_one_or_none()
 
 
-async def add(session: AsyncSession, *, job: ImportJob, content: bytes) -> ImportJob:
+async def add(session: AsyncSession, *, job: ImportJob) -> ImportJob:
     session.add(job)
     await session.flush()
-    session.add(ImportFile(job_id=job.id, content=content))
-    await session.flush()
     return job
+
+
+async def add_file_piece(
+    session: AsyncSession, *, job_id: uuid.UUID, seq: int, content: bytes
+) -> None:
+    """Store one piece of an uploaded file (a Core insert: the ORM would keep every piece)."""
+    await session.execute(insert(ImportFile).values(job_id=job_id, seq=seq, content=content))
 
 
 async def get_for_update(

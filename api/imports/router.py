@@ -5,77 +5,56 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from api.db import SessionDep
 from api.deps import CurrentUser, SettingsDep
 from api.errors import error_responses
 from api.imports import service
-from api.imports.schemas import (
-    DistanceUnitName,
-    ImportAccepted,
-    ImportRead,
-    UndoResult,
-    WeightUnitName,
-)
-from api.schemas import TimeZoneName
+from api.imports.schemas import ImportAccepted, ImportRead, UndoResult, upload_request_body
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"], responses=error_responses(401, 422))
 
-_CHUNK = 1024 * 1024
+
+def upload_within_cap(request: Request, settings: SettingsDep) -> None:
+    """413 when the declared body cannot fit the upload cap, before any of it is read."""
+    service.check_declared_size(
+        request.headers.get("content-length"), max_bytes=settings.import_max_bytes
+    )
 
 
-async def _read_capped(upload: UploadFile, cap: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await upload.read(_CHUNK):
-        size += len(chunk)
-        if size > cap:
-            raise service.PayloadTooLarge(f"the file is larger than the {cap:,}-byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
+UploadWithinCap = Annotated[None, Depends(upload_within_cap)]
 
 
+# The form is streamed by the service instead of being declared as File/Form
+# parameters: FastAPI reads such a body (spooling it to disk) before any dependency
+# runs, so authentication and the size cap could only be checked after the upload.
+# The dependencies below run first and none of them touches the body.
 @router.post(
     "",
     response_model=ImportAccepted,
     status_code=status.HTTP_202_ACCEPTED,
     responses=error_responses(413, 415),
+    openapi_extra={"requestBody": upload_request_body()},
 )
 async def create_import(
     request: Request,
     user: CurrentUser,
+    _within_cap: UploadWithinCap,
     session: SessionDep,
     settings: SettingsDep,
-    file: Annotated[
-        UploadFile,
-        File(description="Strong/Hevy/FitNotes/GymBook CSV, GPX, TCX, FIT, or a .zip/.gz of them"),
-    ],
-    weight_unit: Annotated[
-        WeightUnitName | None, Form(description="unit of a file's bare weights: kg or lb")
-    ] = None,
-    distance_unit: Annotated[
-        DistanceUnitName | None, Form(description="unit of a file's bare distances: m, km or mi")
-    ] = None,
-    time_zone: Annotated[
-        TimeZoneName | None, Form(description="IANA zone of the file's zone-less times")
-    ] = None,
 ) -> ImportAccepted:
-    """Queue an import. Poll ``GET /v1/imports/{id}`` for progress and the report."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.import_max_bytes + _CHUNK:
-        raise service.PayloadTooLarge(
-            f"the file is larger than the {settings.import_max_bytes:,}-byte limit"
-        )
-    content = await _read_capped(file, settings.import_max_bytes)
+    """Queue an import. Poll ``GET /v1/imports/{id}`` for progress and the report.
+
+    The multipart form carries ``file`` and optionally ``weight_unit``,
+    ``distance_unit`` and ``time_zone``.
+    """
     job = await service.accept_upload(
         session,
         user=user,
-        filename=file.filename,
-        content=content,
-        weight_unit=weight_unit,
-        distance_unit=distance_unit,
-        time_zone=time_zone,
+        content_type=request.headers.get("content-type"),
+        body=request.stream(),
+        max_bytes=settings.import_max_bytes,
     )
     return ImportAccepted(id=job.id, status="queued")
 

@@ -4,14 +4,47 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import OutputModel
+from api.schemas import OutputModel, TimeZoneName
 
 WeightUnitName = Literal["kg", "lb"]
 DistanceUnitName = Literal["m", "km", "mi"]
+
+
+class ImportUploadFields(BaseModel):
+    """The upload form's fields besides ``file`` (an empty value means not given)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    weight_unit: WeightUnitName | None = Field(
+        None, description="unit of a file's bare weights: kg or lb"
+    )
+    distance_unit: DistanceUnitName | None = Field(
+        None, description="unit of a file's bare distances: m, km or mi"
+    )
+    time_zone: TimeZoneName | None = Field(
+        None, description="IANA zone of the file's zone-less times"
+    )
+
+
+def upload_request_body() -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of ``POST /v1/imports``: the multipart form it streams."""
+    fields = ImportUploadFields.model_json_schema()
+    file = {
+        "type": "string",
+        "format": "binary",
+        "description": "Strong/Hevy/FitNotes/GymBook CSV, GPX, TCX, FIT, or a .zip/.gz of them",
+    }
+    schema = {
+        "title": "ImportUpload",
+        "type": "object",
+        "required": ["file"],
+        "properties": {"file": file, **fields["properties"]},
+    }
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
 
 
 class ImportCounts(BaseModel):

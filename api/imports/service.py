@@ -1,17 +1,21 @@
-"""Rules for accepting an import: size cap, format detection, the job row."""
+"""Rules for accepting an import: size cap, format detection, the job row and its file."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import after_commit
-from api.errors import Conflict, FormaError, NotFound
+from api.errors import Conflict, FormaError, NotFound, Unprocessable
 from api.imports import repository
-from api.imports.formats import detect_format
-from api.imports.schemas import UndoResult
+from api.imports.formats import HEAD_BYTES, detect_format
+from api.imports.multipart import ENVELOPE_BYTES, UploadRefused, boundary_of, read_form
+from api.imports.schemas import ImportUploadFields, UndoResult
 from api.imports.tables import ImportJob
 from api.users.tables import User
 from api.workouts import writes as workout_writes
@@ -27,39 +31,132 @@ class UnsupportedFile(FormaError):
     code = "unsupported_format"
 
 
+STORE_PIECE_BYTES = 1024 * 1024
+"""Size of the pieces an upload is stored in: the most of a file the API holds at once."""
+
+
+class _JobFile:
+    """The upload's sink: detects the format from the head, then stores pieces as they come.
+
+    The job row is created once the first :data:`HEAD_BYTES` (or the whole, shorter
+    file) are in, so a plainly unimportable file is refused with 415 before the rest
+    of it is read; the pieces reference the job, in the same transaction.
+    """
+
+    def __init__(self, session: AsyncSession, *, user: User) -> None:
+        self.session = session
+        self.user = user
+        self.filename: str | None = None
+        self.job: ImportJob | None = None
+        self.size = 0
+        self._pending = bytearray()
+        self._seq = 0
+
+    async def start(self, filename: str | None) -> None:
+        self.filename = filename
+
+    async def write(self, data: bytes) -> None:
+        self._pending += data
+        self.size += len(data)
+        if self.job is None and len(self._pending) >= HEAD_BYTES:
+            await self._open()
+        while self.job is not None and len(self._pending) >= STORE_PIECE_BYTES:
+            await self._store(STORE_PIECE_BYTES)
+
+    async def finish(self, fields: ImportUploadFields) -> ImportJob:
+        if self.job is None:
+            await self._open()
+        assert self.job is not None
+        if self._pending:
+            await self._store(len(self._pending))
+        self.job.size_bytes = self.size
+        self.job.weight_unit = fields.weight_unit
+        self.job.distance_unit = fields.distance_unit
+        self.job.time_zone = fields.time_zone
+        await self.session.flush()
+        return self.job
+
+    async def _open(self) -> None:
+        problem = detect_format(bytes(self._pending[:HEAD_BYTES]))
+        if isinstance(problem, tuple):
+            code, message = problem
+            raise UnsupportedFile(message, code=code)
+        job = ImportJob(
+            user_id=self.user.id,
+            status="queued",
+            format=problem,
+            filename=(self.filename or "")[:255] or None,
+            size_bytes=0,
+            progress=0.0,
+            counts={},
+            errors=[],
+        )
+        self.job = await repository.add(self.session, job=job)
+
+    async def _store(self, size: int) -> None:
+        assert self.job is not None
+        piece = bytes(self._pending[:size])
+        del self._pending[:size]
+        await repository.add_file_piece(
+            self.session, job_id=self.job.id, seq=self._seq, content=piece
+        )
+        self._seq += 1
+
+
+def check_declared_size(content_length: str | None, *, max_bytes: int) -> None:
+    """413 before any of the body is read when its declared length cannot fit the cap."""
+    if (
+        content_length is not None
+        and content_length.isdigit()
+        and int(content_length) > max_bytes + ENVELOPE_BYTES
+    ):
+        raise PayloadTooLarge(f"the file is larger than the {max_bytes:,}-byte limit")
+
+
+def _missing_file() -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "missing", "loc": ("body", "file"), "msg": "Field required"}]
+    )
+
+
 async def accept_upload(
     session: AsyncSession,
     *,
     user: User,
-    filename: str | None,
-    content: bytes,
-    weight_unit: str | None,
-    distance_unit: str | None,
-    time_zone: str | None,
+    content_type: str | None,
+    body: AsyncIterator[bytes],
+    max_bytes: int,
 ) -> ImportJob:
-    """Store the file and a queued job; 415 when the file is plainly not importable.
+    """Stream a multipart upload into storage and queue its job.
 
+    Refused with 413 as soon as the file passes ``max_bytes``, 415 when its head is
+    plainly not importable, 422 for a missing file, a bad field or a malformed body.
     What can only be told by reading the whole file (a unit it needs, bad rows,
     truncation) is reported by the job, not here.
     """
-    problem = detect_format(content)
-    if isinstance(problem, tuple):
-        code, message = problem
-        raise UnsupportedFile(message, code=code)
-    job = ImportJob(
-        user_id=user.id,
-        status="queued",
-        format=problem,
-        filename=(filename or "")[:255] or None,
-        size_bytes=len(content),
-        weight_unit=weight_unit,
-        distance_unit=distance_unit,
-        time_zone=time_zone,
-        progress=0.0,
-        counts={},
-        errors=[],
-    )
-    job = await repository.add(session, job=job, content=content)
+    boundary = boundary_of(content_type)
+    if boundary is None:
+        # Only a multipart form can carry the file; like a form without it, that is 422.
+        raise _missing_file()
+    sink = _JobFile(session, user=user)
+    try:
+        form = await read_form(
+            body, boundary=boundary, file_field="file", sink=sink, max_file_bytes=max_bytes
+        )
+    except UploadRefused as exc:
+        if exc.reason == "too_large":
+            raise PayloadTooLarge(exc.message) from exc
+        raise Unprocessable(exc.message, code="malformed_body") from exc
+    if not form.has_file:
+        raise _missing_file()
+    values = {name: value for name, value in form.fields.items() if value != ""}
+    try:
+        fields = ImportUploadFields.model_validate(values)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from exc
+    job = await sink.finish(fields)
     after_commit(session, "imports.run", str(job.id))
     return job
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     String,
     Text,
@@ -53,11 +54,17 @@ class ImportJob(UUIDPk, Timestamps, Base):
 
 
 class ImportFile(Base):
-    """Uploaded bytes, in PostgreSQL so any worker host can read them; deleted when the job ends."""
+    """Uploaded bytes, in PostgreSQL so any worker host can read them; deleted when the job ends.
+
+    A file is stored as it streams in, in pieces numbered by ``seq`` (0, 1, …) that
+    concatenate to the file: the API never holds a whole upload, and PostgreSQL cannot
+    append to a ``bytea`` without rewriting it.
+    """
 
     __tablename__ = "import_files"
 
     job_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True
     )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, server_default="0")
     content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -73,13 +73,12 @@ def claim_job(conn: Connection, job_id: uuid.UUID) -> dict[str, Any] | None:
 
 
 def file_content(conn: Connection, job_id: uuid.UUID) -> tuple[bytes, str | None]:
-    """The uploaded bytes and the file's name."""
-    row = conn.execute(
-        select(ImportFile.content, ImportJob.filename)
-        .join(ImportJob, ImportJob.id == ImportFile.job_id)
-        .where(ImportFile.job_id == job_id)
-    ).one()
-    return bytes(row.content), row.filename
+    """The uploaded bytes (its stored pieces joined in order) and the file's name."""
+    filename = conn.execute(select(ImportJob.filename).where(ImportJob.id == job_id)).scalar_one()
+    pieces = conn.execute(
+        select(ImportFile.content).where(ImportFile.job_id == job_id).order_by(ImportFile.seq)
+    ).scalars()
+    return b"".join(pieces), filename
 
 
 def set_progress(conn: Connection, job_id: uuid.UUID, progress: float) -> None:

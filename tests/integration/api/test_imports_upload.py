@@ -114,8 +114,8 @@ async def test_accepted_upload_is_visible_to_another_connection_at_once(live_cli
     with sync_engine.connect() as conn:
         row = conn.execute(
             text(
-                "SELECT j.status, length(f.content) FROM import_jobs j "
-                "JOIN import_files f ON f.job_id = j.id WHERE j.id = :id"
+                "SELECT j.status, sum(length(f.content)) FROM import_jobs j "
+                "JOIN import_files f ON f.job_id = j.id WHERE j.id = :id GROUP BY j.status"
             ),
             {"id": response.json()["id"]},
         ).one()
