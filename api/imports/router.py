@@ -18,6 +18,7 @@ from api.imports.schemas import (
     UndoResult,
     WeightUnitName,
 )
+from api.ratelimit import UploadLimit, rate_limited_response
 from api.schemas import TimeZoneName
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"], responses=error_responses(401, 422))
@@ -40,7 +41,8 @@ async def _read_capped(upload: UploadFile, cap: int) -> bytes:
     "",
     response_model=ImportAccepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=error_responses(413, 415),
+    responses={**error_responses(413, 415), **rate_limited_response()},
+    dependencies=[UploadLimit],
 )
 async def create_import(
     request: Request,
