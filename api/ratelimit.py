@@ -67,13 +67,11 @@ class Quota:
 
     rule: Rule
     remaining: int
+    """Requests the window still allows after this one (0 when this one was the last)."""
     reset_s: float
     """Seconds until the oldest counted request leaves the window (a slot frees)."""
-
-    @property
-    def exhausted(self) -> bool:
-        """True when the next request would be refused."""
-        return self.remaining <= 0
+    refused: bool
+    """True when this request is over the limit."""
 
 
 class RateLimited(FormaError):
@@ -93,10 +91,10 @@ def quota_headers(quotas: list[Quota]) -> dict[str, str]:
     """
     if not quotas:
         return {}
-    closest = min(quotas, key=lambda q: (max(q.remaining, 0), -q.reset_s))
+    closest = min(quotas, key=lambda q: (q.remaining, -q.reset_s))
     return {
         "RateLimit-Limit": str(closest.rule.item.amount),
-        "RateLimit-Remaining": str(max(closest.remaining, 0)),
+        "RateLimit-Remaining": str(closest.remaining),
         "RateLimit-Reset": str(math.ceil(closest.reset_s)),
         "RateLimit-Policy": ", ".join(q.rule.policy for q in quotas),
     }
@@ -104,13 +102,15 @@ def quota_headers(quotas: list[Quota]) -> dict[str, str]:
 
 def refuse_if_exhausted(quotas: list[Quota]) -> None:
     """Raise 429 with ``Retry-After`` (the longest wait of the used-up rules), if any is."""
-    exhausted = [q for q in quotas if q.exhausted]
+    exhausted = [q for q in quotas if q.refused]
     if not exhausted:
         return
-    wait = max(math.ceil(q.reset_s) for q in exhausted)
-    headers = {**quota_headers(quotas), "Retry-After": str(max(wait, 1))}
+    # Rounded up, and at least 1: ``Retry-After: 0`` would invite an immediate retry
+    # that could land a moment before the slot frees.
+    wait = max(1, *(math.ceil(q.reset_s) for q in exhausted))
+    headers = {**quota_headers(quotas), "Retry-After": str(wait)}
     raise RateLimited(
-        f"too many requests; try again in {max(wait, 1)} s",
+        f"too many requests; try again in {wait} s",
         details={"limits": sorted(q.rule.name for q in exhausted), "retry_after_s": wait},
         headers=headers,
     )
@@ -176,7 +176,7 @@ class RateLimiter:
             logger.warning("no FORMA_REDIS_URL: rate limits are off")
 
     async def hit(self, rule: Rule, identity: str) -> Quota | None:
-        """Count one request; its quota after counting (exhausted = this one is refused).
+        """Count one request (unless it is over the limit); its quota after counting.
 
         None when Redis could not answer: the caller lets the request through.
         """
@@ -184,22 +184,27 @@ class RateLimiter:
 
         async def run() -> Quota:
             allowed = await self._strategy.hit(rule.item, rule.name, key)
-            quota = await self._quota(rule, key)
-            # When refused, nothing was counted and ``remaining`` is 0 already; when
-            # allowed, the count includes this request.
-            return quota if allowed else Quota(rule, 0, quota.reset_s)
+            remaining, reset_s = await self._stats(rule, key)
+            return Quota(rule, max(remaining, 0), reset_s, refused=not allowed)
 
         return await self._guarded(run, rule)
 
     async def peek(self, rule: Rule, identity: str) -> Quota | None:
-        """The identity's quota without counting anything; None when Redis is away."""
-        key = _digest(identity)
-        return await self._guarded(lambda: self._quota(rule, key), rule)
+        """The identity's quota without counting anything (refused when none is left).
 
-    async def _quota(self, rule: Rule, key: str) -> Quota:
+        None when Redis is away.
+        """
+        key = _digest(identity)
+
+        async def run() -> Quota:
+            remaining, reset_s = await self._stats(rule, key)
+            return Quota(rule, max(remaining, 0), reset_s, refused=remaining <= 0)
+
+        return await self._guarded(run, rule)
+
+    async def _stats(self, rule: Rule, key: str) -> tuple[int, float]:
         stats = await self._strategy.get_window_stats(rule.item, rule.name, key)
-        reset_s = max(0.0, stats.reset_time - time.time())
-        return Quota(rule, stats.remaining, reset_s)
+        return stats.remaining, max(0.0, stats.reset_time - time.time())
 
     async def _guarded(self, call: Any, rule: Rule) -> Quota | None:
         if self._storage is None or time.monotonic() < self._skip_until:
