@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from api.auth import service
-from api.auth.dependencies import LoginLimitsDep, PasswordsDep, TokenFormDep
+from api.auth.dependencies import PasswordsDep, TokenFormDep
+from api.auth.limits import LoginLimits
 from api.auth.schemas import (
     LogoutRequest,
     PasswordChange,
@@ -58,7 +59,7 @@ async def register(
 )
 async def token(
     form: TokenFormDep,
-    login: LoginLimitsDep,
+    limits: RateLimitsDep,
     session: SessionDep,
     settings: SettingsDep,
     passwords: PasswordsDep,
@@ -74,11 +75,14 @@ async def token(
     (``FORMA_RATE_LIMIT_LOGIN_ADDRESS``) or too many wrong passwords for one account
     (``FORMA_RATE_LIMIT_LOGIN_ACCOUNT``, then even the right password waits).
     """
-    if login is None:
+    if form.grant_type == "refresh_token":
+        await limits.count((limits.rules.refresh_address, limits.address))
         access, refresh = await service.refresh(
             session, settings=settings, refresh_token=form.refresh_token
         )
     else:
+        login = LoginLimits(limits, email=form.username)
+        await login.check()
         try:
             user = await service.authenticate(
                 session, passwords=passwords, email=form.username, password=form.password
