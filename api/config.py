@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     password_workers: int | None = Field(
         None, ge=1, le=64, description="threads hashing passwords; unset = cores - 1 (at least 1)"
     )
+    password_queue: int = Field(
+        16, ge=0, le=10_000, description="password checks that may wait for a thread; then 503"
+    )
     rate_limit_login_account: str = Field(
         "5/minute", description="failed logins per account (normalised e-mail)"
     )

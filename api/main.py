@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.producer = TaskProducer(settings)
-        app.state.password_workers = PasswordWorkers(settings.password_workers)
+        app.state.password_workers = PasswordWorkers(
+            settings.password_workers, max_waiting=settings.password_queue
+        )
         app.state.rate_limiter = RateLimiter(settings)
         try:
             yield

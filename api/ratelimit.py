@@ -20,6 +20,7 @@ import hashlib
 import logging
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
@@ -206,13 +207,12 @@ class RateLimiter:
         stats = await self._strategy.get_window_stats(rule.item, rule.name, key)
         return stats.remaining, max(0.0, stats.reset_time - time.time())
 
-    async def _guarded(self, call: Any, rule: Rule) -> Quota | None:
+    async def _guarded(self, call: Callable[[], Awaitable[Quota]], rule: Rule) -> Quota | None:
         if self._storage is None or time.monotonic() < self._skip_until:
             return None
         try:
             async with asyncio.timeout(self._timeout):
-                quota: Quota = await call()
-                return quota
+                return await call()
         except Exception as exc:  # any Redis failure: never block a login over a counter
             self._skip_until = time.monotonic() + self._bypass_s
             logger.warning(

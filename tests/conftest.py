@@ -159,7 +159,9 @@ async def client(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
             bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
         app.state.producer = TaskProducer(settings)
-        app.state.password_workers = PasswordWorkers(settings.password_workers)
+        app.state.password_workers = PasswordWorkers(
+            settings.password_workers, max_waiting=settings.password_queue
+        )
         app.state.rate_limiter = RateLimiter(settings)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

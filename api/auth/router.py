@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1/auth", tags=["auth"])
     "/register",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
-    responses={**error_responses(409, 422), **rate_limited_response()},
+    responses={**error_responses(409, 422, 503), **rate_limited_response()},
 )
 async def register(
     body: RegisterRequest, session: SessionDep, passwords: PasswordsDep, limits: RateLimitsDep
@@ -55,7 +55,7 @@ async def register(
 @router.post(
     "/token",
     response_model=TokenResponse,
-    responses={**error_responses(401, 422), **rate_limited_response()},
+    responses={**error_responses(401, 422, 503), **rate_limited_response()},
 )
 async def token(
     form: TokenFormDep,
@@ -74,6 +74,7 @@ async def token(
     429 ``rate_limited`` (with ``Retry-After``) after too many attempts from one address
     (``FORMA_RATE_LIMIT_LOGIN_ADDRESS``) or too many wrong passwords for one account
     (``FORMA_RATE_LIMIT_LOGIN_ACCOUNT``, then even the right password waits).
+    503 ``overloaded`` (``Retry-After: 1``) when too many password checks are queued.
     """
     if form.grant_type == "refresh_token":
         await limits.count((limits.rules.refresh_address, limits.address))
@@ -136,7 +137,7 @@ async def logout(body: LogoutRequest, user: CurrentUser, session: SessionDep) ->
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(401, 403, 422),
+    responses=error_responses(401, 403, 422, 503),
 )
 async def change_password(
     body: PasswordChange, user: CurrentUser, session: SessionDep, passwords: PasswordsDep

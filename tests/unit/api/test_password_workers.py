@@ -6,9 +6,10 @@ import asyncio
 import os
 import threading
 
+import pytest
 from pwdlib import PasswordHash
 
-from api.auth.security import PasswordWorkers, default_password_workers
+from api.auth.security import PasswordsBusy, PasswordWorkers, default_password_workers
 
 
 def test_pool_leaves_a_core_for_the_event_loop():
@@ -65,3 +66,20 @@ async def test_the_event_loop_keeps_running_during_a_verification():
     # Four verifications are at least four argon2 runs; had they run on the loop, the
     # ticker would not have been scheduled between them more than a handful of times.
     assert ticks > 100, ticks
+
+
+async def test_a_full_queue_answers_503_at_once():
+    workers = PasswordWorkers(1, max_waiting=1)
+    hashed = await workers.hash("correct horse")
+    try:
+        running = asyncio.create_task(workers.verify("correct horse", hashed))
+        waiting = asyncio.create_task(workers.verify("correct horse", hashed))
+        await asyncio.sleep(0)  # both have taken their place: one thread, one queue slot
+        with pytest.raises(PasswordsBusy) as refused:
+            await workers.verify("correct horse", hashed)
+        assert refused.value.status_code == 503
+        assert refused.value.headers == {"Retry-After": "1"}
+        assert await running is True and await waiting is True
+        assert await workers.verify("correct horse", hashed) is True  # room again
+    finally:
+        workers.close()
