@@ -6,7 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from limits import parse as parse_rate_limit
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _WEAK_SECRETS = {"", "changeme", "secret", "change-me", "development"}
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     secret_key: str = Field("", description="HS256 signing key, at least 32 bytes")
     jwt_issuer: str = "forma"
     jwt_audience: str = "forma-api"
+    jwt_leeway_s: float = Field(
+        30.0, ge=0, le=300, description="clock skew allowed on a token's iat, nbf and exp"
+    )
     access_token_minutes: int = Field(15, ge=1, le=1440)
     refresh_token_days: int = Field(30, ge=1, le=365)
     import_max_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="upload size cap")
@@ -73,6 +77,46 @@ class Settings(BaseSettings):
         5, ge=1, description="`forma up` stops when one child exits this often in the window"
     )
     crash_window_s: float = Field(60.0, gt=0, description="`forma up`: the crash-count window")
+
+    password_workers: int | None = Field(
+        None, ge=1, le=64, description="threads hashing passwords; unset = cores - 1 (at least 1)"
+    )
+    password_queue: int = Field(
+        16, ge=0, le=10_000, description="password checks that may wait for a thread; then 503"
+    )
+    rate_limit_login_account: str = Field(
+        "5/minute", description="failed logins per account (normalised e-mail)"
+    )
+    rate_limit_login_address: str = Field("20/minute", description="login attempts per address")
+    rate_limit_register_account: str = Field("5/hour", description="registrations tried per e-mail")
+    rate_limit_register_address: str = Field("10/hour", description="registrations per address")
+    rate_limit_refresh_address: str = Field("60/minute", description="token refreshes per address")
+    rate_limit_imports_account: str = Field("30/hour", description="uploads per user")
+    rate_limit_imports_address: str = Field("60/hour", description="uploads per address")
+    rate_limit_redis_timeout_s: float = Field(
+        0.3, gt=0, le=5, description="wait for Redis before a request passes unlimited"
+    )
+    rate_limit_bypass_s: float = Field(
+        5.0, ge=0, le=300, description="after a Redis failure, skip the limits this long"
+    )
+
+    @field_validator(
+        "rate_limit_login_account",
+        "rate_limit_login_address",
+        "rate_limit_register_account",
+        "rate_limit_register_address",
+        "rate_limit_refresh_address",
+        "rate_limit_imports_account",
+        "rate_limit_imports_address",
+    )
+    @classmethod
+    def _parse_rate_limit(cls, value: str) -> str:
+        # Refuse a malformed limit at start-up rather than on the first login.
+        try:
+            parse_rate_limit(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit like `10/minute`: {value!r}") from exc
+        return value
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:

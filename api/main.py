@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api.analytics.router import router as analytics_router
 from api.auth.router import router as auth_router
+from api.auth.security import PasswordWorkers
 from api.body_limit import BodyLimit
 from api.body_metrics.router import router as body_metrics_router
 from api.config import Settings, get_settings
@@ -18,13 +19,15 @@ from api.exercises.router import router as exercises_router
 from api.health.router import router as health_router
 from api.imports.router import router as imports_router
 from api.producer import TaskProducer
+from api.ratelimit import RateLimiter
 from api.unread_body import CloseUnreadBody
 from api.users.router import router as users_router
 from api.workouts.router import router as workouts_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the API. The engine, sessionmaker and producer live in the lifespan."""
+    """Build the API. The engine, sessionmaker, producer, argon2 pool and rate limiter
+    live in the lifespan."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -34,9 +37,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.producer = TaskProducer(settings)
+        app.state.password_workers = PasswordWorkers(
+            settings.password_workers, max_waiting=settings.password_queue
+        )
+        app.state.rate_limiter = RateLimiter(settings)
         try:
             yield
         finally:
+            await app.state.rate_limiter.aclose()
+            app.state.password_workers.close()
             app.state.producer.close()
             await engine.dispose()
 

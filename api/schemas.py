@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import date, datetime
 from functools import lru_cache
@@ -23,15 +24,35 @@ def _base_types(annotation: Any) -> set[Any]:
     return out
 
 
-def _no_nul(value: Any) -> Any:
+# NUL and the other C0 controls except tab, line feed and carriage return, DEL, and
+# UTF-16 surrogates (only a lone one can reach a Python str, from a JSON ``\ud800``
+# escape). PostgreSQL refuses NUL in text and surrogates cannot be encoded as UTF-8,
+# so either would surface as a 500; the other controls are never typed by a person.
+_INVALID_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def check_text(value: str) -> str:
+    """Refuse (ValueError) text holding characters no field of Forma accepts.
+
+    One rule for every text input, JSON bodies and form fields alike.
+    """
+    if (bad := _INVALID_TEXT.search(value)) is not None:
+        char = bad.group()
+        kind = "NUL characters" if char == "\x00" else f"the character U+{ord(char):04X}"
+        raise ValueError(f"must not contain {kind}")
+    return value
+
+
+def _no_invalid_text(value: Any) -> Any:
     texts = value if isinstance(value, list | tuple) else [value]
-    if any(isinstance(t, str) and "\x00" in t for t in texts):
-        raise ValueError("must not contain NUL characters")
+    for text in texts:
+        if isinstance(text, str):
+            check_text(text)
     return value
 
 
 class InputModel(BaseModel):
-    """Request bodies: unknown fields, NaN, Infinity and NUL characters are refused (422).
+    """Request bodies: unknown fields, NaN, Infinity and control characters are refused (422).
 
     Strict: a string is not a number, ``true`` is not 1 and a number is not a date —
     a phone sending the wrong type gets told, instead of a silently converted value.
@@ -61,9 +82,9 @@ class InputModel(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _refuse_nul(cls, value: Any) -> Any:
+    def _refuse_invalid_text(cls, value: Any) -> Any:
         # PostgreSQL text cannot hold NUL; refusing it here keeps it a 422, not a 500.
-        return _no_nul(value)
+        return _no_invalid_text(value)
 
 
 class OutputModel(BaseModel):
@@ -86,4 +107,4 @@ def check_time_zone(value: str) -> str:
     return value
 
 
-TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]
+TimeZoneName = Annotated[str, AfterValidator(check_text), AfterValidator(check_time_zone)]

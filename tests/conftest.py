@@ -26,6 +26,15 @@ REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
 STRONG_FILES = sorted((REAL_DATA / "strong").glob("*.csv"))
 
 _state: dict[str, Any] = {}
+_RATE_LIMITS = (
+    "LOGIN_ACCOUNT",
+    "LOGIN_ADDRESS",
+    "REGISTER_ACCOUNT",
+    "REGISTER_ADDRESS",
+    "REFRESH_ADDRESS",
+    "IMPORTS_ACCOUNT",
+    "IMPORTS_ADDRESS",
+)
 
 
 def _with_database(url: str, name: str) -> str:
@@ -71,6 +80,9 @@ def pytest_configure(config: pytest.Config) -> None:
             "FORMA_KEY_PREFIX": f"forma-test-{run_id}",
             "FORMA_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
             "FORMA_ENVIRONMENT": "test",
+            # The suite logs in hundreds of times from one address; the rate-limit tests
+            # build their own Settings with real, low limits.
+            **{f"FORMA_RATE_LIMIT_{name}": "100000/minute" for name in _RATE_LIMITS},
         }
     )
     _state.update(admin_url=admin_url, db_name=db_name, handles=handles, run_id=run_id)
@@ -132,8 +144,10 @@ async def client(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
     """Rolled-back tier: every request shares one connection whose transaction is undone."""
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
+    from api.auth.security import PasswordWorkers
     from api.db import create_engine
     from api.producer import TaskProducer
+    from api.ratelimit import RateLimiter
 
     engine = create_engine(settings.database_url, pool_size=1)
     async with engine.connect() as conn:
@@ -145,10 +159,16 @@ async def client(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
             bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
         app.state.producer = TaskProducer(settings)
+        app.state.password_workers = PasswordWorkers(
+            settings.password_workers, max_waiting=settings.password_queue
+        )
+        app.state.rate_limiter = RateLimiter(settings)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             http.forma_app = app  # type: ignore[attr-defined]  # tests adjust app.state
             yield http
+        await app.state.rate_limiter.aclose()
+        app.state.password_workers.close()
         await trans.rollback()
     await engine.dispose()
 

@@ -1,11 +1,20 @@
-"""The token endpoint's form: the OAuth2 password grant or the refresh-token grant."""
+"""Auth dependencies: the token endpoint's form (password or refresh-token grant) and
+the password workers."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Depends, Form
+from fastapi import Depends, Form, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator
+
+from api.auth.security import PasswordWorkers
+from api.schemas import check_text
+
+# Form fields get the rule JSON bodies get (api.schemas.InputModel): no NUL, no other
+# control characters, no lone surrogates — PostgreSQL would refuse them with a 500.
+FormText = Annotated[str, AfterValidator(check_text)]
 
 GrantType = Literal["password", "refresh_token"]
 
@@ -27,17 +36,17 @@ class TokenForm:
             Form(description="`password` (the default when absent) or `refresh_token`"),
         ] = None,
         username: Annotated[
-            str | None, Form(description="the account's e-mail; required for `password`")
+            FormText | None, Form(description="the account's e-mail; required for `password`")
         ] = None,
         password: Annotated[
-            str | None,
+            FormText | None,
             Form(
                 description="the password, exactly as typed; required for `password`",
                 json_schema_extra={"format": "password"},
             ),
         ] = None,
         refresh_token: Annotated[
-            str | None,
+            FormText | None,
             Form(
                 max_length=512,
                 description="the current refresh token; required for `refresh_token`",
@@ -63,3 +72,12 @@ class TokenForm:
 
 
 TokenFormDep = Annotated[TokenForm, Depends()]
+
+
+def get_password_workers(request: Request) -> PasswordWorkers:
+    """The app's argon2 pool (built in the lifespan)."""
+    workers: PasswordWorkers = request.app.state.password_workers
+    return workers
+
+
+PasswordsDep = Annotated[PasswordWorkers, Depends(get_password_workers)]

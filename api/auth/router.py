@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from api.auth import service
-from api.auth.dependencies import TokenFormDep
+from api.auth.dependencies import PasswordsDep, TokenFormDep
+from api.auth.limits import LoginLimits
 from api.auth.schemas import (
     LogoutRequest,
     PasswordChange,
@@ -15,7 +16,8 @@ from api.auth.schemas import (
 )
 from api.db import SessionDep
 from api.deps import CurrentUser, SettingsDep
-from api.errors import error_responses
+from api.errors import Unauthorized, error_responses
+from api.ratelimit import RateLimitsDep, rate_limited_response
 from api.users import service as user_service
 from api.users.schemas import UserRead
 
@@ -26,12 +28,23 @@ router = APIRouter(prefix="/v1/auth", tags=["auth"])
     "/register",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(409, 422),
+    responses={**error_responses(409, 422, 503), **rate_limited_response()},
 )
-async def register(body: RegisterRequest, session: SessionDep) -> object:
-    """Create an athlete account."""
+async def register(
+    body: RegisterRequest, session: SessionDep, passwords: PasswordsDep, limits: RateLimitsDep
+) -> object:
+    """Create an athlete account.
+
+    Limited per address (``FORMA_RATE_LIMIT_REGISTER_ADDRESS``) and per e-mail
+    (``FORMA_RATE_LIMIT_REGISTER_ACCOUNT``): 429 ``rate_limited`` with ``Retry-After``.
+    """
+    await limits.count(
+        (limits.rules.register_address, limits.address),
+        (limits.rules.register_account, user_service.normalise_email(body.email)),
+    )
     return await user_service.register(
         session,
+        passwords=passwords,
         email=body.email,
         password=body.password,
         time_zone=body.time_zone,
@@ -39,35 +52,65 @@ async def register(body: RegisterRequest, session: SessionDep) -> object:
     )
 
 
-@router.post("/token", response_model=TokenResponse, responses=error_responses(401, 422))
-async def token(form: TokenFormDep, session: SessionDep, settings: SettingsDep) -> TokenResponse:
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    responses={**error_responses(401, 422, 503), **rate_limited_response()},
+)
+async def token(
+    form: TokenFormDep,
+    limits: RateLimitsDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+) -> TokenResponse:
     """OAuth2 token endpoint.
 
     Password grant (the default): form fields ``username`` (the e-mail) and ``password``;
     401 ``invalid_credentials`` when they do not match. Refresh grant:
     ``grant_type=refresh_token`` and ``refresh_token``, answered exactly like
     ``POST /v1/auth/refresh``.
+
+    429 ``rate_limited`` (with ``Retry-After``) after too many attempts from one address
+    (``FORMA_RATE_LIMIT_LOGIN_ADDRESS``) or too many wrong passwords for one account
+    (``FORMA_RATE_LIMIT_LOGIN_ACCOUNT``, then even the right password waits).
+    503 ``overloaded`` (``Retry-After: 1``) when too many password checks are queued.
     """
     if form.grant_type == "refresh_token":
+        await limits.count((limits.rules.refresh_address, limits.address))
         access, refresh = await service.refresh(
             session, settings=settings, refresh_token=form.refresh_token
         )
     else:
-        user = await service.authenticate(session, email=form.username, password=form.password)
+        login = LoginLimits(limits, email=form.username)
+        await login.check()
+        try:
+            user = await service.authenticate(
+                session, passwords=passwords, email=form.username, password=form.password
+            )
+        except Unauthorized:
+            await login.failed()
+            raise
         access, refresh = await service.issue_tokens(session, settings=settings, user=user)
     return TokenResponse(access_token=access, refresh_token=refresh, token_type="bearer")
 
 
-@router.post("/refresh", response_model=TokenResponse, responses=error_responses(401, 422))
+@router.post(
+    "/refresh",
+    response_model=TokenResponse,
+    responses={**error_responses(401, 422), **rate_limited_response()},
+)
 async def refresh(
-    body: RefreshRequest, session: SessionDep, settings: SettingsDep
+    body: RefreshRequest, session: SessionDep, settings: SettingsDep, limits: RateLimitsDep
 ) -> TokenResponse:
     """Exchange a refresh token for a new access token and a new refresh token.
 
     The presented token is spent: presenting it again answers 401
     ``refresh_token_reused`` and ends the session (every token of its family, including
     the newest). Unknown, expired or revoked tokens answer 401 ``invalid_refresh_token``.
+    Limited per address (``FORMA_RATE_LIMIT_REFRESH_ADDRESS``): 429 ``rate_limited``.
     """
+    await limits.count((limits.rules.refresh_address, limits.address))
     access, new_refresh = await service.refresh(
         session, settings=settings, refresh_token=body.refresh_token
     )
@@ -94,9 +137,11 @@ async def logout(body: LogoutRequest, user: CurrentUser, session: SessionDep) ->
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(401, 403, 422),
+    responses=error_responses(401, 403, 422, 503),
 )
-async def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
+async def change_password(
+    body: PasswordChange, user: CurrentUser, session: SessionDep, passwords: PasswordsDep
+) -> None:
     """Change the caller's password and end every session of the account.
 
     403 ``wrong_password`` when ``current_password`` is wrong. On success all refresh
@@ -105,6 +150,7 @@ async def change_password(body: PasswordChange, user: CurrentUser, session: Sess
     """
     await service.change_password(
         session,
+        passwords=passwords,
         user=user,
         current_password=body.current_password,
         new_password=body.new_password,

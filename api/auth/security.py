@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import secrets
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 from pwdlib import PasswordHash
 
 from api.config import Settings
+from api.errors import FormaError
+
+T = TypeVar("T")
 
 _hasher = PasswordHash.recommended()
 # A fixed hash to verify against when the e-mail is unknown, so the response time does
@@ -20,6 +27,7 @@ _DUMMY_HASH = _hasher.hash("forma-dummy-password")
 
 
 def hash_password(password: str) -> str:
+    """An argon2id hash (blocking: about 0.2 s of CPU; async code uses PasswordWorkers)."""
     return _hasher.hash(password)
 
 
@@ -29,6 +37,62 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         _hasher.verify(password, _DUMMY_HASH)
         return False
     return _hasher.verify(password, password_hash)
+
+
+def default_password_workers() -> int:
+    """One thread fewer than the cores this process may use, at least one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) - 1)
+
+
+class PasswordsBusy(FormaError):
+    """503: too many password checks are waiting; ``Retry-After`` says when to retry."""
+
+    status_code = 503
+    code = "overloaded"
+
+
+class PasswordWorkers:
+    """argon2 off the event loop, in a small pool of its own.
+
+    Each hash or verification is about 0.2 s of CPU. On the event loop a burst of
+    logins would stall every other request; in the default thread pool it could take
+    every core. argon2-cffi releases the GIL while it works, so a dedicated pool of
+    ``cores - 1`` threads hashes in parallel and always leaves a core for the loop.
+    At most ``max_waiting`` calls wait for a thread; past that the request answers 503
+    at once, because each waiting login holds a database connection and the queue
+    would otherwise grow until the connection pool ran dry for every other request.
+    Built and shut down by the app's lifespan.
+    """
+
+    def __init__(self, workers: int | None = None, *, max_waiting: int = 16) -> None:
+        self.workers = workers or default_password_workers()
+        self.max_waiting = max_waiting
+        self._in_flight = 0
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="argon2")
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._in_flight >= self.workers + self.max_waiting:
+            raise PasswordsBusy(
+                "too many logins at once; try again shortly", headers={"Retry-After": "1"}
+            )
+        self._in_flight += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        finally:
+            self._in_flight -= 1
+
+    async def hash(self, password: str) -> str:
+        """:func:`hash_password` in the pool; 503 ``overloaded`` when the queue is full."""
+        return await self._run(hash_password, password)
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        """:func:`verify_password` in the pool; 503 ``overloaded`` when the queue is full."""
+        return await self._run(verify_password, password, password_hash)
+
+    def close(self) -> None:
+        """Stop the threads; queued work is dropped (its requests are gone at shutdown)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def password_version(changed_at: datetime) -> int:
@@ -62,6 +126,7 @@ def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
     """Verified claims; raises ``jwt.InvalidTokenError`` on any defect.
 
     Only HS256 is accepted, so ``alg: none`` and algorithm-confusion tokens fail.
+    ``iat``, ``nbf`` and ``exp`` are checked with ``FORMA_JWT_LEEWAY_S`` of clock skew.
     """
     return jwt.decode(
         token,
@@ -70,6 +135,9 @@ def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
         audience=settings.jwt_audience,
         issuer=settings.jwt_issuer,
         options={"require": ["sub", "exp", "iat", "iss", "aud", "jti"]},
+        # Replicas' clocks differ by a second or two: without leeway a token minted by
+        # a server running ahead has ``iat`` in the future here and is refused.
+        leeway=settings.jwt_leeway_s,
     )
 
 

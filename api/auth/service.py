@@ -17,11 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import repository
 from api.auth.security import (
+    PasswordWorkers,
     create_access_token,
-    hash_password,
     new_refresh_token,
     refresh_token_digest,
-    verify_password,
 )
 from api.config import Settings
 from api.errors import Forbidden, Unauthorized
@@ -38,10 +37,12 @@ def _invalid_refresh_token() -> Unauthorized:
     return Unauthorized("the refresh token is not valid", code="invalid_refresh_token")
 
 
-async def authenticate(session: AsyncSession, *, email: str, password: str) -> User:
+async def authenticate(
+    session: AsyncSession, *, passwords: PasswordWorkers, email: str, password: str
+) -> User:
     """The user with this e-mail and password; 401 ``invalid_credentials`` otherwise."""
     user = await user_repository.get_by_email(session, normalise_email(email))
-    if not verify_password(password, user.password_hash if user else None) or user is None:
+    if not await passwords.verify(password, user.password_hash if user else None) or user is None:
         raise Unauthorized("wrong e-mail or password", code="invalid_credentials")
     return user
 
@@ -127,19 +128,24 @@ async def logout(session: AsyncSession, *, user: User, refresh_token: str) -> No
 
 
 async def change_password(
-    session: AsyncSession, *, user: User, current_password: str, new_password: str
+    session: AsyncSession,
+    *,
+    passwords: PasswordWorkers,
+    user: User,
+    current_password: str,
+    new_password: str,
 ) -> None:
     """Set a new password and end every session; 403 ``wrong_password`` otherwise.
 
     All refresh tokens are revoked here. Access tokens carry the password version
     (``pwv``) they were issued under; the bearer check refuses any other version.
     """
-    if not verify_password(current_password, user.password_hash):
+    if not await passwords.verify(current_password, user.password_hash):
         # 403, not 401: the bearer token is fine, and a 401 would send clients into
         # their refresh-and-retry path instead of asking the person again.
         raise Forbidden("the current password is wrong", code="wrong_password")
     await repository.lock_user_tokens(session, user_id=user.id)
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await passwords.hash(new_password)
     user.password_changed_at = datetime.now(UTC)
     await session.flush()
     await repository.revoke_all(session, user_id=user.id)

@@ -12,6 +12,7 @@ from api.deps import CurrentUser, SettingsDep
 from api.errors import error_responses
 from api.imports import service
 from api.imports.schemas import ImportAccepted, ImportRead, UndoResult, upload_request_body
+from api.ratelimit import UploadLimit, rate_limited_response
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"], responses=error_responses(401, 422))
 
@@ -34,8 +35,9 @@ UploadWithinCap = Annotated[None, Depends(upload_within_cap)]
     "",
     response_model=ImportAccepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=error_responses(413, 415),
+    responses={**error_responses(413, 415), **rate_limited_response()},
     openapi_extra={"requestBody": upload_request_body()},
+    dependencies=[UploadLimit],
 )
 async def create_import(
     request: Request,

