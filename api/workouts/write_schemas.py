@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from api.schemas import InputModel, TimeZoneName
+from api.schemas import InputModel, IsoDatetime, TimeZoneName
 
 MAX_SETS = 200
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -32,7 +32,7 @@ def _aware(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[IsoDatetime, AfterValidator(_aware)]
 
 
 class SetWrite(InputModel):
@@ -108,5 +108,7 @@ class WorkoutPatch(InputModel):
 class BatchItem(WorkoutWrite):
     id: uuid.UUID = Field(description="client UUID of the workout to create or replace")
     if_match: str | None = Field(
-        None, description="the ETag this client last saw; a stale one answers `conflict`"
+        None,
+        max_length=255,
+        description="the ETag this client last saw; a stale one answers `conflict`",
     )

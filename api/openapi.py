@@ -1,0 +1,60 @@
+"""The OpenAPI document, with the statuses that app-wide layers add to every operation.
+
+Routes declare their own statuses with ``error_responses(...)``; what the body cap
+(413) and request validation (422) answer is declared here, once, for every operation
+they can reach, so the schema lists every status a client can see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+_DEFAULT_VALIDATION = ("HTTPValidationError", "ValidationError")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+def _complete(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation["responses"]
+    if "requestBody" in operation:
+        responses.setdefault("413", _error("the request body is over the size cap"))
+    if "requestBody" in operation or operation.get("parameters"):
+        # FastAPI's own 422 schema is `{"detail": [...]}`; Forma answers the one error shape.
+        responses["422"] = _error(
+            "the request is not valid: `details` lists `{loc, msg, type}` per problem"
+        )
+
+
+def build_schema(app: FastAPI) -> dict[str, Any]:
+    """The app's OpenAPI schema with the app-wide statuses declared on every operation."""
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        routes=app.routes,
+    )
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            _complete(operation)
+    # Every route declares ErrorResponse (401 at least), so it is always among the components.
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in _DEFAULT_VALIDATION:
+        components.pop(name, None)
+    return schema
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Serve :func:`build_schema` at ``/openapi.json`` (built once, on first request)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_schema(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
