@@ -31,6 +31,34 @@ def _complete(operation: dict[str, Any]) -> None:
         )
 
 
+# A created resource's `id` leads to the operations on it (OpenAPI links: for clients,
+# and for stateful fuzzing, which follows them).
+_LINKS: dict[tuple[str, str], tuple[str, str]] = {
+    ("/v1/workouts", "post"): ("/v1/workouts/{workout_id}", "workout_id"),
+    ("/v1/workouts/{workout_id}", "put"): ("/v1/workouts/{workout_id}", "workout_id"),
+    ("/v1/body-metrics", "post"): ("/v1/body-metrics/{metric_id}", "metric_id"),
+    ("/v1/exercises", "post"): ("/v1/exercises/{exercise_id}", "exercise_id"),
+    ("/v1/imports", "post"): ("/v1/imports/{import_id}", "import_id"),
+}
+
+
+def _link(schema: dict[str, Any]) -> None:
+    paths = schema.get("paths", {})
+    for (source, method), (target, parameter) in _LINKS.items():
+        if method not in paths.get(source, {}) or target not in paths:
+            continue
+        links = {
+            f"{verb}_{parameter.removesuffix('_id')}": {
+                "operationId": operation["operationId"],
+                "parameters": {parameter: "$response.body#/id"},
+            }
+            for verb, operation in paths[target].items()
+        }
+        for status, response in paths[source][method]["responses"].items():
+            if status.startswith("2"):
+                response["links"] = links
+
+
 def build_schema(app: FastAPI) -> dict[str, Any]:
     """The app's OpenAPI schema with the app-wide statuses declared on every operation."""
     schema = get_openapi(
@@ -42,6 +70,7 @@ def build_schema(app: FastAPI) -> dict[str, Any]:
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             _complete(operation)
+    _link(schema)
     # Every route declares ErrorResponse (401 at least), so it is always among the components.
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for name in _DEFAULT_VALIDATION:

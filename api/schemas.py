@@ -74,6 +74,12 @@ class InputModel(BaseModel):
         return _no_nul(value)
 
 
+def omit_or_value(schema: dict[str, Any]) -> None:
+    """Document a PATCH field that may be left out but not sent as null (no null branch)."""
+    branches = schema.pop("anyOf", [])
+    schema.update(next((b for b in branches if b.get("type") != "null"), {}))
+
+
 class OutputModel(BaseModel):
     """Response bodies, built from table rows."""
 

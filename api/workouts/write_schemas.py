@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from api.schemas import InputModel, IsoDatetime, TimeZoneName
+from api.schemas import InputModel, IsoDatetime, TimeZoneName, omit_or_value
 
 MAX_SETS = 200
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -97,9 +97,14 @@ class WorkoutWrite(WorkoutFields):
 class WorkoutPatch(InputModel):
     """Fields of a workout that PATCH may change; sets change only through PUT."""
 
-    started_at: AwareDatetime | None = Field(None, description="new start, with UTC offset")
+    # PATCH may leave these out but not clear them (null answers 422).
+    started_at: AwareDatetime | None = Field(
+        None, json_schema_extra=omit_or_value, description="new start, with UTC offset"
+    )
     ended_at: AwareDatetime | None = Field(None, description="new end, with UTC offset")
-    time_zone: TimeZoneName | None = Field(None, description="IANA zone")
+    time_zone: TimeZoneName | None = Field(
+        None, json_schema_extra=omit_or_value, description="IANA zone"
+    )
     title: str | None = Field(None, max_length=200, description="workout name")
     notes: str | None = Field(None, max_length=10_000, description="workout notes")
     session_rpe: float | None = Field(None, ge=0, le=10, description="session RPE (CR-10)")

@@ -1,0 +1,95 @@
+"""Schema fuzzing: every operation answers as /openapi.json says, as a logged-in athlete.
+
+Schemathesis generates valid and invalid requests from the schema and runs all its
+checks on the answers (no 5xx, declared statuses, content types, headers and schemas,
+invalid data refused, valid data accepted, auth enforced, 405 with Allow). The app runs
+on the real PostgreSQL with real commits (the committed tier); its rows are truncated
+after the module. ``FORMA_FUZZ_EXAMPLES`` sets the examples per operation (`make test`:
+a few, derandomized so a run is reproducible; `make fuzz`: many, plus stateful runs).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+
+from api.config import Settings
+from api.main import create_app
+from tests.contract.valid_cases import repair
+from tests.support.committed import truncate_committed
+from tests.support.http import PASSWORD
+
+EXAMPLES = int(os.environ.get("FORMA_FUZZ_EXAMPLES", "4"))
+
+
+# Loaded when the module is collected, after conftest has created this run's database.
+APP = create_app(Settings())
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+schema.config.generation.update(
+    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+    max_examples=EXAMPLES,
+    deterministic=True,
+)
+
+
+CALLS: Counter[str] = Counter()
+
+
+@schema.hook
+def map_case(context: Any, case: Any) -> Any:
+    return repair(case)
+
+
+@schema.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    CALLS[case.operation.label] += 1
+
+
+@pytest.fixture(scope="module", autouse=True)
+def committed_rows(sync_engine: Any) -> Iterator[None]:
+    """The fuzzed app commits for real; its rows go when the module is done."""
+    from schemathesis.python.asgi import shutdown_lifespans
+
+    yield
+    print(f"\nfuzzed {len(CALLS)} operations with {sum(CALLS.values())} requests")
+    shutdown_lifespans()  # the app's engine closes before its rows are truncated
+    truncate_committed(sync_engine)
+
+
+@pytest.fixture(scope="module")
+def athlete() -> dict[str, str]:
+    """A registered athlete's bearer header, obtained through the API itself."""
+    email = f"fuzz-{uuid.uuid4().hex[:8]}@example.com"
+    register = schema["/v1/auth/register"]["POST"]
+    created = register.Case(body={"email": email, "password": PASSWORD}).call()
+    assert created.status_code == 201, created.text
+    token = (
+        schema["/v1/auth/token"]["POST"]
+        .Case(
+            body={"username": email, "password": PASSWORD},
+            media_type="application/x-www-form-urlencoded",
+        )
+        .call()
+    )
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_answers_as_documented(case: Any, athlete: dict[str, str]) -> None:
+    case.call_and_validate(headers=athlete)
