@@ -59,6 +59,27 @@ def _link(schema: dict[str, Any]) -> None:
                 response["links"] = links
 
 
+# PostgreSQL text cannot hold NUL, so Forma refuses it in every text field (422) and never
+# answers one: the schema says so on every free-text string.
+NO_NUL = r"^[^\x00]*$"
+
+
+def _no_nul(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _no_nul(item)
+        return
+    if not isinstance(node, dict):
+        return
+    free_text = node.get("type") == "string" and not {"format", "enum", "const", "pattern"} & set(
+        node
+    )
+    if free_text:
+        node["pattern"] = NO_NUL
+    for value in node.values():
+        _no_nul(value)
+
+
 def build_schema(app: FastAPI) -> dict[str, Any]:
     """The app's OpenAPI schema with the app-wide statuses declared on every operation."""
     schema = get_openapi(
@@ -71,6 +92,8 @@ def build_schema(app: FastAPI) -> dict[str, Any]:
         for operation in path_item.values():
             _complete(operation)
     _link(schema)
+    _no_nul(schema.get("paths", {}))
+    _no_nul(schema.get("components", {}).get("schemas", {}))
     # Every route declares ErrorResponse (401 at least), so it is always among the components.
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for name in _DEFAULT_VALIDATION:

@@ -10,6 +10,7 @@ a few, derandomized so a run is reproducible; `make fuzz`: many, plus stateful r
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections import Counter
@@ -28,6 +29,7 @@ from tests.support.committed import truncate_committed
 from tests.support.http import PASSWORD
 
 EXAMPLES = int(os.environ.get("FORMA_FUZZ_EXAMPLES", "4"))
+STEPS = int(os.environ.get("FORMA_FUZZ_STEPS", "5"))
 
 
 # Loaded when the module is collected, after conftest has created this run's database.
@@ -64,9 +66,9 @@ def committed_rows(sync_engine: Any) -> Iterator[None]:
     truncate_committed(sync_engine)
 
 
-@pytest.fixture(scope="module")
-def athlete() -> dict[str, str]:
-    """A registered athlete's bearer header, obtained through the API itself."""
+@functools.cache
+def athlete_headers() -> dict[str, str]:
+    """A registered athlete's bearer header, obtained through the API itself (once a run)."""
     email = f"fuzz-{uuid.uuid4().hex[:8]}@example.com"
     register = schema["/v1/auth/register"]["POST"]
     created = register.Case(body={"email": email, "password": PASSWORD}).call()
@@ -83,6 +85,11 @@ def athlete() -> dict[str, str]:
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
+@pytest.fixture(scope="module")
+def athlete() -> dict[str, str]:
+    return athlete_headers()
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -93,3 +100,31 @@ def athlete() -> dict[str, str]:
 )
 def test_every_operation_answers_as_documented(case: Any, athlete: dict[str, str]) -> None:
     case.call_and_validate(headers=athlete)
+
+
+# Sequences carry valid data only: invalid data is the parametrized run's job, and a
+# step's data is repaired after generation, when its mode is no longer known.
+stateful_schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+stateful_schema.config.generation.update(modes=[GenerationMode.POSITIVE], deterministic=True)
+
+
+class Workflows(stateful_schema.as_state_machine()):  # type: ignore[misc]
+    """Sequences that follow the schema's links: create, then read, change, delete."""
+
+    def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+        return {"headers": athlete_headers()}
+
+    def call(self, case: Any, **kwargs: Any) -> Any:
+        # Steps get their path ids from links after generation: repaired just before sending.
+        return super().call(repair(case), **kwargs)
+
+
+TestWorkflows = Workflows.TestCase
+TestWorkflows.settings = settings(
+    max_examples=max(1, EXAMPLES // 2),
+    stateful_step_count=STEPS,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
