@@ -27,8 +27,8 @@ test: install-test
 	$(VENV)/bin/ruff check api pipelines models tests migrations/env.py
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
 
-## fuzz: the schema fuzzing run at length (50 examples per operation, stateful sequences)
-FUZZ_EXAMPLES ?= 50
+## fuzz: the schema fuzzing run at length (200 examples per operation, stateful sequences)
+FUZZ_EXAMPLES ?= 200
 FUZZ_STEPS ?= 20
 fuzz: install-test
 	FORMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FORMA_FUZZ_STEPS=$(FUZZ_STEPS) \

@@ -60,8 +60,16 @@ def _link(schema: dict[str, Any]) -> None:
 
 
 # PostgreSQL text cannot hold NUL, so Forma refuses it in every text field (422) and never
-# answers one: the schema says so on every free-text string.
+# answers one: the schema says so on every free-text string, and that a required one
+# is more than whitespace.
 NO_NUL = r"^[^\x00]*$"
+
+
+def _not_blank(length: int) -> str:
+    # Request bodies are stripped of surrounding whitespace before their lengths are checked.
+    if length == 1:
+        return r"^[^\x00]*[^\s\x00][^\x00]*$"
+    return rf"^\s*[^\s\x00][^\x00]{{{length - 2},}}[^\s\x00]\s*$"
 
 
 def _no_nul(node: Any) -> None:
@@ -75,7 +83,7 @@ def _no_nul(node: Any) -> None:
         node
     )
     if free_text:
-        node["pattern"] = NO_NUL
+        node["pattern"] = _not_blank(node["minLength"]) if node.get("minLength") else NO_NUL
     for value in node.values():
         _no_nul(value)
 

@@ -2,9 +2,10 @@
 
 Schemathesis's positive cases are valid against the OpenAPI document, but some of
 Forma's rules span fields or need the database: an exercise id must exist, `ended_at`
-follows `started_at`, `max_hr` exceeds `resting_hr`, a cursor or an ETag is one the
-server issued, an IANA zone name is a real one, an upload is a file Forma reads. The
-documented answer to breaking them is 412 or 422 — correct, but not what
+follows `started_at`, `max_hr` exceeds `resting_hr`, a new password differs from the
+old, a cursor or an ETag is one the server issued, an IANA zone name is a real one, an
+e-mail domain is deliverable, an upload is a file Forma reads. The documented answer to
+breaking them is 404, 412 or 422 — correct, but not what
 `positive_data_acceptance` expects of valid data. So positive cases are repaired to
 follow these rules before they are sent; negative cases go out as generated.
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from schemathesis import GenerationMode
 
+from api.exercises.catalogue import normalise_name
 from tests.support.workouts import BENCH
 
 ZONE = "Europe/Oslo"
@@ -103,7 +105,23 @@ def repair(case: Any) -> Any:
     elif path in ("/v1/users/me", "/v1/auth/register"):
         if body.get("time_zone") is not None:
             body["time_zone"] = ZONE
+        if "email" in body:  # deliverable domains only (no .test, .local …)
+            body["email"] = f"fuzz-{uuid.uuid4().hex[:12]}@example.com"
         _heart_rates(body)
+    elif path == "/v1/auth/password":
+        if body.get("new_password") == body.get("current_password"):
+            body["new_password"] = f"{body['new_password']}!"  # must differ
+    elif path.startswith("/v1/exercises") and not path.endswith("/merge"):
+        # a name must keep a character once dashes and spaces are normalised away
+        if isinstance(body.get("name"), str) and not normalise_name(body["name"]):
+            body["name"] = "Fuzz Press"
+        if isinstance(body.get("aliases"), list):
+            body["aliases"] = [
+                a if not isinstance(a, str) or normalise_name(a) else f"alias {i}"
+                for i, a in enumerate(body["aliases"])
+            ]
+    elif path.endswith("/merge"):
+        body["into"] = BENCH  # an existing exercise (a random id is an unknown one: 404)
     elif path == "/v1/imports":
         body["file"] = STRONG_CSV
         for field in [k for k, v in body.items() if v is None]:
