@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint install install-test clean bench-data
+.PHONY: run test fuzz lint install install-test clean bench-data
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ run: install
 test: install-test
 	$(VENV)/bin/ruff check api pipelines models tests migrations/env.py
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
+
+## fuzz: the schema fuzzing run at length (200 examples per operation, stateful sequences)
+FUZZ_EXAMPLES ?= 200
+FUZZ_STEPS ?= 20
+fuzz: install-test
+	FORMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FORMA_FUZZ_STEPS=$(FUZZ_STEPS) \
+		$(PY) -m pytest tests/contract -p no:cacheprovider -s --timeout=3600
 
 ## lint: ruff and mypy
 lint: install-test

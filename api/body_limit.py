@@ -1,23 +1,36 @@
 """A size cap on JSON request bodies (413), enforced before any route reads them.
 
-Uploads (multipart) have their own, larger cap in the imports feature.
+The caps follow the documented field limits. With every field at its longest legal
+value (printable ASCII text, compact JSON) a workout of 200 sets is 484,461 bytes, under
+the 1 MiB cap, and a batch of 100 of them 48,473,111 bytes, under the batch route's
+47 MiB (49,283,072-byte) cap; ``tests/integration/api/test_body_caps.py`` builds both.
+Uploads (multipart) have their own cap in the imports feature.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_JSON_BYTES = 1024 * 1024
+MAX_BATCH_BYTES = 47 * 1024 * 1024
+ROUTE_LIMITS = {("POST", "/v1/workouts/batch"): MAX_BATCH_BYTES}
 
 
 class BodyLimit:
     """Pure ASGI middleware: buffer at most ``limit`` bytes of a non-multipart body."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_JSON_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int = MAX_JSON_BYTES,
+        route_limits: Mapping[tuple[str, str], int] = ROUTE_LIMITS,
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.route_limits = dict(route_limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -27,9 +40,10 @@ class BodyLimit:
         if headers.get(b"content-type", b"").startswith(b"multipart/"):
             await self.app(scope, receive, send)
             return
+        limit = self.route_limits.get((scope["method"], scope["path"]), self.limit)
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._too_large(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -40,8 +54,8 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await self._too_large(send)
+            if size > limit:
+                await self._too_large(send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -57,12 +71,12 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, send: Send, limit: int) -> None:
         payload = json.dumps(
             {
                 "error": {
                     "code": "payload_too_large",
-                    "message": f"the request body is larger than {self.limit:,} bytes",
+                    "message": f"the request body is larger than {limit:,} bytes",
                     "details": None,
                 }
             }

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 logger = logging.getLogger("forma.api")
 
@@ -97,6 +98,37 @@ def clean_validation(errors: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
+UNREADABLE_BODY = {
+    "loc": ["body"],
+    "msg": "the body could not be read: not UTF-8 JSON or form data, or nested too deeply",
+    "type": "body_unreadable",
+}
+
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at the request's path (the 405 ``Allow``).
+
+    Starlette answers 405 from the first route whose path matches, naming only its methods;
+    ``/v1/workouts`` has GET and POST on two routes. Each method is tried against the
+    whole routing table, included routers too.
+    """
+    allowed = []
+    for method in HTTP_METHODS:
+        probe = {
+            "type": "http",
+            "method": method,
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+            "headers": [],
+        }
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every error the one JSON shape."""
 
@@ -116,14 +148,25 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # Forma raises FormaError, never a bare 400: this is FastAPI failing to read the
+            # body (bytes that are not UTF-8, JSON nested past the parser's depth, a broken
+            # form). The body is invalid input like any other: 422 in the one shape.
+            return JSONResponse(
+                _body("validation_error", "the request is not valid", [UNREADABLE_BODY]),
+                status_code=422,
+            )
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             exc.status_code, "http_error"
         )
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return JSONResponse(
             _body(code, str(exc.detail)),
             status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )
 
     @app.exception_handler(Exception)

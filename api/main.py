@@ -18,6 +18,7 @@ from api.errors import install_error_handlers
 from api.exercises.router import router as exercises_router
 from api.health.router import router as health_router
 from api.imports.router import router as imports_router
+from api.openapi import install_openapi
 from api.producer import TaskProducer
 from api.ratelimit import RateLimiter
 from api.unread_body import CloseUnreadBody
@@ -70,4 +71,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_metrics_router,
     ):
         app.include_router(router)
+    install_openapi(app)
     return app

@@ -8,7 +8,14 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationInfo,
+    field_validator,
+)
 
 
 def _base_types(annotation: Any) -> set[Any]:
@@ -87,6 +94,12 @@ class InputModel(BaseModel):
         return _no_invalid_text(value)
 
 
+def omit_or_value(schema: dict[str, Any]) -> None:
+    """Document a PATCH field that may be left out but not sent as null (no null branch)."""
+    branches = schema.pop("anyOf", [])
+    schema.update(next((b for b in branches if b.get("type") != "null"), {}))
+
+
 class OutputModel(BaseModel):
     """Response bodies, built from table rows."""
 
@@ -108,3 +121,38 @@ def check_time_zone(value: str) -> str:
 
 
 TimeZoneName = Annotated[str, AfterValidator(check_text), AfterValidator(check_time_zone)]
+
+
+# Pydantic's lax mode reads ``0.5`` or ``"1700000000"`` as a Unix time; the API takes
+# calendar dates and times only in ISO 8601's extended form, which starts with YYYY-MM-DD.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_8601_date(value: Any) -> Any:
+    if isinstance(value, date):  # already parsed (datetime is a date too)
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date, e.g. 2024-05-01")
+    return value
+
+
+# YYYY-MM-DDTHH:MM:SS.fffffffff+HH:MM: nanoseconds at most (microseconds are kept), so a
+# date-time has a bounded length, like every other field of a body (the body cap needs it).
+MAX_DATETIME_CHARS = 35
+
+
+def _iso_8601_datetime(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2024-05-01T07:30:00+02:00")
+    if len(value) > MAX_DATETIME_CHARS:
+        raise ValueError(f"must be at most {MAX_DATETIME_CHARS} characters (nanoseconds at most)")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_8601_date)]
+"""A calendar day as ``YYYY-MM-DD`` (query, path or body); numbers are refused."""
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_8601_datetime)]
+"""An ISO 8601 date-time string (query, path or body); numbers and Unix times are refused."""

@@ -21,6 +21,8 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from tests.support.committed import truncate_committed
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
 STRONG_FILES = sorted((REAL_DATA / "strong").glob("*.csv"))
@@ -173,16 +175,6 @@ async def client(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
     await engine.dispose()
 
 
-# Not `TRUNCATE users CASCADE`: that would empty the seeded exercise catalogue too.
-_TRUNCATE = (
-    "TRUNCATE import_jobs, import_files, workouts, workout_sets, refresh_tokens, "
-    "analytics_dirty, analytics_state, analytics_e1rm_daily, analytics_rep_max_prs, "
-    "analytics_daily_load, analytics_exercise_daily, analytics_pr_events, analytics_periods, "
-    "analytics_muscle_weekly, analytics_rebuilds, cardio_sessions, activity_samples, body_metrics, "
-    "idempotency_keys"
-)
-
-
 @pytest.fixture
 async def live_client(settings: Any, sync_engine: Any) -> AsyncIterator[httpx.AsyncClient]:
     """Committed tier: real commits, visible to workers and other connections; truncated after."""
@@ -191,7 +183,4 @@ async def live_client(settings: Any, sync_engine: Any) -> AsyncIterator[httpx.As
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield http
-    with sync_engine.begin() as conn:
-        conn.execute(text(_TRUNCATE))
-        conn.execute(text("DELETE FROM exercises WHERE user_id IS NOT NULL"))
-        conn.execute(text("DELETE FROM users"))
+    truncate_committed(sync_engine)

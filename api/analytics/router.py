@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -19,6 +18,7 @@ from api.analytics.schemas import (
 from api.db import SessionDep
 from api.deps import CurrentUser
 from api.errors import error_responses
+from api.schemas import IsoDate
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=error_responses(401, 422))
 
@@ -42,8 +42,8 @@ async def exercise_progress(
     exercise_id: uuid.UUID,
     user: CurrentUser,
     session: SessionDep,
-    start: Annotated[date | None, Query(alias="from", description="first local day")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last local day")] = None,
+    start: Annotated[IsoDate | None, Query(alias="from", description="first local day")] = None,
+    end: Annotated[IsoDate | None, Query(alias="to", description="last local day")] = None,
     plateau_weeks: Annotated[
         int, Query(ge=1, le=52, description="weeks without a new best e1RM that make a plateau")
     ] = 6,
@@ -80,10 +80,10 @@ async def load(
     user: CurrentUser,
     session: SessionDep,
     start: Annotated[
-        date | None, Query(alias="from", description="first local day (default: to − 89 days)")
+        IsoDate | None, Query(alias="from", description="first local day (default: to − 89 days)")
     ] = None,
     end: Annotated[
-        date | None, Query(alias="to", description="last local day (default today)")
+        IsoDate | None, Query(alias="to", description="last local day (default today)")
     ] = None,
 ) -> LoadSeries:
     """Daily training load (volume load, sRPE, TRIMP, the combined load), CTL, ATL, TSB,

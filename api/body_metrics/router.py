@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -14,6 +13,7 @@ from api.db import SessionDep
 from api.deps import CurrentUser
 from api.errors import error_responses
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.schemas import IsoDate
 
 router = APIRouter(
     prefix="/v1/body-metrics", tags=["body metrics"], responses=error_responses(401, 422)
@@ -44,10 +44,10 @@ async def list_body_metrics(
     user: CurrentUser,
     session: SessionDep,
     start: Annotated[
-        date | None, Query(alias="from", description="measured on or after (YYYY-MM-DD)")
+        IsoDate | None, Query(alias="from", description="measured on or after (YYYY-MM-DD)")
     ] = None,
     end: Annotated[
-        date | None, Query(alias="to", description="measured on or before (YYYY-MM-DD)")
+        IsoDate | None, Query(alias="to", description="measured on or before (YYYY-MM-DD)")
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,

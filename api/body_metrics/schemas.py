@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
-from api.schemas import InputModel, OutputModel
+from api.schemas import InputModel, IsoDate, OutputModel
 
 MassUnit = Literal["kg", "lb"]
 EARLIEST = date(1900, 1, 1)
@@ -17,7 +17,7 @@ EARLIEST = date(1900, 1, 1)
 class BodyMetricCreate(InputModel):
     """One day's measurements. At least one of body mass, resting HR and max HR."""
 
-    measured_on: date = Field(
+    measured_on: IsoDate = Field(
         ge=EARLIEST,
         description="the athlete's local date of the measurement (ISO 8601, `2024-05-01`); "
         "from 1900 to one day after today in the user's time zone",

@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from api.exercises.catalogue import EQUIPMENT, MUSCLE_GROUPS, normalise_name
 from api.exercises.tables import KINDS, Exercise
-from api.schemas import InputModel, OutputModel
+from api.schemas import InputModel, OutputModel, omit_or_value
 
 NAME_MAX = 200
 ALIASES_MAX = 20
@@ -126,25 +126,19 @@ class ExerciseCreate(InputModel):
     aliases: Aliases = Field(default_factory=list, description=_ALIASES)
 
 
-def _omit_or_value(schema: dict[str, Any]) -> None:
-    """Document a PATCH field that may be left out but not sent as null (no null branch)."""
-    branches = schema.pop("anyOf", [])
-    schema.update(next((b for b in branches if b.get("type") != "null"), {}))
-
-
 class ExerciseUpdate(InputModel):
     """Fields to change; omitted ones stay. Only `equipment` may be set to null."""
 
-    name: ExerciseName | None = Field(None, json_schema_extra=_omit_or_value, description=_NAME)
-    kind: Kind | None = Field(None, json_schema_extra=_omit_or_value, description=_KIND)
+    name: ExerciseName | None = Field(None, json_schema_extra=omit_or_value, description=_NAME)
+    kind: Kind | None = Field(None, json_schema_extra=omit_or_value, description=_KIND)
     equipment: Equipment | None = Field(None, description=_EQUIPMENT)
     primary_muscles: Muscles | None = Field(
-        None, json_schema_extra=_omit_or_value, description=_PRIMARY
+        None, json_schema_extra=omit_or_value, description=_PRIMARY
     )
     secondary_muscles: Muscles | None = Field(
-        None, json_schema_extra=_omit_or_value, description=_SECONDARY
+        None, json_schema_extra=omit_or_value, description=_SECONDARY
     )
-    aliases: Aliases | None = Field(None, json_schema_extra=_omit_or_value, description=_ALIASES)
+    aliases: Aliases | None = Field(None, json_schema_extra=omit_or_value, description=_ALIASES)
 
     @field_validator("name", "kind", "primary_muscles", "secondary_muscles", "aliases")
     @classmethod

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from api.schemas import InputModel, OutputModel, TimeZoneName
+from api.schemas import InputModel, OutputModel, TimeZoneName, omit_or_value
 
 UnitSystem = Literal["metric", "imperial"]
 Sex = Literal["female", "male"]
@@ -30,7 +30,11 @@ class UserRead(OutputModel):
 class UserUpdate(InputModel):
     """Profile fields a user may change. ``role`` and ``email`` are not among them."""
 
-    time_zone: TimeZoneName | None = Field(None, description="IANA time zone, e.g. Europe/Oslo")
+    time_zone: TimeZoneName | None = Field(
+        None,
+        json_schema_extra=omit_or_value,
+        description="IANA time zone, e.g. Europe/Oslo; leave out to keep (null is refused)",
+    )
     unit_system: UnitSystem | None = Field(None, description="metric or imperial")
     sex: Sex | None = Field(None, description="female or male")
     birth_year: int | None = Field(None, ge=1900, le=2030, description="four-digit year")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -14,11 +13,16 @@ from api.deps import CurrentUser
 from api.errors import error_responses
 from api.idempotency import service as idempotency
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.schemas import IsoDatetime
 from api.workouts import batch, feed, service, writes
 from api.workouts.schemas import SyncPage, WorkoutPage, WorkoutRead
 from api.workouts.write_schemas import WorkoutPatch, WorkoutWrite
 
 router = APIRouter(prefix="/v1/workouts", tags=["workouts"], responses=error_responses(401, 422))
+
+# Only a UUID matches the id segment, so `/batch` is never read as a workout id: a wrong
+# method on it answers 405 (Allow: POST), and a malformed id is an unknown resource (404).
+WORKOUT_PATH = "/{workout_id:uuid}"
 
 IfMatch = Annotated[
     str | None,
@@ -50,10 +54,10 @@ async def list_workouts(
     user: CurrentUser,
     session: SessionDep,
     start: Annotated[
-        datetime | None, Query(alias="from", description="started at or after (ISO 8601)")
+        IsoDatetime | None, Query(alias="from", description="started at or after (ISO 8601)")
     ] = None,
     end: Annotated[
-        datetime | None, Query(alias="to", description="started before (ISO 8601)")
+        IsoDatetime | None, Query(alias="to", description="started before (ISO 8601)")
     ] = None,
     updated_since: Annotated[
         str | None,
@@ -78,7 +82,10 @@ async def list_workouts(
     "",
     response_model=WorkoutRead,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(409, 413),
+    responses={
+        200: {"model": WorkoutRead, "description": "a workout with this `id` existed: replaced"},
+        **error_responses(409, 413),
+    },
 )
 async def create_workout(
     body: WorkoutWrite,
@@ -86,7 +93,10 @@ async def create_workout(
     session: SessionDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Create a workout. With `Idempotency-Key`, retries replay the first response."""
+    """Create a workout (201); with the `id` of an existing one, replace it like PUT (200).
+
+    With `Idempotency-Key`, retries replay the first response.
+    """
     workout_id = body.id or uuid.uuid4()
 
     async def handler() -> tuple[int, Any, dict[str, str]]:
@@ -118,7 +128,7 @@ async def batch_upsert(
     return await batch.apply(session, user=user, items=body.items)
 
 
-@router.get("/{workout_id}", response_model=WorkoutRead, responses=error_responses(404))
+@router.get(WORKOUT_PATH, response_model=WorkoutRead, responses=error_responses(404))
 async def get_workout(
     workout_id: uuid.UUID, user: CurrentUser, session: SessionDep, response: Response
 ) -> WorkoutRead:
@@ -129,9 +139,9 @@ async def get_workout(
 
 
 @router.put(
-    "/{workout_id}",
+    WORKOUT_PATH,
     response_model=WorkoutRead,
-    responses={201: {"model": WorkoutRead}, **error_responses(409, 412, 413)},
+    responses={201: {"model": WorkoutRead}, **error_responses(404, 409, 412, 413)},
 )
 async def put_workout(
     workout_id: uuid.UUID,
@@ -148,7 +158,7 @@ async def put_workout(
     return _written(data, tag, 201 if created else 200)
 
 
-@router.patch("/{workout_id}", response_model=WorkoutRead, responses=error_responses(404, 412, 413))
+@router.patch(WORKOUT_PATH, response_model=WorkoutRead, responses=error_responses(404, 412, 413))
 async def patch_workout(
     workout_id: uuid.UUID,
     changes: WorkoutPatch,
@@ -165,7 +175,7 @@ async def patch_workout(
 
 
 @router.delete(
-    "/{workout_id}",
+    WORKOUT_PATH,
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(404, 412),
 )

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from api.schemas import InputModel, TimeZoneName
+from api.schemas import InputModel, IsoDatetime, TimeZoneName, omit_or_value
 
 MAX_SETS = 200
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -32,7 +32,7 @@ def _aware(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[IsoDatetime, AfterValidator(_aware)]
 
 
 class SetWrite(InputModel):
@@ -97,9 +97,14 @@ class WorkoutWrite(WorkoutFields):
 class WorkoutPatch(InputModel):
     """Fields of a workout that PATCH may change; sets change only through PUT."""
 
-    started_at: AwareDatetime | None = Field(None, description="new start, with UTC offset")
+    # PATCH may leave these out but not clear them (null answers 422).
+    started_at: AwareDatetime | None = Field(
+        None, json_schema_extra=omit_or_value, description="new start, with UTC offset"
+    )
     ended_at: AwareDatetime | None = Field(None, description="new end, with UTC offset")
-    time_zone: TimeZoneName | None = Field(None, description="IANA zone")
+    time_zone: TimeZoneName | None = Field(
+        None, json_schema_extra=omit_or_value, description="IANA zone"
+    )
     title: str | None = Field(None, max_length=200, description="workout name")
     notes: str | None = Field(None, max_length=10_000, description="workout notes")
     session_rpe: float | None = Field(None, ge=0, le=10, description="session RPE (CR-10)")
@@ -108,5 +113,7 @@ class WorkoutPatch(InputModel):
 class BatchItem(WorkoutWrite):
     id: uuid.UUID = Field(description="client UUID of the workout to create or replace")
     if_match: str | None = Field(
-        None, description="the ETag this client last saw; a stale one answers `conflict`"
+        None,
+        max_length=255,
+        description="the ETag this client last saw; a stale one answers `conflict`",
     )

@@ -160,17 +160,18 @@ async def patch(
     changes: WorkoutPatch,
     if_match: str | None,
 ) -> Workout:
-    """Change some fields of a live workout; 404 if not the caller's, 412 if stale."""
+    """Change some fields of a live workout; 422 if invalid, 404 if not theirs, 412 if stale."""
+    data = changes.model_dump(exclude_unset=True)
+    # Invalid input is refused before the workout is looked at, like any body validation.
+    if "started_at" in data and data["started_at"] is None:
+        raise Unprocessable("started_at cannot be null", code="invalid_field")
+    if "time_zone" in data and data["time_zone"] is None:
+        raise Unprocessable("time_zone cannot be null", code="invalid_field")
     seq = await repository.bump_sync_seq(session, user_id=user.id)
     workout = await repository.get_any_for_update(session, workout_id=workout_id)
     if workout is None or workout.user_id != user.id or workout.deleted_at is not None:
         raise NotFound("workout not found")
     _check_if_match(workout, if_match)
-    data = changes.model_dump(exclude_unset=True)
-    if "started_at" in data and data["started_at"] is None:
-        raise Unprocessable("started_at cannot be null", code="invalid_field")
-    if "time_zone" in data and data["time_zone"] is None:
-        raise Unprocessable("time_zone cannot be null", code="invalid_field")
     since = await _local_day(session, workout.started_at, workout.time_zone)
     for field, value in data.items():
         setattr(workout, field, value)

@@ -1,0 +1,120 @@
+"""The OpenAPI document, with the statuses that app-wide layers add to every operation.
+
+Routes declare their own statuses with ``error_responses(...)``; what the body cap
+(413) and request validation (422) answer is declared here, once, for every operation
+they can reach, so the schema lists every status a client can see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+_DEFAULT_VALIDATION = ("HTTPValidationError", "ValidationError")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+def _complete(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation["responses"]
+    if "requestBody" in operation:
+        responses.setdefault("413", _error("the request body is over the size cap"))
+    if "requestBody" in operation or operation.get("parameters"):
+        # FastAPI's own 422 schema is `{"detail": [...]}`; Forma answers the one error shape.
+        responses["422"] = _error(
+            "the request is not valid: `details` lists `{loc, msg, type}` per problem"
+        )
+
+
+# A created resource's `id` leads to the operations on it (OpenAPI links: for clients,
+# and for stateful fuzzing, which follows them).
+_LINKS: dict[tuple[str, str], tuple[str, str]] = {
+    ("/v1/workouts", "post"): ("/v1/workouts/{workout_id}", "workout_id"),
+    ("/v1/workouts/{workout_id}", "put"): ("/v1/workouts/{workout_id}", "workout_id"),
+    ("/v1/body-metrics", "post"): ("/v1/body-metrics/{metric_id}", "metric_id"),
+    ("/v1/exercises", "post"): ("/v1/exercises/{exercise_id}", "exercise_id"),
+    ("/v1/imports", "post"): ("/v1/imports/{import_id}", "import_id"),
+}
+
+
+def _link(schema: dict[str, Any]) -> None:
+    paths = schema.get("paths", {})
+    for (source, method), (target, parameter) in _LINKS.items():
+        if method not in paths.get(source, {}) or target not in paths:
+            continue
+        links = {
+            f"{verb}_{parameter.removesuffix('_id')}": {
+                "operationId": operation["operationId"],
+                "parameters": {parameter: "$response.body#/id"},
+            }
+            for verb, operation in paths[target].items()
+        }
+        for status, response in paths[source][method]["responses"].items():
+            if status.startswith("2"):
+                response["links"] = links
+
+
+# PostgreSQL text cannot hold NUL, so Forma refuses it in every text field (422) and never
+# answers one: the schema says so on every free-text string, and that a required one
+# is more than whitespace.
+NO_NUL = r"^[^\x00]*$"
+
+
+def _not_blank(length: int) -> str:
+    # Request bodies are stripped of surrounding whitespace before their lengths are checked.
+    if length == 1:
+        return r"^[^\x00]*[^\s\x00][^\x00]*$"
+    return rf"^\s*[^\s\x00][^\x00]{{{length - 2},}}[^\s\x00]\s*$"
+
+
+def _no_nul(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _no_nul(item)
+        return
+    if not isinstance(node, dict):
+        return
+    free_text = node.get("type") == "string" and not {"format", "enum", "const", "pattern"} & set(
+        node
+    )
+    if free_text:
+        node["pattern"] = _not_blank(node["minLength"]) if node.get("minLength") else NO_NUL
+    for value in node.values():
+        _no_nul(value)
+
+
+def build_schema(app: FastAPI) -> dict[str, Any]:
+    """The app's OpenAPI schema with the app-wide statuses declared on every operation."""
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        routes=app.routes,
+    )
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            _complete(operation)
+    _link(schema)
+    _no_nul(schema.get("paths", {}))
+    _no_nul(schema.get("components", {}).get("schemas", {}))
+    # Every route declares ErrorResponse (401 at least), so it is always among the components.
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in _DEFAULT_VALIDATION:
+        components.pop(name, None)
+    return schema
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Serve :func:`build_schema` at ``/openapi.json`` (built once, on first request)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_schema(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
