@@ -21,7 +21,8 @@ import pytest
 import uvicorn
 from sqlalchemy import text
 
-from tests.conftest import _TRUNCATE, REAL_DATA
+from tests.conftest import REAL_DATA
+from tests.support.committed import truncate_committed
 from tests.support.http import PASSWORD
 from tests.support.uploads import (
     GIB,
@@ -76,9 +77,7 @@ def server(request: pytest.FixtureRequest, sync_engine: Any) -> Iterator[Server]
     settings = Settings().model_copy(update={"import_max_bytes": CAP})
     with Server(CountingApp(create_app(settings)), request.param) as running:
         yield running
-    with sync_engine.begin() as conn:
-        conn.execute(text(_TRUNCATE))
-        conn.execute(text("DELETE FROM users"))
+    truncate_committed(sync_engine)
 
 
 @pytest.fixture(scope="module")
