@@ -59,17 +59,19 @@ def _link(schema: dict[str, Any]) -> None:
                 response["links"] = links
 
 
-# PostgreSQL text cannot hold NUL, so Forma refuses it in every text field (422) and never
-# answers one: the schema says so on every free-text string, and that a required one
-# is more than whitespace.
-NO_NUL = r"^[^\x00]*$"
+# Forma refuses NUL, the other C0 controls but tab, line feed and carriage return, DEL and
+# lone surrogates in every text field (422, api.schemas.check_text); the schema says so on
+# every free-text string, and that a required one is more than whitespace.
+_BAD = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+NO_NUL = rf"^[^{_BAD}]*$"
 
 
 def _not_blank(length: int) -> str:
     # Request bodies are stripped of surrounding whitespace before their lengths are checked.
     if length == 1:
-        return r"^[^\x00]*[^\s\x00][^\x00]*$"
-    return rf"^\s*[^\s\x00][^\x00]{{{length - 2},}}[^\s\x00]\s*$"
+        return rf"^[^{_BAD}]*[^\s{_BAD}][^{_BAD}]*$"
+    # surrounding blanks spelled out: VT and FF are whitespace to Python, refused by Forma
+    return rf"^[ \t\n\r]*[^\s{_BAD}][^{_BAD}]{{{length - 2},}}[^\s{_BAD}][ \t\n\r]*$"
 
 
 def _no_nul(node: Any) -> None:

@@ -585,10 +585,10 @@ async def test_password_change_needs_a_bearer_token(client):
 @pytest.mark.parametrize(
     ("path", "statuses"),
     [
-        ("/v1/auth/token", {"200", "401", "422", "429", "503"}),
-        ("/v1/auth/refresh", {"200", "401", "422", "429"}),
-        ("/v1/auth/logout", {"204", "401", "422"}),
-        ("/v1/auth/password", {"204", "401", "403", "422", "503"}),
+        ("/v1/auth/token", {"200", "401", "413", "422", "429", "503"}),
+        ("/v1/auth/refresh", {"200", "401", "413", "422", "429"}),
+        ("/v1/auth/logout", {"204", "401", "413", "422"}),
+        ("/v1/auth/password", {"204", "401", "403", "413", "422", "503"}),
     ],
 )
 async def test_routes_declare_their_responses(client, path, statuses):
