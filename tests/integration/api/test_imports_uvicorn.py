@@ -74,7 +74,12 @@ def server(request: pytest.FixtureRequest, sync_engine: Any) -> Iterator[Server]
     from api.config import Settings
     from api.main import create_app
 
-    settings = Settings().model_copy(update={"import_max_bytes": CAP})
+    settings = Settings()
+    # a queue no worker reads: these tests look at the stored pieces, which a worker
+    # (a suite's forma up, still draining) would import and delete under them
+    settings = settings.model_copy(
+        update={"import_max_bytes": CAP, "celery_queue": f"{settings.celery_queue}-unread"}
+    )
     with Server(CountingApp(create_app(settings)), request.param) as running:
         yield running
     truncate_committed(sync_engine)
