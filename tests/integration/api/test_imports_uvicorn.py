@@ -39,6 +39,10 @@ CAP = 4 * 1024 * 1024
 ENVELOPE = 64 * 1024  # api.imports.multipart.ENVELOPE_BYTES, restated
 # What the two sockets' kernel buffers can hold on loopback: far below the 1 GiB sent.
 KERNEL_BUFFERS = 32 * 1024 * 1024
+# The most one ASGI body message can carry: the app counts the message that crosses the
+# cap. uvicorn queues body bytes until 64 KiB (its high-water mark) before pausing the
+# socket, and asyncio hands over up to 256 KiB per read; a loaded machine sees both.
+ONE_MESSAGE = 64 * 1024 + 256 * 1024
 
 
 class Server:
@@ -148,7 +152,7 @@ def test_chunked_upload_is_cut_off_at_the_cap_and_closed(server, token):
     head = request_head(token=token, length=None)
     seen, read = _read_by_app(server, lambda: exchange(server.port, head, chunked(upload.pieces())))
     assert seen.status == 413 and seen.closed
-    assert CAP < read <= CAP + ENVELOPE + 64 * 1024
+    assert CAP < read <= CAP + ENVELOPE + ONE_MESSAGE, read
     assert seen.sent < CAP + KERNEL_BUFFERS, seen.sent
 
 
