@@ -104,6 +104,8 @@ def _children(args: argparse.Namespace, queue: str, beat_args: list[str]) -> lis
                 "uvicorn",
                 "api.main:create_app",
                 "--factory",
+                "--http",
+                "api.http_protocol:FormaHttpProtocol",
                 "--host",
                 args.host,
                 "--port",

@@ -8,17 +8,12 @@ included). The app is wrapped in :class:`CountingApp` to count what it read.
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import text
 
 from tests.conftest import REAL_DATA
@@ -33,6 +28,7 @@ from tests.support.uploads import (
     multipart,
     request_head,
 )
+from tests.support.uvicorn_server import Server
 
 SWEDISH = REAL_DATA / "strong" / "strong-kg-swedish-names.csv"
 CAP = 4 * 1024 * 1024
@@ -43,34 +39,6 @@ KERNEL_BUFFERS = 32 * 1024 * 1024
 # cap. uvicorn queues body bytes until 64 KiB (its high-water mark) before pausing the
 # socket, and asyncio hands over up to 256 KiB per read; a loaded machine sees both.
 ONE_MESSAGE = 64 * 1024 + 256 * 1024
-
-
-class Server:
-    """uvicorn serving the counted app from a thread, on a socket bound to a free port."""
-
-    def __init__(self, app: CountingApp, http: str) -> None:
-        self.app = app
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.port: int = self.sock.getsockname()[1]
-        config = uvicorn.Config(app, http=http, lifespan="on", log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=lambda: asyncio.run(self.server.serve(sockets=[self.sock])), daemon=True
-        )
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(20)
-        self.sock.close()
 
 
 @pytest.fixture(scope="module", params=["h11", "httptools"])
