@@ -59,9 +59,7 @@ class FormaHttpProtocol(HttpToolsProtocol):
         else:
             status, code = b"400 Bad Request", "malformed_request"
             message = "the request is not valid HTTP/1.1"
-        body = json.dumps(
-            {"error": {"code": code, "message": message, "details": None}}
-        ).encode()
+        body = json.dumps({"error": {"code": code, "message": message, "details": None}}).encode()
         head = [b"HTTP/1.1 " + status + b"\r\n"]
         for name, value in self.server_state.default_headers:
             head.append(name + b": " + value + b"\r\n")

@@ -17,6 +17,7 @@ from api.imports.formats import HEAD_BYTES, detect_format
 from api.imports.multipart import ENVELOPE_BYTES, UploadRefused, boundary_of, read_form
 from api.imports.schemas import ImportUploadFields, UndoResult
 from api.imports.tables import ImportJob
+from api.schemas import check_text
 from api.users.tables import User
 from api.workouts import writes as workout_writes
 
@@ -53,6 +54,13 @@ class _JobFile:
         self._seq = 0
 
     async def start(self, filename: str | None) -> None:
+        if filename is not None:
+            try:
+                check_text(filename)
+            except ValueError as exc:
+                raise RequestValidationError(
+                    [{"type": "value_error", "loc": ("body", "file", "filename"), "msg": str(exc)}]
+                ) from exc
         self.filename = filename
 
     async def write(self, data: bytes) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from tests.conftest import REAL_DATA
 from tests.support.http import register
+from tests.support.uploads import CONTENT_TYPE, multipart
 
 SWEDISH = REAL_DATA / "strong" / "strong-kg-swedish-names.csv"
 
@@ -81,6 +82,18 @@ async def test_bad_form_fields_are_422_naming_the_field(client):
         assert response.status_code == 422
         locs = [d["loc"] for d in response.json()["error"]["details"]]
         assert ["body", field] in locs
+
+
+async def test_a_control_character_in_the_file_name_is_422_naming_it(client):
+    headers = await register(client)
+    for name in ("export\x00.csv", "a\x1b[2J.csv"):  # raw in the part header, as sent
+        body = multipart(SWEDISH.read_bytes(), filename=name, weight_unit="kg")
+        response = await client.post(
+            "/v1/imports", headers={**headers, "Content-Type": CONTENT_TYPE}, content=body
+        )
+        assert response.status_code == 422, response.text
+        (detail,) = response.json()["error"]["details"]
+        assert detail["loc"] == ["body", "file", "filename"]
 
 
 async def test_missing_file_is_422_and_no_token_is_401(client):
