@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     refresh_shard_size: int = Field(
         250, ge=1, le=100_000, description="marked athletes one analytics refresh derives together"
     )
+    refresh_quiet_s: float = Field(
+        1.0,
+        ge=0,
+        le=600,
+        description="an athlete is refreshed once no write has marked them for this long",
+    )
+    refresh_max_wait_s: float = Field(
+        5.0,
+        ge=0,
+        le=3600,
+        description="…or once their first unrefreshed write is this old, writes or not",
+    )
     refresh_pending_ttl_s: float = Field(
         10.0, gt=0, le=3600, description="how long a queued refresh request holds back others"
     )

@@ -67,6 +67,17 @@ class PendingTokens:
         self.release(name)
         return False
 
+    def hold(self, name: str, seconds: float) -> bool:
+        """Keep ``name``'s token ``seconds`` longer than its TTL: a task that put its own
+        message back in the queue for later still stands for every request until then.
+        False when Redis could not be reached."""
+        try:
+            self._client.set(self.key(name), b"1", px=self._ttl_ms + max(0, round(seconds * 1000)))
+        except redis.RedisError as exc:
+            logger.warning("could not hold %s: %s", name, exc)
+            return False
+        return True
+
     def release(self, name: str) -> None:
         """Drop ``name``'s token: the task is done; later requests queue a new message."""
         try:

@@ -64,10 +64,17 @@ def publish_coalesced(name: str) -> bool:
     return pending_tokens().send_once(name, lambda: publish(name))
 
 
-def publish(name: str, *args: Any) -> bool:
-    """Fire-and-forget ``send_task``; False when the broker cannot take it (the sweep resends)."""
+def publish(name: str, *args: Any, countdown: float | None = None) -> bool:
+    """Fire-and-forget ``send_task`` (run ``countdown`` seconds from now, if given); False
+    when the broker cannot take it (the sweep resends)."""
     try:
-        app.send_task(name, args=list(args), queue=app.conf.task_default_queue, retry=False)
+        app.send_task(
+            name,
+            args=list(args),
+            queue=app.conf.task_default_queue,
+            retry=False,
+            countdown=countdown,
+        )
     except Exception:
         return False
     return True

@@ -85,6 +85,8 @@ def pytest_configure(config: pytest.Config) -> None:
             # The suite logs in hundreds of times from one address; the rate-limit tests
             # build their own Settings with real, low limits.
             **{f"FORMA_RATE_LIMIT_{name}": "100000/minute" for name in _RATE_LIMITS},
+            # Tests refresh right after they write; the debounce's own tests set it.
+            "FORMA_REFRESH_QUIET_S": "0",
         }
     )
     _state.update(admin_url=admin_url, db_name=db_name, handles=handles, run_id=run_id)

@@ -28,6 +28,8 @@ class AnalyticsDirty(Base):
     )
     since_day: Mapped[date]
     marked_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
+    #: set when the marker is created, never moved by later marks: bounds the debounce
+    first_marked_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
 
 
 class AnalyticsState(Base):

@@ -170,18 +170,36 @@ def read_markers(
 
 
 def clear_markers(conn: Connection, markers: dict[uuid.UUID, tuple[date, datetime]]) -> int:
-    """Delete each marker that still carries the ``marked_at`` read; returns how many."""
+    """Delete each marker that still carries the ``marked_at`` read; returns how many.
+
+    A marker marked again meanwhile stays, and its ``first_marked_at`` moves up to the
+    mark this refresh covered: what is still owed began to be owed then, so the debounce's
+    longest wait (``FORMA_REFRESH_MAX_WAIT_S``) counts from there, not from a mark
+    already refreshed.
+    """
     if not markers:
         return 0
     result = conn.execute(
         text(
-            "DELETE FROM analytics_dirty d USING unnest(CAST(:users AS uuid[]), "
-            "CAST(:stamps AS timestamptz[])) AS m(user_id, marked_at) "
-            "WHERE d.user_id = m.user_id AND d.marked_at = m.marked_at"
+            """
+            WITH m AS (
+                SELECT * FROM unnest(CAST(:users AS uuid[]), CAST(:stamps AS timestamptz[]))
+                    AS m(user_id, marked_at)
+            ), cleared AS (
+                DELETE FROM analytics_dirty d USING m
+                WHERE d.user_id = m.user_id AND d.marked_at = m.marked_at
+                RETURNING d.user_id
+            ), moved AS (
+                UPDATE analytics_dirty d
+                SET first_marked_at = GREATEST(d.first_marked_at, m.marked_at)
+                FROM m WHERE d.user_id = m.user_id AND d.marked_at <> m.marked_at
+            )
+            SELECT count(*) FROM cleared
+            """
         ),
         {"users": list(markers), "stamps": [m[1] for m in markers.values()]},
     )
-    return result.rowcount
+    return int(result.scalar_one())
 
 
 def has_state(conn: Connection, user_id: uuid.UUID) -> bool:

@@ -19,27 +19,53 @@ from pipelines.store.analytics import copy_out
 
 # The oldest marks first; the lock is tried row by row as the LIMIT pulls them, so a
 # claim locks only the athletes it returns (the CTE keeps the planner from evaluating
-# the lock on every marker before sorting).
+# the lock on every marker before sorting). An athlete is due once no write has marked
+# them for ``quiet`` seconds, or once their first owed mark is ``max_wait`` seconds old.
+_DUE = """
+    (marked_at <= clock_timestamp() - make_interval(secs => :quiet)
+     OR first_marked_at <= clock_timestamp() - make_interval(secs => :max_wait))
+"""
 _CLAIM = text(
-    """
+    f"""
     WITH marked AS MATERIALIZED (
-        SELECT user_id FROM analytics_dirty ORDER BY marked_at, user_id
+        SELECT user_id FROM analytics_dirty WHERE {_DUE} ORDER BY marked_at, user_id
     )
     SELECT user_id FROM marked
     WHERE pg_try_advisory_xact_lock(hashtextextended('analytics:' || user_id::text, 0))
     LIMIT :limit
     """
 )
-
-
-def claim_marked(conn: Connection, limit: int) -> list[uuid.UUID]:
-    """Up to ``limit`` marked athletes, oldest mark first, each now locked for this
-    transaction; athletes another refresh or rebuild holds are skipped, never waited for.
-
-    The lock is the same per-user advisory lock :func:`pipelines.store.analytics.lock_users`
-    takes. Writes never take it: a write's marker upsert never waits for a refresh.
+_NEXT_DUE = text(
     """
-    return [r[0] for r in conn.execute(_CLAIM, {"limit": limit})]
+    SELECT EXTRACT(EPOCH FROM min(LEAST(
+        marked_at + make_interval(secs => :quiet),
+        first_marked_at + make_interval(secs => :max_wait)
+    )) - clock_timestamp())
+    FROM analytics_dirty
+    """
+)
+
+
+def claim_marked(
+    conn: Connection, limit: int, *, quiet_s: float = 0.0, max_wait_s: float = 0.0
+) -> list[uuid.UUID]:
+    """Up to ``limit`` marked athletes that are due, oldest mark first, each now locked for
+    this transaction; athletes another refresh or rebuild holds are skipped, never waited
+    for.
+
+    Due: not marked for ``quiet_s`` seconds, or first marked ``max_wait_s`` seconds ago
+    (0 and 0: every marked athlete). The lock is the same per-user advisory lock
+    :func:`pipelines.store.analytics.lock_users` takes. Writes never take it: a write's
+    marker upsert never waits for a refresh.
+    """
+    params = {"limit": limit, "quiet": quiet_s, "max_wait": max_wait_s}
+    return [r[0] for r in conn.execute(_CLAIM, params)]
+
+
+def seconds_until_due(conn: Connection, *, quiet_s: float, max_wait_s: float) -> float | None:
+    """Seconds until the next marked athlete is due (≤ 0: one is due now); None: none marked."""
+    value = conn.execute(_NEXT_DUE, {"quiet": quiet_s, "max_wait": max_wait_s}).scalar_one()
+    return None if value is None else float(value)
 
 
 def with_state(conn: Connection, user_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:

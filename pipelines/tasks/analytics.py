@@ -123,21 +123,28 @@ class Batch:
     cleared: int
     #: True when more may be owed than this batch could take (another refresh is asked for).
     more: bool
+    #: Nothing claimed: seconds until the next marked athlete is due (None: none marked).
+    due_in: float | None = None
 
 
 def refresh_marked(limit: int | None = None) -> Batch:
     """Refresh up to ``limit`` marked athletes (``FORMA_REFRESH_SHARD_SIZE``) in one derive.
 
-    Athletes another refresh or rebuild is working on are skipped, never waited for.
-    With nothing marked (or everything marked already taken) it returns at once,
-    writing nothing. ``more`` is True when the batch was full, or when some athlete was
-    marked again while it ran: then another refresh is owed.
+    Athletes another refresh or rebuild is working on are skipped, never waited for, and so
+    are athletes not yet due (the debounce: marked within ``FORMA_REFRESH_QUIET_S``, unless
+    first marked ``FORMA_REFRESH_MAX_WAIT_S`` ago). With nothing due (or everything due
+    already taken) it returns at once, writing nothing, with ``due_in`` set. ``more`` is
+    True when the batch was full, or when some athlete was marked again while it ran:
+    then another refresh is owed.
     """
-    size = limit or get_settings().refresh_shard_size
+    settings = get_settings()
+    size = limit or settings.refresh_shard_size
+    debounce = {"quiet_s": settings.refresh_quiet_s, "max_wait_s": settings.refresh_max_wait_s}
     with transaction() as conn:
-        claimed = refresh_store.claim_marked(conn, size)
+        claimed = refresh_store.claim_marked(conn, size, **debounce)
         if not claimed:
-            return Batch(claimed=0, cleared=0, more=False)
+            due_in = refresh_store.seconds_until_due(conn, **debounce)
+            return Batch(claimed=0, cleared=0, more=False, due_in=due_in)
         if len(claimed) >= size:
             # more are owed: another worker can claim the next shard while this one derives
             publish(REFRESH)
@@ -256,18 +263,30 @@ def sweep() -> dict[str, int]:
 
 
 def run_refresh() -> dict[str, int]:
-    """One queued refresh: a shard of the marked athletes; asks for another when owed.
+    """One queued refresh: a shard of the due athletes; asks for another when owed.
 
     The pending token stays set while it runs, so writes meanwhile send nothing: their
     marks wait for the end, when the token is dropped and, if any marked athlete can be
     claimed then (or the shard was full, or a mark landed meanwhile), one more refresh
     is requested. A write committed after that check finds no token and sends its own.
+
+    When athletes are marked but none is due yet (a burst still going on), the task puts
+    itself back in the queue for the moment the first becomes due, keeping the token: a
+    burst of writes costs one refresh after it, not one per refresh-length of it.
     """
+    come_back: float | None = None
     try:
         batch = refresh_marked()
+        if batch.claimed == 0 and batch.due_in is not None and batch.due_in > 0:
+            come_back = batch.due_in
+            if not (
+                pending_tokens().hold(REFRESH, come_back) and publish(REFRESH, countdown=come_back)
+            ):
+                come_back = None  # the sweep re-sends what is owed
     finally:
-        pending_tokens().release(REFRESH)
-    if batch.more or any_claimable():
+        if come_back is None:
+            pending_tokens().release(REFRESH)
+    if come_back is None and (batch.more or any_claimable()):
         publish_coalesced(REFRESH)
     return {"claimed": batch.claimed, "cleared": batch.cleared}
 

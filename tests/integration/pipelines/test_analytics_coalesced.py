@@ -181,8 +181,8 @@ async def test_two_concurrent_refreshes_never_take_the_same_athlete(
     claims: list[list[uuid.UUID]] = []
     real_claim = tasks.refresh_store.claim_marked
 
-    def recording_claim(conn: Any, limit: int) -> list[uuid.UUID]:
-        claimed = real_claim(conn, limit)
+    def recording_claim(conn: Any, limit: int, **debounce: float) -> list[uuid.UUID]:
+        claimed = real_claim(conn, limit, **debounce)
         claims.append(claimed)
         return claimed
 
