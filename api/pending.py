@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import redis
 
-from api.config import Settings
+from api.config import Settings, redis_py_url
 
 logger = logging.getLogger("forma.pending")
 
@@ -31,8 +31,7 @@ def redis_client(settings: Settings) -> redis.Redis:
     url = settings.redis_url or ""
     timeout = settings.broker_publish_timeout_s
     return redis.Redis.from_url(
-        # kombu spells a unix socket ``redis+socket://``; redis-py ``unix://``
-        url.replace("redis+socket://", "unix://", 1),
+        redis_py_url(url),
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
     )

@@ -32,7 +32,7 @@ from limits.aio.storage import RedisStorage
 from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from api.config import Settings
+from api.config import Settings, redis_py_url
 from api.deps import CurrentUser
 from api.errors import ErrorResponse, FormaError
 
@@ -124,9 +124,9 @@ def _limits_url(url: str) -> str:
     ``redis+unix``: ``limits`` takes any other scheme that does not start with
     ``redis`` for Valkey.
     """
-    for socket_scheme in ("redis+socket://", "unix://"):
-        if url.startswith(socket_scheme):
-            return "async+redis+unix://" + url.removeprefix(socket_scheme)
+    url = redis_py_url(url)
+    if url.startswith("unix://"):
+        return "async+redis+unix://" + url.removeprefix("unix://")
     return "async+" + url
 
 

@@ -107,9 +107,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     try:
         import redis
 
-        client = redis.Redis.from_url(
-            os.environ["FORMA_REDIS_URL"].replace("redis+socket://", "unix://")
-        )
+        from api.config import redis_py_url
+
+        client = redis.Redis.from_url(redis_py_url(os.environ["FORMA_REDIS_URL"]))
         keys = list(client.scan_iter(f"{os.environ['FORMA_KEY_PREFIX']}:*"))
         if keys:
             client.delete(*keys)

@@ -198,7 +198,9 @@ def _forget_redis_keys(url: str, prefix: str) -> None:
     try:
         import redis
 
-        client = redis.Redis.from_url(url.replace("redis+socket://", "unix://"))
+        from api.config import redis_py_url
+
+        client = redis.Redis.from_url(redis_py_url(url))
         keys = list(client.scan_iter(f"{prefix}:*"))
         if keys:
             client.delete(*keys)
