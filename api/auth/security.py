@@ -127,8 +127,10 @@ def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
 
     Only HS256 is accepted, so ``alg: none`` and algorithm-confusion tokens fail.
     ``iat``, ``nbf`` and ``exp`` are checked with ``FORMA_JWT_LEEWAY_S`` of clock skew.
+    A token living longer than ``FORMA_ACCESS_TOKEN_MINUTES`` (``exp − iat``) is refused:
+    shortening the setting takes effect at once, not when the long tokens expire.
     """
-    return jwt.decode(
+    claims: dict[str, Any] = jwt.decode(
         token,
         settings.secret_key,
         algorithms=["HS256"],
@@ -139,6 +141,12 @@ def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
         # a server running ahead has ``iat`` in the future here and is refused.
         leeway=settings.jwt_leeway_s,
     )
+    lifetime = float(claims["exp"]) - float(claims["iat"])
+    if lifetime > settings.access_token_minutes * 60 + settings.jwt_leeway_s:
+        raise jwt.InvalidTokenError(
+            f"the token lives {lifetime:.0f} s, more than {settings.access_token_minutes} min"
+        )
+    return claims
 
 
 def new_refresh_token() -> tuple[str, bytes]:

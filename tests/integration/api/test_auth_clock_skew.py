@@ -77,3 +77,15 @@ async def test_no_leeway_refuses_a_token_from_two_seconds_ahead(client, settings
     claims.update(iat=now + 2, exp=now + 900)
     response = await client.get("/v1/users/me", headers=_bearer(settings, claims))
     assert_error(response, 401, "invalid_token")  # the failure the leeway exists for
+
+
+@pytest.mark.parametrize(("lifetime_s", "status"), [(900, 200), (900 + LEEWAY_S + 1, 401)])
+async def test_a_token_living_longer_than_the_setting_is_refused(
+    client, settings, lifetime_s, status
+):
+    assert settings.access_token_minutes == 15
+    claims = await _claims(client)
+    now = int(time.time())
+    claims.update(iat=now - 10, exp=now - 10 + lifetime_s)
+    response = await client.get("/v1/users/me", headers=_bearer(settings, claims))
+    assert response.status_code == status, response.text
