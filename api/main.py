@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Workouts in, training analytics out.",
         lifespan=lifespan,
+        # `/v1/workouts/` is not `/v1/workouts`: a 404, not a redirect built from the Host
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit)

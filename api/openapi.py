@@ -62,7 +62,7 @@ def _link(schema: dict[str, Any]) -> None:
 # Forma refuses NUL, the other C0 controls but tab, line feed and carriage return, DEL and
 # lone surrogates in every text field (422, api.schemas.check_text); the schema says so on
 # every free-text string, and that a required one is more than whitespace.
-_BAD = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_BAD = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 NO_NUL = rf"^[^{_BAD}]*$"
 
 

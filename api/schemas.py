@@ -35,7 +35,7 @@ def _base_types(annotation: Any) -> set[Any]:
 # UTF-16 surrogates (only a lone one can reach a Python str, from a JSON ``\ud800``
 # escape). PostgreSQL refuses NUL in text and surrogates cannot be encoded as UTF-8,
 # so either would surface as a 500; the other controls are never typed by a person.
-_INVALID_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_INVALID_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def check_text(value: str) -> str:

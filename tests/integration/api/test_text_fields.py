@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.http import PASSWORD, assert_error, register
 
-BAD = ["\x00", "\x01", "\x1b", "\x7f", "\ud800"]
+BAD = ["\x00", "\x01", "\x1b", "\x7f", "\x85", "\x9f", "\ud800"]
 
 
 def _details(response) -> list[dict]:
