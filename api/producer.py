@@ -49,9 +49,14 @@ class TaskProducer:
         A coalescing task (:data:`api.pending.COALESCING_TASKS`) is sent only when no
         message of it is already waiting.
         """
-        if name in COALESCING_TASKS:
-            return self._pending.send_once(name, lambda: self._send(name, *args))
-        return self._send(name, *args)
+        try:
+            if name in COALESCING_TASKS:
+                return self._pending.send_once(name, lambda: self._send(name, *args))
+            return self._send(name, *args)
+        except Exception as exc:  # e.g. the client closed at shutdown under a send in flight:
+            # this runs on an executor thread whose future nobody reads; never raise there
+            logger.warning("could not publish %s: %s", name, exc)
+            return False
 
     def _send(self, name: str, *args: Any) -> bool:
         try:

@@ -143,3 +143,19 @@ async def test_a_mark_left_by_a_refresh_waits_from_the_mark_it_covered(live_clie
             text("SELECT first_marked_at FROM analytics_dirty WHERE user_id = :u"), {"u": user}
         ).scalar_one()
     assert first == covered[user][1]
+
+
+def test_a_send_whose_client_fails_oddly_is_refused_not_raised(settings, monkeypatch):
+    from api.producer import TaskProducer
+
+    producer = TaskProducer(settings)
+
+    def closed_under_it(*_: object, **__: object) -> None:
+        # what redis-py raised when shutdown closed its socket under a send in flight
+        raise ValueError("I/O operation on closed file.")
+
+    monkeypatch.setattr(producer._pending._client, "set", closed_under_it)
+    try:
+        assert producer.send(REFRESH) is False  # on an executor thread nobody reads: no raise
+    finally:
+        producer.close()
