@@ -75,24 +75,46 @@ def _rss_kb(pid: int) -> int:
 
 
 class Writer(threading.Thread):
-    def __init__(self, base: str, token: str, gap: float, exercise_id: str, stop: threading.Event):
+    """One phone: PUTs a workout every ``gap`` seconds; on 401 (its 15-minute access token
+    expired) it rotates its refresh token, as the app does."""
+
+    def __init__(
+        self, base: str, tokens: dict[str, str], gap: float, exercise_id: str,
+        stop: threading.Event,
+    ) -> None:  # fmt: skip
         super().__init__(daemon=True)
         self.base, self.gap, self.stop = base, gap, stop
-        self.headers = {"Authorization": f"Bearer {token}"}
+        self.tokens = tokens
         self.exercise_id = exercise_id
         self.acked: list[str] = []
         self.refused = 0
+        self.refreshes = 0
+
+    def _refresh(self, http: httpx.Client) -> None:
+        try:
+            answer = http.post(
+                "/v1/auth/refresh", json={"refresh_token": self.tokens["refresh_token"]}
+            )
+        except httpx.HTTPError:
+            return
+        if answer.status_code == 200:
+            self.tokens = answer.json()
+            self.refreshes += 1
 
     def run(self) -> None:
         start = datetime(2023, 1, 2, 7, 0, tzinfo=UTC)
         n = 0
-        with httpx.Client(base_url=self.base, headers=self.headers, timeout=10.0) as http:
+        with httpx.Client(base_url=self.base, timeout=10.0) as http:
             while not self.stop.is_set():
                 workout_id = str(uuid.uuid4())
                 body = _workout(self.exercise_id, start + timedelta(hours=7 * n))
                 n += 1
+                headers = {"Authorization": f"Bearer {self.tokens['access_token']}"}
                 try:
-                    ok = http.put(f"/v1/workouts/{workout_id}", json=body).status_code in (200, 201)
+                    status = http.put(f"/v1/workouts/{workout_id}", json=body, headers=headers)
+                    ok = status.status_code in (200, 201)
+                    if status.status_code == 401:
+                        self._refresh(http)
                 except httpx.HTTPError:
                     ok = False
                 if ok:
@@ -183,6 +205,7 @@ def main() -> int:
         last_write = time.monotonic()
         acked = [wid for w in writers for wid in w.acked]
         refused = sum(w.refused for w in writers)
+        refreshes = sum(w.refreshes for w in writers)
         url = env["FORMA_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
         fresh_after = _wait(lambda: _stale(url) == 0, 600, "fresh", proc) - last_write
         stored = _stored(url, acked)
@@ -191,7 +214,10 @@ def main() -> int:
             f"\nran {(last_write - began) / 60:.1f} min; forma up "
             f"{'still running' if proc.poll() is None else f'exited {proc.returncode}'}"
         )
-        print(f"writes: {len(acked)} acknowledged, {stored} stored, {refused} refused")
+        print(
+            f"writes: {len(acked)} acknowledged, {stored} stored, {refused} refused "
+            f"({refreshes} access tokens renewed on 401)"
+        )
         print(f"kills: {', '.join(f'{n} {s:.1f} s' for n, s in kills) or 'none'}")
         print(f"all athletes fresh {fresh_after:.1f} s after the last write")
         print(f"children RSS kB start {rss_start} end {rss_end}")
@@ -227,7 +253,7 @@ def _wait(cond, timeout: float, what: str, proc: subprocess.Popen[bytes]) -> flo
     return time.monotonic()
 
 
-def _athletes(base: str, n: int) -> tuple[list[str], str]:
+def _athletes(base: str, n: int) -> tuple[list[dict[str, str]], str]:
     tokens = []
     with httpx.Client(base_url=base, timeout=30.0) as http:
         for _ in range(n):
@@ -236,11 +262,11 @@ def _athletes(base: str, n: int) -> tuple[list[str], str]:
             r.raise_for_status()
             r = http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
             r.raise_for_status()
-            tokens.append(r.json()["access_token"])
+            tokens.append(r.json())
         found = http.get(
             "/v1/exercises",
             params={"q": "bench press"},
-            headers={"Authorization": f"Bearer {tokens[0]}"},
+            headers={"Authorization": f"Bearer {tokens[0]['access_token']}"},
         ).json()
     items = found["items"] if isinstance(found, dict) else found
     return tokens, str(items[0]["id"])
