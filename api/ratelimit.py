@@ -272,7 +272,8 @@ class RateLimiter:
             logger.warning("in-flight token not released (Redis: %r); it expires by itself", exc)
 
     def _redis(self) -> redis.asyncio.Redis:
-        assert self._storage is not None
+        """The storage's own redis-py client (same connections, same socket timeouts)."""
+        assert self._storage is not None and isinstance(self._storage.bridge, RedispyBridge)
         return cast(redis.asyncio.Redis, self._storage.bridge.get_connection())
 
     async def _stats(self, rule: Rule, key: str) -> tuple[int, float]:
