@@ -145,9 +145,12 @@ async def change_password(
 ) -> None:
     """Change the caller's password and end every session of the account.
 
-    403 ``wrong_password`` when ``current_password`` is wrong. On success all refresh
-    tokens are revoked and access tokens issued before the change stop working, so
-    every device (this one included) logs in again with the new password.
+    403 ``wrong_password`` when ``current_password`` is wrong, including when another
+    change of the same account committed first (of concurrent changes, one succeeds);
+    401 ``invalid_token`` when the password was changed after the access token was
+    issued. On success all refresh tokens are revoked and access tokens issued before
+    the change stop working, so every device (this one included) logs in again with
+    the new password.
     """
     await service.change_password(
         session,
