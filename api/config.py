@@ -105,6 +105,13 @@ class Settings(BaseSettings):
     rate_limit_refresh_address: str = Field("60/minute", description="token refreshes per address")
     rate_limit_imports_account: str = Field("30/hour", description="uploads per user")
     rate_limit_imports_address: str = Field("60/hour", description="uploads per address")
+    login_in_flight_s: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="longest one login holds its account's in-flight token (a token left by "
+        "a crashed process expires then); above the longest password check, queue included",
+    )
     rate_limit_redis_timeout_s: float = Field(
         0.3, gt=0, le=5, description="wait for Redis before a request passes unlimited"
     )

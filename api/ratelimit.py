@@ -11,6 +11,10 @@ Redis is not needed for correctness here (DESIGN §2.3): when it does not answer
 within ``FORMA_RATE_LIMIT_REDIS_TIMEOUT_S`` the request passes unlimited and the
 failure is logged, and the limiter then leaves Redis alone for
 ``FORMA_RATE_LIMIT_BYPASS_S`` so that an outage costs one timeout, not one per request.
+
+Besides counters, the limiter hands out in-flight tokens (:meth:`RateLimiter.claim`):
+a short ``SET NX PX`` key that one request holds at a time, so that checking a limit
+and counting against it cannot be raced by a concurrent request with the same identity.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ import asyncio
 import hashlib
 import logging
 import math
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypeVar, cast
 
 import redis.asyncio
 from fastapi import Depends, Request, Response
@@ -37,6 +42,8 @@ from api.deps import CurrentUser
 from api.errors import ErrorResponse, FormaError
 
 logger = logging.getLogger("forma.ratelimit")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,17 @@ class Quota:
     """Seconds until the oldest counted request leaves the window (a slot frees)."""
     refused: bool
     """True when this request is over the limit."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An in-flight token (see :meth:`RateLimiter.claim`): held, busy, or not checked."""
+
+    key: str
+    value: str | None
+    """This request's token value while it holds the token; None when it holds nothing."""
+    busy: bool
+    """True when another request holds the token."""
 
 
 class RateLimited(FormaError):
@@ -130,6 +148,16 @@ def _limits_url(url: str) -> str:
     return "async+" + url
 
 
+# Delete the token only if it is still this request's (it may have expired and been
+# taken by another request meanwhile).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
 def _digest(identity: str) -> str:
     return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
@@ -169,12 +197,14 @@ class RateLimiter:
         self._timeout = timeout
         self._bypass_s = settings.rate_limit_bypass_s
         self._skip_until = 0.0
+        self._key_prefix = f"{settings.key_prefix}:ratelimit"
+        self.login_in_flight_s = settings.login_in_flight_s
         self._storage: RedisStorage | None = None
         if settings.redis_url:
             self._storage = RedisStorage(
                 _limits_url(settings.redis_url),
                 implementation="redispy",
-                key_prefix=f"{settings.key_prefix}:ratelimit",
+                key_prefix=self._key_prefix,
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
             )
@@ -194,7 +224,7 @@ class RateLimiter:
             remaining, reset_s = await self._stats(rule, key)
             return Quota(rule, max(remaining, 0), reset_s, refused=not allowed)
 
-        return await self._guarded(run, rule)
+        return await self._guarded(run, rule.name)
 
     async def peek(self, rule: Rule, identity: str) -> Quota | None:
         """The identity's quota without counting anything (refused when none is left).
@@ -207,13 +237,50 @@ class RateLimiter:
             remaining, reset_s = await self._stats(rule, key)
             return Quota(rule, max(remaining, 0), reset_s, refused=remaining <= 0)
 
-        return await self._guarded(run, rule)
+        return await self._guarded(run, rule.name)
+
+    async def claim(self, name: str, identity: str, *, ttl_s: float) -> Claim:
+        """Take the in-flight token ``name`` for ``identity`` unless another request holds it.
+
+        ``SET NX PX``: at most one request holds it at a time, until :meth:`release` or
+        ``ttl_s`` (which only matters when a process dies holding it). ``busy`` when
+        another request holds it; neither held nor busy when Redis is away (the caller
+        goes ahead, as with the limits).
+        """
+        key = f"{self._key_prefix}:{name}:{_digest(identity)}"
+        value = secrets.token_hex(16)
+
+        async def run() -> Claim:
+            taken = await self._redis().set(key, value, nx=True, px=max(1, round(ttl_s * 1000)))
+            return Claim(key, value if taken else None, busy=not taken)
+
+        return await self._guarded(run, name) or Claim(key, None, busy=False)
+
+    async def release(self, claim: Claim) -> None:
+        """Give the token back, if this request still holds it (compare and delete).
+
+        Tried even while the limits are skipped after a Redis failure: a token left
+        behind would refuse the identity until it expires.
+        """
+        if claim.value is None or self._storage is None:
+            return
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._redis().eval(_RELEASE, 1, claim.key, claim.value)
+        except Exception as exc:
+            self._skip_until = time.monotonic() + self._bypass_s
+            logger.warning("in-flight token not released (Redis: %r); it expires by itself", exc)
+
+    def _redis(self) -> redis.asyncio.Redis:
+        """The storage's own redis-py client (same connections, same socket timeouts)."""
+        assert self._storage is not None and isinstance(self._storage.bridge, RedispyBridge)
+        return cast(redis.asyncio.Redis, self._storage.bridge.get_connection())
 
     async def _stats(self, rule: Rule, key: str) -> tuple[int, float]:
         stats = await self._strategy.get_window_stats(rule.item, rule.name, key)
         return stats.remaining, max(0.0, stats.reset_time - time.time())
 
-    async def _guarded(self, call: Callable[[], Awaitable[Quota]], rule: Rule) -> Quota | None:
+    async def _guarded(self, call: Callable[[], Awaitable[T]], name: str) -> T | None:
         if self._storage is None or time.monotonic() < self._skip_until:
             return None
         try:
@@ -223,7 +290,7 @@ class RateLimiter:
             self._skip_until = time.monotonic() + self._bypass_s
             logger.warning(
                 "rate limit %s not checked (Redis: %r); limits skipped for %.1f s",
-                rule.name,
+                name,
                 exc,
                 self._bypass_s,
             )
@@ -232,8 +299,7 @@ class RateLimiter:
     async def aclose(self) -> None:
         """Close the Redis connections."""
         if self._storage is not None and isinstance(self._storage.bridge, RedispyBridge):
-            client = cast(redis.asyncio.Redis, self._storage.bridge.get_connection())
-            await client.aclose()
+            await self._redis().aclose()
 
 
 class RequestLimits:

@@ -9,6 +9,7 @@ from fastapi import Depends, Form, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator
 
+from api.auth.schemas import PASSWORD_MAX_LENGTH
 from api.auth.security import PasswordWorkers
 from api.schemas import check_text
 
@@ -41,7 +42,11 @@ class TokenForm:
         password: Annotated[
             FormText | None,
             Form(
-                description="the password, exactly as typed; required for `password`",
+                # Registration and password change accept at most 256 characters, so a
+                # longer one matches no account: refused here, before it is hashed.
+                max_length=PASSWORD_MAX_LENGTH,
+                description="the password, exactly as typed (at most 256 characters); "
+                "required for `password`",
                 json_schema_extra={"format": "password"},
             ),
         ] = None,

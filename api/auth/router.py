@@ -73,7 +73,9 @@ async def token(
 
     429 ``rate_limited`` (with ``Retry-After``) after too many attempts from one address
     (``FORMA_RATE_LIMIT_LOGIN_ADDRESS``) or too many wrong passwords for one account
-    (``FORMA_RATE_LIMIT_LOGIN_ACCOUNT``, then even the right password waits).
+    (``FORMA_RATE_LIMIT_LOGIN_ACCOUNT``, then even the right password waits), and
+    (``Retry-After: 1``) while another login for the same account is being checked:
+    an account's passwords are checked one at a time.
     503 ``overloaded`` (``Retry-After: 1``) when too many password checks are queued.
     """
     if form.grant_type == "refresh_token":
@@ -82,15 +84,14 @@ async def token(
             session, settings=settings, refresh_token=form.refresh_token
         )
     else:
-        login = LoginLimits(limits, email=form.username)
-        await login.check()
-        try:
-            user = await service.authenticate(
-                session, passwords=passwords, email=form.username, password=form.password
-            )
-        except Unauthorized:
-            await login.failed()
-            raise
+        async with LoginLimits(limits, email=form.username) as login:
+            try:
+                user = await service.authenticate(
+                    session, passwords=passwords, email=form.username, password=form.password
+                )
+            except Unauthorized:
+                await login.failed()
+                raise
         access, refresh = await service.issue_tokens(session, settings=settings, user=user)
     return TokenResponse(access_token=access, refresh_token=refresh, token_type="bearer")
 
@@ -144,9 +145,12 @@ async def change_password(
 ) -> None:
     """Change the caller's password and end every session of the account.
 
-    403 ``wrong_password`` when ``current_password`` is wrong. On success all refresh
-    tokens are revoked and access tokens issued before the change stop working, so
-    every device (this one included) logs in again with the new password.
+    403 ``wrong_password`` when ``current_password`` is wrong, including when another
+    change of the same account committed first (of concurrent changes, one succeeds);
+    401 ``invalid_token`` when the password was changed after the access token was
+    issued. On success all refresh tokens are revoked and access tokens issued before
+    the change stop working, so every device (this one included) logs in again with
+    the new password.
     """
     await service.change_password(
         session,

@@ -13,13 +13,19 @@ from api.users.schemas import UnitSystem
 # does not, so a stripped password with surrounding spaces could never log in.
 Password = Annotated[str, StringConstraints(strip_whitespace=False)]
 
+# The longest password accepted anywhere (registration, password change, login): argon2
+# hashes any length, so without a cap a login would hash megabytes for nothing.
+PASSWORD_MAX_LENGTH = 256
+
 # Refresh tokens are 43 URL-safe characters; the cap only keeps junk out of the hash.
 RefreshTokenValue = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 
 
 class RegisterRequest(InputModel):
     email: EmailStr = Field(description="login e-mail (case-insensitive)")
-    password: Password = Field(min_length=8, max_length=256, description="8–256 characters")
+    password: Password = Field(
+        min_length=8, max_length=PASSWORD_MAX_LENGTH, description="8–256 characters"
+    )
     time_zone: TimeZoneName = Field("UTC", description="IANA time zone, e.g. Europe/Stockholm")
     unit_system: UnitSystem | None = Field(None, description="metric or imperial")
 
@@ -50,10 +56,14 @@ class PasswordChange(InputModel):
     """Change the caller's password; every session has to log in again afterwards."""
 
     current_password: Password = Field(
-        min_length=1, max_length=256, description="the password in use now, exactly as typed"
+        min_length=1,
+        max_length=PASSWORD_MAX_LENGTH,
+        description="the password in use now, exactly as typed",
     )
     new_password: Password = Field(
-        min_length=8, max_length=256, description="8–256 characters, different from the current"
+        min_length=8,
+        max_length=PASSWORD_MAX_LENGTH,
+        description="8–256 characters, different from the current",
     )
 
     @field_validator("new_password")

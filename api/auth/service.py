@@ -139,12 +139,27 @@ async def change_password(
 
     All refresh tokens are revoked here. Access tokens carry the password version
     (``pwv``) they were issued under; the bearer check refuses any other version.
+
+    Of concurrent changes given the same current password, one succeeds: each takes
+    the per-user lock first and then reads the password again, so a change waiting
+    for the lock sees the one that committed before it, and its current password is
+    no longer current (403). A change whose password is right but whose access token
+    was issued before that other change answers 401 ``invalid_token``, as the bearer
+    check would have a moment later.
     """
+    # The advisory lock, not the ``users`` row (see lock_user_tokens): holding the row
+    # through two argon2 runs would hold up the account's workout writes meanwhile.
+    # Every password change takes it, so this is the only writer of the password while
+    # it is held.
+    await repository.lock_user_tokens(session, user_id=user.id)
+    issued_under = user.password_changed_at
+    await session.refresh(user, attribute_names=["password_hash", "password_changed_at"])
     if not await passwords.verify(current_password, user.password_hash):
         # 403, not 401: the bearer token is fine, and a 401 would send clients into
         # their refresh-and-retry path instead of asking the person again.
         raise Forbidden("the current password is wrong", code="wrong_password")
-    await repository.lock_user_tokens(session, user_id=user.id)
+    if user.password_changed_at != issued_under:
+        raise Unauthorized("access token predates a password change", code="invalid_token")
     user.password_hash = await passwords.hash(new_password)
     user.password_changed_at = datetime.now(UTC)
     await session.flush()

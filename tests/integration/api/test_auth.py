@@ -373,6 +373,40 @@ async def test_token_missing_form_fields_is_422(client, data):
     assert_validation(await client.post("/v1/auth/token", data=data))
 
 
+async def test_token_refuses_a_password_longer_than_any_account_can_have_unhashed(client):
+    """Registration and password change take at most 256 characters, so a longer login
+    password matches no account: 422 naming it, before any argon2 run (900 KB used to
+    be hashed, then 401)."""
+    email = _email()
+    await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
+    app: Any = client.forma_app  # type: ignore[attr-defined]
+    workers = app.state.password_workers
+    checked: list[int] = []
+    real_verify = workers.verify
+
+    async def counting_verify(password: str, password_hash: str | None) -> bool:
+        checked.append(len(password))
+        return bool(await real_verify(password, password_hash))
+
+    workers.verify = counting_verify
+    for password in ("x" * 900_000, "x" * 257):
+        response = await client.post(
+            "/v1/auth/token", data={"username": email, "password": password}
+        )
+        assert_validation(response, "body", "password")
+    assert checked == []
+    # 256 characters is a password an account may have: checked, and wrong.
+    at_cap = await client.post("/v1/auth/token", data={"username": email, "password": "x" * 256})
+    assert_error(at_cap, 401, "invalid_credentials")
+    assert checked == [256]
+
+    schema = (await client.get("/openapi.json")).json()
+    form = schema["paths"]["/v1/auth/token"]["post"]["requestBody"]["content"]
+    ref = form["application/x-www-form-urlencoded"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    password_field = schema["components"]["schemas"][ref]["properties"]["password"]
+    assert [t.get("maxLength") for t in password_field["anyOf"] if t["type"] == "string"] == [256]
+
+
 async def test_token_json_body_instead_of_form_is_422(client):
     response = await client.post(
         "/v1/auth/token", json={"username": "someone@example.com", "password": PASSWORD}

@@ -16,6 +16,7 @@ import secrets
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -527,6 +528,100 @@ async def test_access_tokens_from_before_a_password_change_stop_working(live_cli
     await asyncio.sleep(max(0.0, iat + 1.05 - time.time()))  # the change in a later second
     assert (await _change(live_client, old, PASSWORD, NEW_PASSWORD)).status_code == 204
     assert_error(await _me(live_client, old), 401, "invalid_token")
+
+
+def _lock_waiters(sync_engine: Any) -> int:
+    """Backends of this database waiting for an advisory lock."""
+    with sync_engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    " AND database = (SELECT oid FROM pg_database"
+                    " WHERE datname = current_database())"
+                )
+            ).scalar_one()
+        )
+
+
+async def _behind_the_token_lock(
+    sync_engine: Any,
+    user_id: str,
+    requests: list[Any],
+    *,
+    meanwhile: Callable[[Any], object] | None = None,
+) -> list[httpx.Response]:
+    """Run ``requests`` while this test holds the user's token lock (the one password
+    changes take), let go once all of them wait for it, and return their answers.
+
+    Every request has passed its bearer check by then. ``meanwhile(conn)`` runs in the
+    lock's transaction, committed as the lock is let go.
+    """
+    with sync_engine.connect() as conn:
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"forma.auth.refresh_tokens:{user_id}"},
+        )
+        tasks = [asyncio.create_task(request) for request in requests]
+        for _ in range(200):
+            if _lock_waiters(sync_engine) == len(tasks) or any(t.done() for t in tasks):
+                break
+            await asyncio.sleep(0.02)
+        if meanwhile:
+            meanwhile(conn)
+        conn.commit()
+    return list(await asyncio.gather(*tasks))
+
+
+async def test_of_concurrent_password_changes_only_the_first_succeeds(live_client, sync_engine):
+    """Three changes with the same current password at once: the first to be checked wins;
+    for the others the password they give is no longer current (403, as when it is wrong)."""
+    user_id, email = await _signup(live_client)
+    access = (await _login(live_client, email))["access_token"]
+    news = [f"{NEW_PASSWORD} {i}" for i in range(3)]
+
+    changes = [_change(live_client, access, PASSWORD, new) for new in news]
+    responses = await _behind_the_token_lock(sync_engine, user_id, changes)
+    statuses = [r.status_code for r in responses]
+    assert sorted(statuses) == [204, 403, 403], [r.text for r in responses]
+    winner = news[statuses.index(204)]
+    for response in responses:
+        if response.status_code == 403:
+            assert_error(response, 403, "wrong_password")
+
+    stored = _password_state(sync_engine, user_id).password_hash
+    assert argon2.PasswordHasher().verify(stored, winner)
+    assert (await _login(live_client, email, winner))["access_token"]
+    for password in [PASSWORD, *(new for new in news if new != winner)]:
+        refused = await live_client.post(
+            "/v1/auth/token", data={"username": email, "password": password}
+        )
+        assert_error(refused, 401, "invalid_credentials")
+
+
+async def test_a_change_racing_another_with_the_right_password_but_a_stale_token_is_401(
+    live_client, sync_engine
+):
+    """The password changes after a request's bearer check, to the very password that
+    request gives as current: its token predates the change, so 401 ``invalid_token``
+    (what the bearer check answers a moment later), not a second change."""
+    user_id, email = await _signup(live_client)
+    access = (await _login(live_client, email))["access_token"]
+
+    def other_change(conn: Any) -> None:
+        conn.execute(
+            text(
+                "UPDATE users SET password_hash = :hash, password_changed_at = now() WHERE id = :id"
+            ),
+            {"hash": argon2.PasswordHasher().hash(NEW_PASSWORD), "id": user_id},
+        )
+
+    change = _change(live_client, access, NEW_PASSWORD, "a third horse battery")
+    (response,) = await _behind_the_token_lock(
+        sync_engine, user_id, [change], meanwhile=other_change
+    )
+    assert_error(response, 401, "invalid_token")
+    assert (await _login(live_client, email, NEW_PASSWORD))["access_token"]
 
 
 @pytest.mark.parametrize(

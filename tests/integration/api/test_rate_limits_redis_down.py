@@ -108,3 +108,42 @@ async def test_logins_pass_when_redis_is_down(client, settings, disposable_redis
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert "rate limit login_address not checked" in warnings[0].getMessage()
     await limiter.aclose()
+
+
+@pytest.mark.parametrize("outage", ["frozen", "killed"])
+async def test_a_login_passes_when_redis_fails_at_every_step(
+    client, settings, disposable_redis, caplog, outage
+):
+    """No bypass period: the address count, the account's in-flight token and the
+    account's quota each wait for Redis and give up; the login still answers 200 and
+    each step is logged (a lost in-flight token must not block the account either)."""
+    url, server = disposable_redis
+    limiter = RateLimiter(
+        settings.model_copy(
+            update={
+                "redis_url": url,
+                "rate_limit_redis_timeout_s": REDIS_TIMEOUT_S,
+                "rate_limit_bypass_s": 0.0,
+            }
+        )
+    )
+    app: Any = client.forma_app  # type: ignore[attr-defined]
+    app.state.rate_limiter = limiter
+    email = f"down-{uuid.uuid4().hex[:10]}@example.com"
+    created = await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
+    assert created.status_code == 201, created.text
+    healthy, normal_s = await _timed_login(client, email)
+    assert healthy.status_code == 200, healthy.text
+
+    server.send_signal(signal.SIGSTOP if outage == "frozen" else signal.SIGKILL)
+    caplog.set_level(logging.WARNING, logger="forma.ratelimit")
+    for password in ("wrong password", PASSWORD):
+        response = await client.post(
+            "/v1/auth/token", data={"username": email, "password": password}
+        )
+        assert response.status_code == (200 if password == PASSWORD else 401), response.text
+    messages = [r.getMessage() for r in caplog.records if r.name == "forma.ratelimit"]
+    assert any("login_address not checked" in m for m in messages), messages
+    assert any("login_in_flight not checked" in m for m in messages), messages
+    assert any("login_account not checked" in m for m in messages), messages
+    await limiter.aclose()
