@@ -166,4 +166,5 @@ async def test_openapi_describes_the_multipart_form(client):
     assert schema["properties"]["weight_unit"]["enum"] == ["kg", "lb"]
     assert "anyOf" not in schema["properties"]["time_zone"]
     assert schema["additionalProperties"] is False
-    assert {"202", "401", "413", "415", "422"} <= set(operation["responses"])
+    assert {"202", "401", "408", "413", "415", "422", "429", "503"} <= set(operation["responses"])
+    assert "Retry-After" in operation["responses"]["503"]["headers"]
