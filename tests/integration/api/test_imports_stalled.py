@@ -5,11 +5,13 @@ uploads the way a slow or hostile client does (a valid token, ``Content-Length:
 10000000``, 80 KiB of a real CSV, then nothing) and check that the API stays up:
 uploads beyond the per-account and per-process caps are refused at once (429, 503),
 a stalled one is abandoned with 408 after the idle timeout and stores nothing, other
-routes keep answering.
+routes keep answering, and a client that goes away mid-upload is one INFO line, not
+an ``Exception in ASGI application`` traceback.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 import uuid
@@ -230,3 +232,41 @@ def test_a_stalled_upload_is_408_after_the_idle_timeout_and_stores_nothing(
     assert _stored(sync_engine) == before
     _wait_for(lambda: _idle_in_transaction(sync_engine) == 0)
     assert _slots(quick_server).in_flight == 0
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_client_leaving_mid_upload_is_one_info_line_and_stores_nothing(quick_server, sync_engine):
+    token = _token(quick_server)
+    before = _stored(sync_engine)
+    handler = _Records()
+    # uvicorn's loggers do not propagate to the root (caplog's) logger: listen on them
+    loggers = [logging.getLogger(name) for name in ("forma.api", "uvicorn.error", "uvicorn")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+    logging.getLogger("forma.api").setLevel(logging.INFO)
+    try:
+        sock = _stall(quick_server, token)
+        _wait_for(lambda: _slots(quick_server).in_flight == 1)
+        sock.close()
+        _wait_for(lambda: _slots(quick_server).in_flight == 0)
+        time.sleep(0.3)  # anything logged after the slot was given back
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+    seen = [(r.name, r.levelno, r.getMessage()) for r in handler.records]
+    assert not [r for r in handler.records if r.levelno >= logging.WARNING], seen
+    assert not [r for r in handler.records if r.exc_info], seen
+    (info,) = [r for r in handler.records if r.name == "forma.api"]
+    assert info.levelno == logging.INFO
+    assert "disconnected" in info.getMessage() and "/v1/imports" in info.getMessage()
+    assert _stored(sync_engine) == before
