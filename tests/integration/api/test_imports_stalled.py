@@ -166,9 +166,12 @@ def test_one_account_stalling_30_uploads_holds_two_and_the_api_answers(server):
 
 def test_uploads_beyond_the_process_cap_get_503_at_once(server):
     tokens = [_token(server) for _ in range(PER_PROCESS + 1)]
+    server.app.body_bytes = 0
     stalled = [_stall(server, token) for token in tokens[:PER_PROCESS]]
     try:
         _wait_for(lambda: _slots(server).in_flight == PER_PROCESS)
+        # every byte the stalled ones sent has been read: what follows is the next one's
+        _wait_for(lambda: server.app.body_bytes == PER_PROCESS * SENT)
         server.app.body_bytes = 0
         sock = _stall(server, tokens[-1])
         started = time.monotonic()
