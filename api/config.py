@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(15, ge=1, le=1440)
     refresh_token_days: int = Field(30, ge=1, le=365)
     import_max_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="upload size cap")
+    upload_concurrency: int = Field(
+        4, ge=1, le=1000, description="uploads streaming at once per API process; beyond, 503"
+    )
+    upload_concurrency_account: int = Field(
+        2, ge=1, le=1000, description="uploads streaming at once per account; beyond, 429"
+    )
+    upload_idle_timeout_s: float = Field(
+        20.0, gt=0, le=600, description="an upload whose body stops arriving this long is 408"
+    )
     celery_queue: str = Field("forma", description="queue name; tests use one per run")
     key_prefix: str = Field("forma", description="prefix for Redis keys owned by Forma")
     broker_publish_timeout_s: float = Field(1.0, gt=0, le=30)

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 logger = logging.getLogger("forma.api")
@@ -167,6 +168,22 @@ def install_error_handlers(app: FastAPI) -> None:
             _body(code, str(exc.detail)),
             status_code=exc.status_code,
             headers=headers or None,
+        )
+
+    @app.exception_handler(ClientDisconnect)
+    async def _disconnected(request: Request, _: ClientDisconnect) -> JSONResponse:
+        # The client went away before its body ended (a phone losing its network mid-upload):
+        # expected, not a server error. The session has rolled back by now; one line, no
+        # traceback, and an answer nobody will read (the server drops it).
+        logger.info(
+            "client disconnected before the request body ended: %s %s",
+            request.method,
+            request.url.path,
+        )
+        return JSONResponse(
+            _body("client_disconnected", "the client disconnected before the body ended"),
+            status_code=400,
+            headers={"Connection": "close"},
         )
 
     @app.exception_handler(Exception)

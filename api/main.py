@@ -17,6 +17,7 @@ from api.db import create_engine, create_sessionmaker
 from api.errors import install_error_handlers
 from api.exercises.router import router as exercises_router
 from api.health.router import router as health_router
+from api.imports.guards import UploadSlots
 from api.imports.router import router as imports_router
 from api.openapi import install_openapi
 from api.producer import TaskProducer
@@ -42,6 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.password_workers, max_waiting=settings.password_queue
         )
         app.state.rate_limiter = RateLimiter(settings)
+        app.state.upload_slots = UploadSlots(
+            total=settings.upload_concurrency, per_account=settings.upload_concurrency_account
+        )
         try:
             yield
         finally:

@@ -150,6 +150,7 @@ async def client(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
 
     from api.auth.security import PasswordWorkers
     from api.db import create_engine
+    from api.imports.guards import UploadSlots
     from api.producer import TaskProducer
     from api.ratelimit import RateLimiter
 
@@ -167,6 +168,9 @@ async def client(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
             settings.password_workers, max_waiting=settings.password_queue
         )
         app.state.rate_limiter = RateLimiter(settings)
+        app.state.upload_slots = UploadSlots(
+            total=settings.upload_concurrency, per_account=settings.upload_concurrency_account
+        )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             http.forma_app = app  # type: ignore[attr-defined]  # tests adjust app.state

@@ -9,12 +9,14 @@ or not it declared a Content-Length.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
+
+from api.schemas import check_text
 
 ENVELOPE_BYTES = 64 * 1024
 """What a body may carry beyond the file: boundaries, part headers and the small fields."""
@@ -28,6 +30,16 @@ class UploadRefused(Exception):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+
+class FieldRefused(Exception):
+    """One part of the form is not acceptable: ``name`` names it (``None``: it has no name)."""
+
+    def __init__(self, name: str | None, message: str, *, kind: str = "value_error") -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+        self.kind = kind
 
 
 class FileSink(Protocol):
@@ -66,6 +78,32 @@ def _disposition(raw: bytes) -> tuple[str | None, str | None]:
         name.decode("utf-8", "replace") if name is not None else None,
         filename.decode("utf-8", "replace") if filename is not None else None,
     )
+
+
+def _text_field(
+    name: str | None,
+    filename: str | None,
+    file_field: str,
+    field_names: Collection[str],
+    seen: Collection[str],
+) -> str:
+    """The name of a text part about to be read, or :class:`FieldRefused` saying why not."""
+    if name is None:
+        raise FieldRefused(None, "a form part has no name")
+    try:
+        check_text(name)
+    except ValueError as exc:
+        raise FieldRefused(name, f"the field name {exc}") from exc
+    if name == file_field:
+        raise FieldRefused(name, "must be a file (a part with a filename)")
+    if name not in field_names:
+        expected = ", ".join(f"`{known}`" for known in (file_field, *field_names))
+        raise FieldRefused(name, f"unknown form field; expected {expected}", kind="extra_forbidden")
+    if filename is not None:
+        raise FieldRefused(name, "must be a text field, not a file")
+    if name in seen:
+        raise FieldRefused(name, "is sent more than once")
+    return name
 
 
 class _Parts:
@@ -107,15 +145,19 @@ async def read_form(
     *,
     boundary: bytes,
     file_field: str,
+    field_names: Collection[str],
     sink: FileSink,
     max_file_bytes: int,
 ) -> UploadedForm:
     """Stream ``body`` through the parser; the ``file_field`` part goes to ``sink``.
 
-    Other parts are read as short text fields (at most :data:`MAX_FIELD_BYTES` each).
-    Raises :class:`UploadRefused` (``too_large`` or ``malformed``) the moment a limit
-    is passed or the body stops making sense; a later file part of the same name
-    is refused too, so the stored file is exactly the one that was sent.
+    Other parts are read as short text fields (at most :data:`MAX_FIELD_BYTES` each),
+    decoded as UTF-8, strictly. Raises :class:`UploadRefused` (``too_large`` or
+    ``malformed``) the moment a limit is passed or the body stops making sense; a later
+    file part of the same name is refused too, so the stored file is exactly the one
+    that was sent. Raises :class:`FieldRefused` for a part that is not one of
+    ``field_names`` (or has no name, a name with control characters, a file where a
+    text is expected), is sent twice, or whose value is not UTF-8: nothing is ignored.
     """
     parts = _Parts()
     parser = MultipartParser(
@@ -155,7 +197,7 @@ async def read_form(
                     form.has_file = in_file = True
                     await sink.start(filename)
                 else:
-                    current = name if filename is None else None
+                    current = _text_field(name, filename, file_field, field_names, form.fields)
                     value.clear()
             elif kind == "data" and in_file:
                 form.file_bytes += len(data)
@@ -168,7 +210,10 @@ async def read_form(
                     raise UploadRefused("too_large", f"the form field `{current}` is too long")
             elif kind == "end":
                 if current is not None:
-                    form.fields.setdefault(current, value.decode("utf-8", "replace"))
+                    try:
+                        form.fields[current] = value.decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise FieldRefused(current, "is not valid UTF-8") from None
                 current, in_file = None, False
     # python-multipart's finalize() does not check that the closing boundary came, and a
     # file cut short must not be stored as if it were whole.

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.schemas import OutputModel, TimeZoneName
 
@@ -15,9 +15,13 @@ DistanceUnitName = Literal["m", "km", "mi"]
 
 
 class ImportUploadFields(BaseModel):
-    """The upload form's fields besides ``file`` (an empty value means not given)."""
+    """The upload form's fields besides ``file``; a field left out is ``None``.
 
-    model_config = ConfigDict(extra="ignore")
+    Strict like every input: a field sent empty, or with whitespace around its value,
+    is refused, not read as left out or trimmed; an unknown field is refused too.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     weight_unit: WeightUnitName | None = Field(
         None, description="unit of a file's bare weights: kg or lb"
@@ -29,10 +33,34 @@ class ImportUploadFields(BaseModel):
         None, description="IANA zone of the file's zone-less times"
     )
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _as_sent(cls, value: Any) -> Any:
+        if value == "":
+            raise ValueError("must not be empty; leave the field out instead")
+        if isinstance(value, str) and value != value.strip():
+            raise ValueError("must not begin or end with whitespace")
+        return value
+
+
+# An IANA zone name: letters, digits, `_`, `-`, `+`, in `/`-separated parts (every name
+# zoneinfo knows matches; which ones exist is checked against its list).
+TIME_ZONE_PATTERN = r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$"
+
+
+def _form_fields_schema() -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for name, prop in ImportUploadFields.model_json_schema()["properties"].items():
+        branches = [b for b in prop.pop("anyOf", []) if b.get("type") != "null"]
+        prop.pop("default", None)
+        (branch,) = branches
+        properties[name] = {**branch, **prop}
+    properties["time_zone"]["pattern"] = TIME_ZONE_PATTERN
+    return properties
+
 
 def upload_request_body() -> dict[str, Any]:
     """The OpenAPI ``requestBody`` of ``POST /v1/imports``: the multipart form it streams."""
-    fields = ImportUploadFields.model_json_schema()
     file = {
         "type": "string",
         "format": "binary",
@@ -42,7 +70,11 @@ def upload_request_body() -> dict[str, Any]:
         "title": "ImportUpload",
         "type": "object",
         "required": ["file"],
-        "properties": {"file": file, **fields["properties"]},
+        "properties": {"file": file, **_form_fields_schema()},
+        # Every other part is refused (422), as are empty or padded values: the schema
+        # of each field is exactly what is accepted, with no null branch (a form field
+        # is either sent or left out).
+        "additionalProperties": False,
     }
     return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
 

@@ -14,7 +14,13 @@ from api.db import after_commit
 from api.errors import Conflict, FormaError, NotFound, Unprocessable
 from api.imports import repository
 from api.imports.formats import HEAD_BYTES, detect_format
-from api.imports.multipart import ENVELOPE_BYTES, UploadRefused, boundary_of, read_form
+from api.imports.multipart import (
+    ENVELOPE_BYTES,
+    FieldRefused,
+    UploadRefused,
+    boundary_of,
+    read_form,
+)
 from api.imports.schemas import ImportUploadFields, UndoResult
 from api.imports.tables import ImportJob
 from api.schemas import check_text
@@ -149,17 +155,25 @@ async def accept_upload(
     sink = _JobFile(session, user=user)
     try:
         form = await read_form(
-            body, boundary=boundary, file_field="file", sink=sink, max_file_bytes=max_bytes
+            body,
+            boundary=boundary,
+            file_field="file",
+            field_names=ImportUploadFields.model_fields.keys(),
+            sink=sink,
+            max_file_bytes=max_bytes,
         )
     except UploadRefused as exc:
         if exc.reason == "too_large":
             raise PayloadTooLarge(exc.message) from exc
         raise Unprocessable(exc.message, code="malformed_body") from exc
+    except FieldRefused as exc:
+        loc = ("body",) if exc.name is None else ("body", exc.name)
+        raise RequestValidationError([{"type": exc.kind, "loc": loc, "msg": exc.message}]) from exc
     if not form.has_file:
         raise _missing_file()
-    values = {name: value for name, value in form.fields.items() if value != ""}
     try:
-        fields = ImportUploadFields.model_validate(values)
+        # Every field sent is validated as sent: an empty value is not "left out".
+        fields = ImportUploadFields.model_validate(form.fields)
     except ValidationError as exc:
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]

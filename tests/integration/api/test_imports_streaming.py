@@ -161,5 +161,10 @@ async def test_openapi_describes_the_multipart_form(client):
         "description": "Strong/Hevy/FitNotes/GymBook CSV, GPX, TCX, FIT, or a .zip/.gz of them",
     }
     assert {"weight_unit", "distance_unit", "time_zone"} <= set(schema["properties"])
-    assert schema["properties"]["weight_unit"]["anyOf"][0]["enum"] == ["kg", "lb"]
-    assert {"202", "401", "413", "415", "422"} <= set(operation["responses"])
+    # exactly what is accepted: no null branch (a form field is sent or left out), no
+    # empty string, no other part
+    assert schema["properties"]["weight_unit"]["enum"] == ["kg", "lb"]
+    assert "anyOf" not in schema["properties"]["time_zone"]
+    assert schema["additionalProperties"] is False
+    assert {"202", "401", "408", "413", "415", "422", "429", "503"} <= set(operation["responses"])
+    assert "Retry-After" in operation["responses"]["503"]["headers"]

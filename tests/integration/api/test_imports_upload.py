@@ -133,3 +133,71 @@ async def test_accepted_upload_is_visible_to_another_connection_at_once(live_cli
             {"id": response.json()["id"]},
         ).one()
     assert tuple(row) == ("queued", len(content))
+
+
+async def _raw_post(http, headers, body: bytes):
+    return await http.post(
+        "/v1/imports", headers={**headers, "Content-Type": CONTENT_TYPE}, content=body
+    )
+
+
+def _locs(response) -> list[list[str]]:
+    return [detail["loc"] for detail in response.json()["error"]["details"]]
+
+
+async def test_empty_or_padded_form_fields_are_422_naming_the_field(client):
+    headers = await register(client)
+    for field, value in (
+        ("weight_unit", ""),
+        ("weight_unit", " kg"),
+        ("weight_unit", "kg "),
+        ("distance_unit", ""),
+        ("distance_unit", "km\t"),
+        ("time_zone", ""),
+        ("time_zone", " Europe/Stockholm"),
+    ):
+        body = multipart(SWEDISH.read_bytes(), **{field: value})
+        response = await _raw_post(client, headers, body)
+        assert response.status_code == 422, (field, value, response.text)
+        assert _locs(response) == [["body", field]], (field, value)
+
+
+async def test_unknown_or_malformed_field_names_are_422_naming_the_field(client):
+    headers = await register(client)
+    for name in ("weight\x00_unit", "weight\x01_unit", "weight_units", "unit", "file_name"):
+        body = multipart(SWEDISH.read_bytes(), **{name: "kg"})
+        response = await _raw_post(client, headers, body)
+        assert response.status_code == 422, (name, response.text)
+        assert _locs(response) == [["body", name]], name
+
+
+async def test_a_second_file_part_under_another_name_is_422(client):
+    headers = await register(client)
+    extra = (
+        b'--forma-upload-boundary\r\nContent-Disposition: form-data; name="other"; '
+        b'filename="b.csv"\r\n\r\nx\r\n'
+    )
+    response = await _raw_post(client, headers, extra + multipart(SWEDISH.read_bytes()))
+    assert response.status_code == 422, response.text
+    assert _locs(response) == [["body", "other"]]
+
+
+async def test_a_non_utf8_field_value_is_422_naming_the_field(client):
+    headers = await register(client)
+    body = multipart(SWEDISH.read_bytes(), time_zone="TZ").replace(b"TZ", b"\xff\xfe")
+    response = await _raw_post(client, headers, body)
+    assert response.status_code == 422, response.text
+    (detail,) = response.json()["error"]["details"]
+    assert detail["loc"] == ["body", "time_zone"]
+    assert detail["msg"] == "is not valid UTF-8"
+
+
+async def test_the_accepted_fields_are_stored_as_sent(client):
+    headers = await register(client)
+    body = multipart(
+        SWEDISH.read_bytes(), weight_unit="lb", distance_unit="mi", time_zone="Europe/Stockholm"
+    )
+    response = await _raw_post(client, headers, body)
+    assert response.status_code == 202, response.text
+    job_id = response.json()["id"]
+    assert (await client.get(f"/v1/imports/{job_id}", headers=headers)).status_code == 200
