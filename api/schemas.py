@@ -50,6 +50,11 @@ def check_text(value: str) -> str:
     return value
 
 
+def check_optional_text(value: str | None) -> str | None:
+    """:func:`check_text` for an optional value (headers, query parameters)."""
+    return None if value is None else check_text(value)
+
+
 def _no_invalid_text(value: Any) -> Any:
     texts = value if isinstance(value, list | tuple) else [value]
     for text in texts:

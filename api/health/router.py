@@ -19,15 +19,17 @@ class Health(BaseModel):
     )
 
 
-@router.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health)
+@router.head("/healthz", response_model=Health, operation_id="healthz_head")
+@router.get("/healthz", response_model=Health)
 async def healthz() -> Health:
     """The process is up."""
     return Health(status="ok")
 
 
-@router.api_route(
-    "/readyz", methods=["GET", "HEAD"], response_model=Health, responses={503: {"model": Health}}
+@router.head(
+    "/readyz", response_model=Health, responses={503: {"model": Health}}, operation_id="readyz_head"
 )
+@router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
 async def readyz(request: Request) -> JSONResponse:
     """Ready when the database answers; the broker's state is reported only."""
     try:

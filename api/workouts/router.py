@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 
 from api.db import SessionDep
 from api.deps import CurrentUser
 from api.errors import error_responses
 from api.idempotency import service as idempotency
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
-from api.schemas import IsoDatetime
+from api.schemas import IsoDatetime, check_optional_text
 from api.workouts import batch, feed, service, writes
 from api.workouts.schemas import SyncPage, WorkoutPage, WorkoutRead
 from api.workouts.write_schemas import WorkoutPatch, WorkoutWrite
@@ -24,8 +25,11 @@ router = APIRouter(prefix="/v1/workouts", tags=["workouts"], responses=error_res
 # method on it answers 405 (Allow: POST), and a malformed id is an unknown resource (404).
 WORKOUT_PATH = "/{workout_id:uuid}"
 
+# Header text obeys the one text rule too (HTTP itself refuses C0 bytes; C1 arrives as
+# latin-1 obs-text and would otherwise pass).
 IfMatch = Annotated[
     str | None,
+    AfterValidator(check_optional_text),
     Header(
         alias="If-Match",
         description="the ETag you last saw; a stale one answers 412 instead of overwriting",
@@ -33,6 +37,7 @@ IfMatch = Annotated[
 ]
 IdempotencyKey = Annotated[
     str | None,
+    AfterValidator(check_optional_text),
     Header(
         alias="Idempotency-Key",
         max_length=255,

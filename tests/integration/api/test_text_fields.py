@@ -102,3 +102,20 @@ async def test_imports_form_time_zone(client):
         "msg": "Value error, must not contain NUL characters",
         "type": "value_error",
     } in details
+
+
+@pytest.mark.parametrize("header", ["Idempotency-Key", "If-Match"])
+async def test_c1_control_in_a_text_header_is_a_422_naming_it(client, header):
+    from tests.support.workouts import a_workout
+
+    headers = await register(client)
+    # C1 arrives as latin-1 obs-text (HTTP refuses C0 bytes before the app sees them)
+    headers[header] = b"key\x85value"  # type: ignore[assignment]
+    if header == "Idempotency-Key":
+        response = await client.post("/v1/workouts", headers=headers, json=a_workout())
+    else:
+        response = await client.put(
+            f"/v1/workouts/{uuid.uuid4()}", headers=headers, json=a_workout()
+        )
+    (detail,) = _details(response)
+    assert detail["loc"] == ["header", header]
