@@ -119,8 +119,8 @@ class Settings(BaseSettings):
     api_workers: int | None = Field(
         None, ge=1, le=256, description="`forma up`: API processes; unset = the cores"
     )
-    api_keep_alive_s: float = Field(
-        120.0,
+    api_keep_alive_s: int = Field(
+        120,
         gt=0,
         le=3600,
         description="`forma up`: idle keep-alive connections are closed after this long "
