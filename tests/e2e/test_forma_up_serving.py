@@ -62,6 +62,23 @@ def _all_workers(up: FormaUp, count: int) -> tuple[int, list[int]]:
         time.sleep(0.2)
 
 
+def _response(sock: socket.socket) -> bytes:
+    """One whole HTTP response (head and ``Content-Length`` body) read from ``sock``."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        assert chunk, f"the server closed the connection (after {data!r})"
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        assert chunk, "the server closed the connection mid-body"
+        body += chunk
+    assert len(body) == length, "more than one response"
+    return head
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
@@ -91,7 +108,7 @@ def test_forma_up_serves_with_a_worker_per_core_and_room_for_connections(tmp_pat
         with socket.create_connection(("127.0.0.1", up.port), timeout=10) as sock:
             for _ in range(2):
                 sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-                assert sock.recv(4096).startswith(b"HTTP/1.1 200"), "connection closed"
+                assert _response(sock).startswith(b"HTTP/1.1 200")
                 time.sleep(6.0)
         assert '"GET /healthz HTTP/1.1" 200' not in up.log.read_text(errors="replace")
 
