@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -99,8 +100,49 @@ class Settings(BaseSettings):
     )
     crash_window_s: float = Field(60.0, gt=0, description="`forma up`: the crash-count window")
 
+    db_pool_size: int = Field(
+        10, ge=1, le=1000, description="database connections each API worker process keeps"
+    )
+    db_max_overflow: int = Field(
+        10, ge=0, le=1000, description="extra connections an API worker opens in a burst"
+    )
+    db_pool_timeout_s: float = Field(
+        3.0,
+        gt=0,
+        le=300,
+        description="longest wait for a free database connection; then 503 `overloaded`",
+    )
+    db_statement_timeout_s: float | None = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="PostgreSQL statement_timeout of the API's connections; then 503 "
+        "`overloaded` (`off` = none)",
+    )
+    db_connect_timeout_s: float = Field(
+        5.0, gt=0, le=300, description="longest wait to open a database connection; then 503"
+    )
+    overload_retry_after_s: int = Field(
+        1, ge=1, le=3600, description="the `Retry-After` of an overload 503, in seconds"
+    )
+    api_workers: int | None = Field(
+        None, ge=1, le=256, description="`forma up`: API processes; unset = the cores"
+    )
+    api_keep_alive_s: int = Field(
+        120,
+        gt=0,
+        le=3600,
+        description="`forma up`: idle keep-alive connections are closed after this long "
+        "(above the phones' 100 s interval)",
+    )
+    api_access_log: bool = Field(False, description="`forma up`: uvicorn's access log")
+
     password_workers: int | None = Field(
-        None, ge=1, le=64, description="threads hashing passwords; unset = cores - 1 (at least 1)"
+        None,
+        ge=1,
+        le=64,
+        description="threads hashing passwords per API process; unset = (cores - 1) ÷ API "
+        "processes (at least 1)",
     )
     password_queue: int = Field(
         16, ge=0, le=10_000, description="password checks that may wait for a thread; then 503"
@@ -159,6 +201,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def api_processes(self) -> int:
+        """API worker processes: ``api_workers``, else one per core this process may use."""
+        return self.api_workers or available_cores()
+
+    @property
     def sweep_queue(self) -> str:
         """The beat sweep's own queue, so a backlog of other work never holds it back."""
         return f"{self.celery_queue}.sweep"
@@ -172,6 +219,13 @@ class Settings(BaseSettings):
         if not self.database_url:
             raise RuntimeError("FORMA_DATABASE_URL is not set (start Forma with `forma up`)")
         return self.database_url
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def redis_py_url(url: str) -> str:

@@ -7,13 +7,17 @@ so a 2xx means the rows are stored (DESIGN §2.1, STYLE rule 6).
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -22,7 +26,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from api.config import to_async_url
+from api.config import Settings, to_async_url
+from api.disconnect import CLIENT_GONE, ClientGoneCheck
+from api.errors import ClientGone, Overloaded
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -53,10 +59,43 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An asyncpg engine for ``url`` (any PostgreSQL URL form is accepted)."""
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    pool_timeout_s: float = 30.0,
+    statement_timeout_s: float | None = None,
+    connect_timeout_s: float = 60.0,
+) -> AsyncEngine:
+    """An asyncpg engine for ``url`` (any PostgreSQL URL form is accepted).
+
+    ``pool_timeout_s`` bounds the wait for a free connection (then sqlalchemy's
+    ``TimeoutError``), ``statement_timeout_s`` is PostgreSQL's ``statement_timeout`` on
+    every connection (then SQLSTATE 57014) and ``connect_timeout_s`` bounds opening one.
+    """
+    server_settings = {}
+    if statement_timeout_s is not None:
+        server_settings["statement_timeout"] = str(max(1, round(statement_timeout_s * 1000)))
     return create_async_engine(
-        to_async_url(url), pool_size=pool_size, max_overflow=20, pool_pre_ping=True
+        to_async_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout_s,
+        pool_pre_ping=True,
+        connect_args={"timeout": connect_timeout_s, "server_settings": server_settings},
+    )
+
+
+def engine_for(settings: Settings) -> AsyncEngine:
+    """The API's engine: one pool per API process, sized and bounded by ``settings``."""
+    return create_engine(
+        settings.require_database_url(),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout_s=settings.db_pool_timeout_s,
+        statement_timeout_s=settings.db_statement_timeout_s,
+        connect_timeout_s=settings.db_connect_timeout_s,
     )
 
 
@@ -81,16 +120,29 @@ def after_commit(session: AsyncSession, task_name: str, *args: str) -> None:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; committed on success before the response is sent.
 
-    Tasks queued with :func:`after_commit` are then handed to the producer on a
-    worker thread without waiting: the broker can delay analytics, never a write.
+    The connection is taken before the handler runs, waiting at most
+    ``FORMA_DB_POOL_TIMEOUT_S`` (then 503, see :func:`install_overload_handlers`); a
+    request whose client has gone by the time it has one runs nothing (499, unsent).
+    Tasks queued with :func:`after_commit` are then handed to the producer on a worker
+    thread without waiting: the broker can delay analytics, never a write.
     """
+    client_gone: ClientGoneCheck | None = request.scope.get(CLIENT_GONE)
+    if client_gone is not None and await client_gone():
+        raise ClientGone("the client closed the connection before the work began")
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
         try:
+            await _connect(session, request)
+            # The wait for a connection may have been long: is anyone still listening?
+            if client_gone is not None and await client_gone():
+                raise ClientGone("the client closed the connection while the request waited")
             yield session
             await session.commit()
         except BaseException:
-            await session.rollback()
+            try:
+                await session.rollback()
+            except Exception:  # a connection lost mid-request: the server rolled it back
+                logger.warning("rollback failed; the connection is discarded", exc_info=True)
             raise
         queued = session.info.pop(AFTER_COMMIT, [])
         if queued:
@@ -100,4 +152,101 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 loop.run_in_executor(None, producer.send, name, *args)
 
 
+async def _connect(session: AsyncSession, request: Request) -> None:
+    """Check a connection out for ``session``; a server that cannot be reached is 503."""
+    try:
+        await session.connection()
+    except (TimeoutError, OSError) as exc:
+        # asyncpg's own connect errors (refused, unreachable, its connect timeout) are
+        # not DBAPI errors, so sqlalchemy passes them through unwrapped.
+        raise _overloaded(request, "database_unavailable") from exc
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+# --- overload: 503 with Retry-After, never 500, never a hang ---------------------------------
+
+#: SQLSTATEs that say "not now" rather than "never": the same request can succeed later
+_RETRYABLE = {
+    "57014": "database_timeout",  # query_canceled: FORMA_DB_STATEMENT_TIMEOUT_S passed
+    "55P03": "database_timeout",  # lock_not_available
+    "53300": "database_unavailable",  # too_many_connections
+    "57P01": "database_unavailable",  # admin_shutdown
+    "57P02": "database_unavailable",  # crash_shutdown
+    "57P03": "database_unavailable",  # cannot_connect_now (starting, recovering)
+    "40001": "transaction_conflict",  # serialization_failure
+    "40P01": "transaction_conflict",  # deadlock_detected
+}
+
+_MESSAGES = {
+    "database_pool_timeout": "the server is busy: no database connection came free in time",
+    "database_timeout": "the database took too long to answer",
+    "database_unavailable": "the database cannot be reached right now",
+    "transaction_conflict": "the write collided with another one",
+}
+
+logger = logging.getLogger("forma.api.overload")
+_last_logged = {"at": 0.0, "skipped": 0}
+
+
+def overload_reason(exc: BaseException) -> str | None:
+    """Why ``exc`` is a passing overload (``details.reason`` of the 503), or None."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return "database_pool_timeout"
+    if isinstance(exc, sa_exc.DBAPIError):
+        reason = _RETRYABLE.get(getattr(exc.orig, "sqlstate", None) or "")
+        if reason is None and (
+            exc.connection_invalidated
+            or str(getattr(exc.orig, "sqlstate", None) or "").startswith("08")
+        ):
+            reason = "database_unavailable"  # connection_exception: the server went away
+        return reason
+    return None
+
+
+def _overloaded(request: Request, reason: str) -> Overloaded:
+    settings: Settings | None = getattr(request.app.state, "settings", None)
+    retry_after = settings.overload_retry_after_s if settings is not None else 1
+    now = time.monotonic()
+    # Under overload there may be thousands a second: one log line a second says enough.
+    if now - _last_logged["at"] >= 1.0:
+        skipped = _last_logged["skipped"]
+        more = f" (+{skipped} more since the last line)" if skipped else ""
+        logger.warning(
+            "503 overloaded: %s %s: %s%s", request.method, request.url.path, reason, more
+        )
+        _last_logged.update(at=now, skipped=0)
+    else:
+        _last_logged["skipped"] += 1
+    return Overloaded(
+        f"{_MESSAGES[reason]}; try again shortly",
+        details={"reason": reason},
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def install_overload_handlers(app: FastAPI) -> None:
+    """Answer a pool timeout or a retryable database error with 503 + ``Retry-After``.
+
+    The request's transaction has been rolled back by then (:func:`get_session`), so
+    nothing of it is stored. Any other database error stays a logged 500.
+    """
+
+    async def _database(request: Request, exc: Exception) -> Response:
+        reason = overload_reason(exc)
+        if reason is None:
+            logger.error("unhandled database error", exc_info=exc)
+            return JSONResponse(
+                {"error": {"code": "internal_error", "message": "internal error", "details": None}},
+                status_code=500,
+            )
+        busy = _overloaded(request, reason)
+        return JSONResponse(
+            {"error": {"code": busy.code, "message": busy.message, "details": busy.details}},
+            status_code=busy.status_code,
+            headers=busy.headers,
+        )
+
+    app.add_exception_handler(sa_exc.TimeoutError, _database)
+    app.add_exception_handler(sa_exc.DBAPIError, _database)

@@ -71,6 +71,25 @@ class Unprocessable(FormaError):
     code = "unprocessable"
 
 
+class Overloaded(FormaError):
+    """503: the server cannot take the request now (no database connection came free in
+    time, the database too slow or away); ``Retry-After`` says when to try again."""
+
+    status_code = 503
+    code = "overloaded"
+
+
+class ClientGone(FormaError):
+    """The client closed the connection before the work began: nobody will read an answer.
+
+    Answered with nginx's 499 for the access log; the server sends nothing on a closed
+    connection, so no client ever sees it (and the API does not declare it).
+    """
+
+    status_code = 499
+    code = "client_closed_request"
+
+
 class ErrorBody(BaseModel):
     code: str = Field(description="stable machine-readable error code")
     message: str = Field(description="what went wrong, for a person")

@@ -9,11 +9,12 @@ from fastapi import FastAPI
 
 from api.analytics.router import router as analytics_router
 from api.auth.router import router as auth_router
-from api.auth.security import PasswordWorkers
+from api.auth.security import PasswordWorkers, default_password_workers
 from api.body_limit import BodyLimit
 from api.body_metrics.router import router as body_metrics_router
 from api.config import Settings, get_settings
-from api.db import create_engine, create_sessionmaker
+from api.db import create_sessionmaker, engine_for, install_overload_handlers
+from api.disconnect import WatchDisconnect
 from api.errors import install_error_handlers
 from api.exercises.router import router as exercises_router
 from api.health.router import router as health_router
@@ -34,13 +35,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.require_database_url())
+        engine = engine_for(settings)
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.producer = TaskProducer(settings)
         app.state.password_workers = PasswordWorkers(
-            settings.password_workers, max_waiting=settings.password_queue
+            # `forma up` sets FORMA_API_WORKERS: the processes share the cores between them
+            settings.password_workers or default_password_workers(settings.api_workers or 1),
+            max_waiting=settings.password_queue,
         )
         app.state.rate_limiter = RateLimiter(settings)
         app.state.upload_slots = UploadSlots(
@@ -63,9 +66,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     install_error_handlers(app)
+    install_overload_handlers(app)
     app.add_middleware(BodyLimit)
-    # Outermost, so that it also sees BodyLimit's early 413.
+    # Outside BodyLimit, so that it also sees BodyLimit's early 413.
     app.add_middleware(CloseUnreadBody)
+    # Outermost: it looks ahead in the server's own receive() (api/disconnect.py).
+    app.add_middleware(WatchDisconnect)
     for router in (
         health_router,
         auth_router,

@@ -1,16 +1,22 @@
 """The OpenAPI document, with the statuses that app-wide layers add to every operation.
 
 Routes declare their own statuses with ``error_responses(...)``; what the body cap
-(413) and request validation (422) answer is declared here, once, for every operation
+(413), request validation (422) and overload (503 with ``Retry-After``, on every
+operation that needs the database) answer is declared here, once, for every operation
 they can reach, so the schema lists every status a client can see.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from typing import Any
 
+import fastapi.routing
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 _DEFAULT_VALIDATION = ("HTTPValidationError", "ValidationError")
@@ -18,6 +24,63 @@ _DEFAULT_VALIDATION = ("HTTPValidationError", "ValidationError")
 
 def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+#: the overload answer of every operation that needs the database (api.db)
+OVERLOADED = {
+    **_error(
+        "overloaded (`overloaded`): no database connection came free within "
+        "`FORMA_DB_POOL_TIMEOUT_S`, the database took longer than "
+        "`FORMA_DB_STATEMENT_TIMEOUT_S` or cannot be reached, or the write collided with "
+        "another (`details.reason`); nothing of the request was stored"
+    ),
+    "headers": {
+        "Retry-After": {
+            "description": "seconds to wait before sending the request again",
+            "required": True,
+            "schema": {"type": "integer"},
+        }
+    },
+}
+
+
+def _uses_database(dependant: Dependant) -> bool:
+    from api.db import get_session
+
+    return dependant.call is get_session or any(
+        _uses_database(sub) for sub in dependant.dependencies
+    )
+
+
+def _routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
+    """(full path, route) of every API route, included routers' too."""
+    iter_contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    if iter_contexts is None:  # FastAPI before included routers kept their own routes
+        for route in app.routes:
+            if isinstance(route, APIRoute):
+                yield route.path_format, route
+        return
+    for context in iter_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute) and context.path_format:
+            yield context.path_format, context.original_route
+
+
+def _database_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """(path, method) of every operation whose dependencies open a database session."""
+    return {
+        (path, method.lower())
+        for path, route in _routes(app)
+        if _uses_database(route.dependant)
+        for method in route.methods or ()
+    }
+
+
+def _declare_overload(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation["responses"]
+    declared = responses.get("503")
+    schema = (declared or {}).get("content", {}).get("application/json", {}).get("schema")
+    if declared is None or schema == _ERROR_REF:  # /readyz has its own 503 body
+        responses["503"] = copy.deepcopy(OVERLOADED)
 
 
 def _complete(operation: dict[str, Any]) -> None:
@@ -98,9 +161,12 @@ def build_schema(app: FastAPI) -> dict[str, Any]:
         summary=app.summary,
         routes=app.routes,
     )
-    for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
+    database = _database_operations(app)
+    for path, path_item in schema.get("paths", {}).items():
+        for method, operation in path_item.items():
             _complete(operation)
+            if (path, method) in database:
+                _declare_overload(operation)
     _link(schema)
     _no_nul(schema.get("paths", {}))
     _no_nul(schema.get("components", {}).get("schemas", {}))

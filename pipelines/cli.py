@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import signal
 import sys
@@ -93,27 +94,49 @@ def _beat_schedule(settings: Settings, state_dir: Path | None) -> list[str]:
     return ["--scheduler", "celery.beat:Scheduler"]
 
 
-def _children(args: argparse.Namespace, queue: str, beat_args: list[str]) -> list[Child]:
+def _event_loop() -> str:
+    """uvloop where it is installed (not on Windows), else asyncio's own loop."""
+    return "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
+
+
+def _api_argv(args: argparse.Namespace, settings: Settings) -> list[str]:
+    """uvicorn serving the API: one process per core, keep-alive past the phones' interval.
+
+    With more than one worker uvicorn's main process binds the socket and runs the
+    workers as its children (in its process group, so the supervisor kills them with it).
+    """
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--http",
+        "api.http_protocol:FormaHttpProtocol",
+        "--loop",
+        _event_loop(),
+        "--workers",
+        str(settings.api_processes),
+        "--timeout-keep-alive",
+        str(settings.api_keep_alive_s),
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--log-level",
+        "info",
+    ]
+    if not settings.api_access_log:
+        argv.append("--no-access-log")  # a log line per request costs CPU under load
+    return argv
+
+
+def _children(
+    args: argparse.Namespace, settings: Settings, queue: str, beat_args: list[str]
+) -> list[Child]:
     py = sys.executable
     return [
-        Child(
-            "api",
-            [
-                py,
-                "-m",
-                "uvicorn",
-                "api.main:create_app",
-                "--factory",
-                "--http",
-                "api.http_protocol:FormaHttpProtocol",
-                "--host",
-                args.host,
-                "--port",
-                str(args.port),
-                "--log-level",
-                "info",
-            ],
-        ),
+        Child("api", _api_argv(args, settings)),
         Child(
             "worker",
             [
@@ -139,6 +162,53 @@ def _children(args: argparse.Namespace, queue: str, beat_args: list[str]) -> lis
             + beat_args,
         ),
     ]
+
+
+#: descriptors 10,000 phones on keep-alive connections need, with room for the rest
+WANTED_OPEN_FILES = 10_240
+
+
+def raise_open_file_limit() -> tuple[int, int, str] | None:
+    """Raise this process's soft RLIMIT_NOFILE to its hard limit; children inherit it.
+
+    Returns (soft before, soft after, the hard limit as text), or None where there is no
+    such limit (Windows). Where the
+    hard limit is unlimited (macOS), the kernel caps the soft one lower: the highest
+    of a few candidates it accepts is taken.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    hard_text = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
+    candidates = [hard] if hard != resource.RLIM_INFINITY else []
+    candidates += [1_048_576, 65_536, WANTED_OPEN_FILES]
+    for target in candidates:
+        if target <= soft or (hard != resource.RLIM_INFINITY and target > hard):
+            continue
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            continue
+        return soft, target, hard_text
+    return soft, soft, hard_text
+
+
+def _announce_open_file_limit() -> None:
+    limits = raise_open_file_limit()
+    if limits is None:
+        return
+    before, after, hard = limits
+    if after > before:
+        _say(f"open-file limit raised from {before} to {after} (hard limit {hard})")
+    else:
+        _say(f"open-file limit {after} (hard limit {hard}; nothing to raise)")
+    if after < WANTED_OPEN_FILES:
+        _say(
+            f"warning: {after} open files leave no room for 10,000 connections; "
+            "raise the hard limit (ulimit -Hn, LimitNOFILE=, nofile in limits.conf)"
+        )
 
 
 def _api_answers(host: str, port: int) -> bool:
@@ -181,13 +251,21 @@ def cmd_up(args: argparse.Namespace) -> int:
         # A fresh embedded database gets demo athletes to log in as; configured servers never.
         demo = bool(servers.database_url) and demo_command.seed_if_empty(env["FORMA_DATABASE_URL"])
         queue = env.get("FORMA_CELERY_QUEUE", "forma")
+        _announce_open_file_limit()
+        # Each API process reads it to take its share of the cores for password hashing.
+        env["FORMA_API_WORKERS"] = str(settings.api_processes)
+        _say(
+            f"API: {settings.api_processes} uvicorn worker(s), {_event_loop()} loop, "
+            f"keep-alive {settings.api_keep_alive_s} s, access log "
+            + ("on" if settings.api_access_log else "off")
+        )
         try:
             beat_args = _beat_schedule(settings, state_dir)
         except OSError as exc:
             print(f"forma: configuration error: {exc}", file=sys.stderr)
             return 2
         supervisor = Supervisor(
-            _children(args, queue, beat_args),
+            _children(args, settings, queue, beat_args),
             env=env,
             policy=RestartPolicy(
                 backoff_s=settings.restart_backoff_s,

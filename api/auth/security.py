@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import secrets
 import uuid
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from typing import Any, TypeVar
 import jwt
 from pwdlib import PasswordHash
 
-from api.config import Settings
+from api.config import Settings, available_cores
 from api.errors import FormaError
 
 T = TypeVar("T")
@@ -39,10 +38,13 @@ def verify_password(password: str, password_hash: str | None) -> bool:
     return _hasher.verify(password, password_hash)
 
 
-def default_password_workers() -> int:
-    """One thread fewer than the cores this process may use, at least one."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) - 1)
+def default_password_workers(api_processes: int = 1) -> int:
+    """One thread fewer than the cores, shared by ``api_processes`` API processes; at least one.
+
+    ``forma up`` runs one API process per core: each gets its share, so that the hashing
+    threads of all of them together never outnumber the cores.
+    """
+    return max(1, (available_cores() - 1) // max(1, api_processes))
 
 
 class PasswordsBusy(FormaError):

@@ -93,12 +93,25 @@ class FormaUp:
 
 @contextmanager
 def forma_up(
-    tmp_path: Path, extra_env: Mapping[str, str] | None = None, *, exit_code: int = 0
+    tmp_path: Path,
+    extra_env: Mapping[str, str] | None = None,
+    *,
+    exit_code: int = 0,
+    open_files: int | None = None,
 ) -> Iterator[FormaUp]:
     """A fresh database, then ``forma up`` on a free port until /readyz; always stopped.
 
     ``exit_code`` other than 0: the test makes ``forma up`` stop by itself with that status.
+    ``open_files``: ``forma up`` starts with this soft RLIMIT_NOFILE (the hard one kept).
     """
+
+    def lower_open_files() -> None:
+        if open_files is not None:
+            import resource
+
+            _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, hard))
+
     run_id = uuid.uuid4().hex[:10]
     admin_url = os.environ["FORMA_ADMIN_DATABASE_URL"]
     db_name = f"forma_e2e_{run_id}"
@@ -130,6 +143,7 @@ def forma_up(
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own session: one signal target, findable children
+                preexec_fn=lower_open_files if open_files is not None else None,
             )
         sup = FormaUp(proc, f"http://127.0.0.1:{port}", port, queue, tmp_path.resolve(), log, env)
         try:

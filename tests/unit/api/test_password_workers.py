@@ -83,3 +83,27 @@ async def test_a_full_queue_answers_503_at_once():
         assert await workers.verify("correct horse", hashed) is True  # room again
     finally:
         workers.close()
+
+
+@pytest.mark.parametrize("cores", [1, 2, 4, 8, 64])
+def test_api_processes_share_the_cores_for_hashing(monkeypatch, cores):
+    import api.auth.security as security
+
+    monkeypatch.setattr(security, "available_cores", lambda: cores)
+    for processes in range(1, cores + 1):
+        each = default_password_workers(processes)
+        assert each >= 1
+        # every process's threads together never outnumber the cores
+        assert each * processes <= cores, (cores, processes, each)
+    assert default_password_workers(1) == max(1, cores - 1)  # one process: a core for the loop
+
+
+async def test_the_app_takes_its_share_under_forma_up(settings, monkeypatch):
+    from api.main import create_app
+
+    app = create_app(settings.model_copy(update={"api_workers": 2, "password_workers": None}))
+    async with app.router.lifespan_context(app):
+        assert app.state.password_workers.workers == default_password_workers(2)
+    app = create_app(settings.model_copy(update={"api_workers": 2, "password_workers": 3}))
+    async with app.router.lifespan_context(app):
+        assert app.state.password_workers.workers == 3  # an explicit size is per process
