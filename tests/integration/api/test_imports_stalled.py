@@ -34,7 +34,8 @@ SENT = 80 * 1024  # past the 64 KiB head: the job row exists in the open transac
 PER_PROCESS = 3
 PER_ACCOUNT = 2
 IDLE_S = 2.0
-POOL = 10 + 20  # api.db.create_engine's pool_size + max_overflow, restated
+_POOL_FIELDS = Settings.model_fields
+POOL = _POOL_FIELDS["db_pool_size"].default + _POOL_FIELDS["db_max_overflow"].default
 
 
 def _settings(**update: Any) -> Any:
