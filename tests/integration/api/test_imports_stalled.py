@@ -22,6 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from api.config import Settings
 from tests.conftest import REAL_DATA
 from tests.support.committed import truncate_committed
 from tests.support.http import PASSWORD
