@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select, text, tuple_
+from sqlalchemy import Row, Select, delete, func, insert, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cardio.tables import CardioSession
@@ -19,6 +20,20 @@ def owned_by(user_id: uuid.UUID) -> Select[Workout]:
     return select(Workout).where(Workout.user_id == user_id, Workout.deleted_at.is_(None))
 
 
+_SUMMARY = (
+    Workout.id, Workout.started_at, Workout.ended_at, Workout.time_zone, Workout.title,
+    Workout.notes, Workout.session_rpe, Workout.source, Workout.import_job_id,
+    Workout.change_seq, Workout.deleted_at, Workout.created_at, Workout.updated_at,
+)  # fmt: skip
+_SET_COUNT = (
+    select(func.count())
+    .where(WorkoutSet.workout_id == Workout.id)
+    .correlate(Workout)
+    .scalar_subquery()
+    .label("set_count")
+)
+
+
 async def page(
     session: AsyncSession,
     *,
@@ -27,9 +42,15 @@ async def page(
     end: datetime | None,
     limit: int,
     before: tuple[datetime, uuid.UUID] | None,
-) -> list[Workout]:
-    """Newest first; ``before`` is the keyset (started_at, id) of the last row seen."""
-    stmt = owned_by(user_id)
+) -> list[Row[Any]]:
+    """Newest first; ``before`` is the keyset (started_at, id) of the last row seen.
+
+    Rows (not ORM objects) of the summary columns and ``set_count``, in one query: the
+    count is an index-only scan of ``ix_workout_sets_workout_position`` per workout.
+    """
+    stmt = select(*_SUMMARY, _SET_COUNT).where(
+        Workout.user_id == user_id, Workout.deleted_at.is_(None)
+    )
     if start is not None:
         stmt = stmt.where(Workout.started_at >= start)
     if end is not None:
@@ -37,7 +58,7 @@ async def page(
     if before is not None:
         stmt = stmt.where(tuple_(Workout.started_at, Workout.id) < tuple_(*before))
     stmt = stmt.order_by(Workout.started_at.desc(), Workout.id.desc()).limit(limit)
-    return list((await session.execute(stmt)).scalars())
+    return list((await session.execute(stmt)).all())
 
 
 async def get(
@@ -57,19 +78,6 @@ async def sets_of(
         .order_by(WorkoutSet.position)
     )
     return [(s, e) for s, e in (await session.execute(stmt)).all()]
-
-
-async def set_counts(
-    session: AsyncSession, *, workout_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, int]:
-    if not workout_ids:
-        return {}
-    stmt = (
-        select(WorkoutSet.workout_id, func.count())
-        .where(WorkoutSet.workout_id.in_(workout_ids))
-        .group_by(WorkoutSet.workout_id)
-    )
-    return {wid: n for wid, n in (await session.execute(stmt)).all()}
 
 
 async def bump_sync_seq(session: AsyncSession, *, user_id: uuid.UUID) -> int:

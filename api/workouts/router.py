@@ -69,13 +69,17 @@ async def list_workouts(
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> WorkoutPage | SyncPage:
+) -> Response:
     """The caller's workouts, newest first, with cursor pages — or the sync feed."""
+    page: WorkoutPage | SyncPage
     if updated_since is not None:
-        return await feed.changes(session, user=user, updated_since=updated_since, limit=limit)
-    return await service.list_workouts(
-        session, user=user, start=start, end=end, limit=limit, cursor=cursor
-    )
+        page = await feed.changes(session, user=user, updated_since=updated_since, limit=limit)
+    else:
+        page = await service.list_workouts(
+            session, user=user, start=start, end=end, limit=limit, cursor=cursor
+        )
+    # serialised once by pydantic-core (response_model documents it, and would validate again)
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.post(
