@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.errors import FormaError, clean_validation
 from api.users.tables import User
 from api.workouts import repository, writes
-from api.workouts.sync import etag
 from api.workouts.write_schemas import BatchItem
 
 MAX_ITEMS = 100
@@ -88,7 +87,7 @@ async def apply(session: AsyncSession, *, user: User, items: list[dict[str, Any]
             seq = await repository.bump_sync_seq(session, user_id=user.id)
         try:
             async with session.begin_nested():
-                workout, created = await writes.upsert(
+                view, created = await writes.upsert(
                     session,
                     user=user,
                     workout_id=item.id,
@@ -126,7 +125,7 @@ async def apply(session: AsyncSession, *, user: User, items: list[dict[str, Any]
                 index=index,
                 id=str(item.id),
                 status="created" if created else "replaced",
-                etag=etag(workout.change_seq, workout.id),
+                etag=view.etag,
             )
         )
     return BatchResponse(results=results)

@@ -74,13 +74,17 @@ async def list_workouts(
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> WorkoutPage | SyncPage:
+) -> Response:
     """The caller's workouts, newest first, with cursor pages — or the sync feed."""
+    page: WorkoutPage | SyncPage
     if updated_since is not None:
-        return await feed.changes(session, user=user, updated_since=updated_since, limit=limit)
-    return await service.list_workouts(
-        session, user=user, start=start, end=end, limit=limit, cursor=cursor
-    )
+        page = await feed.changes(session, user=user, updated_since=updated_since, limit=limit)
+    else:
+        page = await service.list_workouts(
+            session, user=user, start=start, end=end, limit=limit, cursor=cursor
+        )
+    # serialised once by pydantic-core (response_model documents it, and would validate again)
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.post(
@@ -105,11 +109,10 @@ async def create_workout(
     workout_id = body.id or uuid.uuid4()
 
     async def handler() -> tuple[int, Any, dict[str, str]]:
-        workout, created = await writes.upsert(
+        view, created = await writes.upsert(
             session, user=user, workout_id=workout_id, body=body, if_match=None
         )
-        data, tag = await writes.view(session, workout)
-        return (201 if created else 200), data, {"ETag": tag}
+        return (201 if created else 200), view.model_dump(mode="json"), {"ETag": view.etag}
 
     code, data, headers, replayed = await idempotency.run_once(
         session,
@@ -156,11 +159,15 @@ async def put_workout(
     if_match: IfMatch = None,
 ) -> JSONResponse:
     """Create (201) or fully replace (200) the workout with this client UUID, sets included."""
-    workout, created = await writes.upsert(
+    view, created = await writes.upsert(
         session, user=user, workout_id=workout_id, body=body, if_match=if_match
     )
-    data, tag = await writes.view(session, workout)
-    return _written(data, tag, 201 if created else 200)
+    return Response(
+        view.model_dump_json(),
+        status_code=201 if created else 200,
+        media_type="application/json",
+        headers={"ETag": view.etag, "Location": f"/v1/workouts/{view.id}"},
+    )
 
 
 @router.patch(WORKOUT_PATH, response_model=WorkoutRead, responses=error_responses(404, 412, 413))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,8 @@ from api.workouts.sync import etag
 from api.workouts.tables import Workout
 
 
-def summary_fields(w: Workout, set_count: int) -> dict[str, object]:
+def summary_fields(w: Any, set_count: int) -> dict[str, object]:
+    """The summary fields of a workout row or ORM object."""
     return {
         "id": w.id,
         "started_at": w.started_at,
@@ -68,8 +70,7 @@ async def list_workouts(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    counts = await repository.set_counts(session, workout_ids=[w.id for w in rows])
-    items = [WorkoutSummary.model_validate(summary_fields(w, counts.get(w.id, 0))) for w in rows]
+    items = [WorkoutSummary.model_validate(summary_fields(w, w.set_count)) for w in rows]
     next_cursor = (
         encode_cursor([rows[-1].started_at.isoformat(), str(rows[-1].id)]) if more else None
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,7 @@ from api.analytics import service as analytics_service
 from api.errors import Conflict, FormaError, NotFound, Unprocessable
 from api.users.tables import User
 from api.workouts import repository
+from api.workouts.schemas import WorkoutRead
 from api.workouts.service import read_model
 from api.workouts.sync import etag
 from api.workouts.tables import Workout
@@ -48,10 +50,15 @@ def _check_if_match(workout: Workout | None, if_match: str | None) -> None:
         )
 
 
-async def _check_exercises(session: AsyncSession, user: User, body: WorkoutWrite) -> None:
-    """Refuse unknown exercise ids; move sets of a merged exercise onto its target."""
+async def _check_exercises(
+    session: AsyncSession, user: User, body: WorkoutWrite
+) -> dict[uuid.UUID, str]:
+    """Refuse unknown exercise ids; move sets of a merged exercise onto its target.
+
+    Returns the display name of each exercise id now in the body.
+    """
     wanted = {s.exercise_id for s in body.sets}
-    usable = await repository.usable_exercise_ids(session, user_id=user.id, exercise_ids=wanted)
+    usable = await repository.exercises_to_store(session, user_id=user.id, exercise_ids=wanted)
     bad = [
         {"loc": ["body", "sets", i, "exercise_id"], "msg": "unknown exercise", "type": "unknown"}
         for i, s in enumerate(body.sets)
@@ -60,7 +67,8 @@ async def _check_exercises(session: AsyncSession, user: User, body: WorkoutWrite
     if bad:
         raise Unprocessable("unknown exercise", code="validation_error", details=bad)
     for s in body.sets:
-        s.exercise_id = usable[s.exercise_id]
+        s.exercise_id = usable[s.exercise_id][0]
+    return dict(usable.values())
 
 
 def _set_rows(body: WorkoutWrite) -> list[dict[str, Any]]:
@@ -95,10 +103,6 @@ async def _same_content(
     )
 
 
-async def _local_day(session: AsyncSession, moment: datetime, time_zone: str) -> date:
-    return await repository.day_of(session, started_at=moment, time_zone=time_zone)
-
-
 async def upsert(
     session: AsyncSession,
     *,
@@ -107,12 +111,18 @@ async def upsert(
     body: WorkoutWrite,
     if_match: str | None,
     change_seq: int | None = None,
-) -> tuple[Workout, bool]:
-    """Create or fully replace the workout ``workout_id``; returns it and whether it is new.
+) -> tuple[WorkoutRead, bool]:
+    """Create or fully replace the workout ``workout_id``; returns its view and whether it
+    is new.
 
     Raises 422 when the body's id differs or an exercise is unknown, 409
     ``workout_deleted`` / ``workout_id_taken``, 412 when ``if_match`` is stale.
     ``change_seq`` lets a batch share one sequence number for all its items.
+
+    A new workout (the phone's usual write) costs four statements besides the
+    transaction: the user's sequence, the exercise lookup, the workout (an insert that
+    does nothing when the id exists) and its sets in one array insert, then the marker;
+    its view is built from what was written, not read back.
     """
     if body.id is not None and body.id != workout_id:
         raise Unprocessable(
@@ -123,33 +133,77 @@ async def upsert(
     # The user lock first: an exercise merge takes it too, so the check below cannot
     # pass on an exercise that a concurrent merge is about to retire.
     seq = change_seq or await repository.bump_sync_seq(session, user_id=user.id)
-    await _check_exercises(session, user, body)
+    names = await _check_exercises(session, user, body)
+    values = _workout_values(body, user)
+    stamps = (
+        await repository.create_if_absent(
+            session, values={**values, "id": workout_id, "user_id": user.id, "change_seq": seq}
+        )
+        if if_match is None
+        else None
+    )
+    if stamps is not None:
+        rows = _set_rows(body)
+        for row in rows:
+            row["id"] = uuid.uuid4()
+        await repository.insert_sets(session, workout_id=workout_id, user_id=user.id, rows=rows)
+        since = local_day(values["started_at"], values["time_zone"])
+        await analytics_service.mark_stale(session, user_id=user.id, since_day=since)
+        return _new_view(workout_id, values, seq, stamps, rows, names), True
     workout = await repository.get_any_for_update(session, workout_id=workout_id)
     if workout is not None and workout.user_id != user.id:
         raise Conflict("this workout id is used by another account", code="workout_id_taken")
     if workout is not None and workout.deleted_at is not None:
         raise Conflict("the workout was deleted; create a new one", code="workout_deleted")
     _check_if_match(workout, if_match)
-    values = _workout_values(body, user)
-    if workout is None:
-        workout = Workout(id=workout_id, user_id=user.id, source="api", change_seq=seq, **values)
-        session.add(workout)
-        await session.flush()
-        created, since = True, await _local_day(session, workout.started_at, workout.time_zone)
-    else:
-        if await _same_content(session, workout, body, user):
-            return workout, False
-        since = await _local_day(session, workout.started_at, workout.time_zone)
-        for field, value in values.items():
-            setattr(workout, field, value)
-        workout.change_seq = seq
-        workout.updated_at = datetime.now(UTC)
-        await session.flush()
-        created = False
-        since = min(since, await _local_day(session, workout.started_at, workout.time_zone))
+    if workout is None:  # taken at the insert, gone now (its account was deleted)
+        raise Conflict("this workout id is used by another account", code="workout_id_taken")
+    if await _same_content(session, workout, body, user):
+        return await read_model(session, workout), False
+    since = local_day(workout.started_at, workout.time_zone)
+    for field, value in values.items():
+        setattr(workout, field, value)
+    workout.change_seq = seq
+    workout.updated_at = datetime.now(UTC)
+    await session.flush()
+    since = min(since, local_day(workout.started_at, workout.time_zone))
     await repository.replace_sets(session, workout=workout, rows=_set_rows(body))
     await analytics_service.mark_stale(session, user_id=user.id, since_day=since)
-    return workout, created
+    return await read_model(session, workout), False
+
+
+def local_day(moment: datetime, time_zone: str) -> date:
+    """The athlete's calendar day of an instant in the zone it happened in (DESIGN §2.6)."""
+    return moment.astimezone(ZoneInfo(time_zone)).date()
+
+
+def _new_view(
+    workout_id: uuid.UUID,
+    values: dict[str, Any],
+    seq: int,
+    stamps: tuple[datetime, datetime],
+    rows: list[dict[str, Any]],
+    names: dict[uuid.UUID, str],
+) -> WorkoutRead:
+    """The view of a workout just created, from what was written (times in UTC, as read)."""
+    ended = values["ended_at"]
+    return WorkoutRead.model_validate(
+        {
+            **values,
+            "id": workout_id,
+            "started_at": values["started_at"].astimezone(UTC),
+            "ended_at": ended.astimezone(UTC) if ended is not None else None,
+            "source": "api",
+            "import_job_id": None,
+            "set_count": len(rows),
+            "created_at": stamps[0],
+            "updated_at": stamps[1],
+            "etag": etag(seq, workout_id),
+            "deleted_at": None,
+            "sets": [{**row, "exercise_name": names[row["exercise_id"]]} for row in rows],
+            "cardio": None,
+        }
+    )
 
 
 async def patch(
@@ -172,7 +226,7 @@ async def patch(
     if workout is None or workout.user_id != user.id or workout.deleted_at is not None:
         raise NotFound("workout not found")
     _check_if_match(workout, if_match)
-    since = await _local_day(session, workout.started_at, workout.time_zone)
+    since = local_day(workout.started_at, workout.time_zone)
     for field, value in data.items():
         setattr(workout, field, value)
     if workout.ended_at is not None and workout.ended_at < workout.started_at:
@@ -180,7 +234,7 @@ async def patch(
     workout.change_seq = seq
     workout.updated_at = datetime.now(UTC)
     await session.flush()
-    since = min(since, await _local_day(session, workout.started_at, workout.time_zone))
+    since = min(since, local_day(workout.started_at, workout.time_zone))
     await analytics_service.mark_stale(session, user_id=user.id, since_day=since)
     return workout
 
@@ -199,7 +253,7 @@ async def soft_delete(
     workout.deleted_at = datetime.now(UTC)
     workout.change_seq = seq
     await session.flush()
-    since = await _local_day(session, workout.started_at, workout.time_zone)
+    since = local_day(workout.started_at, workout.time_zone)
     await analytics_service.mark_stale(session, user_id=user.id, since_day=since)
 
 
@@ -239,6 +293,6 @@ async def delete_imported(
     await session.flush()
     if doomed:
         first = min(doomed, key=lambda w: w.started_at)
-        since = await _local_day(session, first.started_at, first.time_zone)
+        since = local_day(first.started_at, first.time_zone)
         await analytics_service.mark_stale(session, user_id=user.id, since_day=since)
     return len(doomed), edited
