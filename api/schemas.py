@@ -90,11 +90,8 @@ class InputModel(BaseModel):
             and not kinds & {int, float}
         ):
             raise ValueError("must be an ISO 8601 string, not a number")
-        return value
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _refuse_invalid_text(cls, value: Any) -> Any:
+        # Checked on the raw value: stripping surrounding whitespace first would quietly
+        # remove a trailing U+0085 (whitespace to Python, a C1 control to Forma).
         # PostgreSQL text cannot hold NUL; refusing it here keeps it a 422, not a 500.
         return _no_invalid_text(value)
 

@@ -119,3 +119,13 @@ async def test_c1_control_in_a_text_header_is_a_422_naming_it(client, header):
         )
     (detail,) = _details(response)
     assert detail["loc"] == ["header", header]
+
+
+async def test_a_trailing_c1_control_is_refused_not_stripped(client):
+    from tests.support.workouts import a_workout
+
+    headers = await register(client)
+    body = a_workout(time_zone="Europe/Stockholm\x85")
+    response = await client.put(f"/v1/workouts/{uuid.uuid4()}", headers=headers, json=body)
+    (detail,) = _details(response)
+    assert detail["loc"] == ["body", "time_zone"]
