@@ -32,6 +32,15 @@ async def lock_user_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> None
     )
 
 
+async def try_lock_user_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> bool:
+    """:func:`lock_user_tokens` without waiting: False when another transaction holds it."""
+    result = await session.execute(
+        text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"forma.auth.refresh_tokens:{user_id}"},
+    )
+    return bool(result.scalar_one())
+
+
 async def user_id_for(session: AsyncSession, *, token_hash: bytes) -> uuid.UUID | None:
     """The owner of the token with this digest (no lock), or None when it is unknown."""
     stmt = select(RefreshToken.user_id).where(RefreshToken.token_hash == token_hash)

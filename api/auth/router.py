@@ -138,7 +138,7 @@ async def logout(body: LogoutRequest, user: CurrentUser, session: SessionDep) ->
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(401, 403, 422, 503),
+    responses=error_responses(401, 403, 409, 422, 503),
 )
 async def change_password(
     body: PasswordChange, user: CurrentUser, session: SessionDep, passwords: PasswordsDep

@@ -23,7 +23,7 @@ from api.auth.security import (
     refresh_token_digest,
 )
 from api.config import Settings
-from api.errors import Forbidden, Unauthorized
+from api.errors import Conflict, Forbidden, Unauthorized
 from api.users import repository as user_repository
 from api.users.service import normalise_email
 from api.users.tables import User
@@ -143,15 +143,25 @@ async def change_password(
     Of concurrent changes given the same current password, one succeeds: each takes
     the per-user lock first and then reads the password again, so a change waiting
     for the lock sees the one that committed before it, and its current password is
-    no longer current (403). A change whose password is right but whose access token
-    was issued before that other change answers 401 ``invalid_token``, as the bearer
-    check would have a moment later.
+    no longer current (403); a change arriving while another is being checked answers
+    409 ``password_change_in_progress`` with ``Retry-After`` at once. A change whose
+    password is right but whose access token was issued before that other change
+    answers 401 ``invalid_token``, as the bearer check would have a moment later.
     """
     # The advisory lock, not the ``users`` row (see lock_user_tokens): holding the row
     # through two argon2 runs would hold up the account's workout writes meanwhile.
     # Every password change takes it, so this is the only writer of the password while
     # it is held.
-    await repository.lock_user_tokens(session, user_id=user.id)
+    # Tried, not waited for: concurrent changes would queue behind two argon2 runs each
+    # and run into the statement timeout (503); the one that gets the lock decides, the
+    # others are told to try again (409), and on retry their password is no longer current.
+    if not await repository.try_lock_user_tokens(session, user_id=user.id):
+        raise Conflict(
+            "another change to this account's password or sessions is in progress; "
+            "try again in a moment",
+            code="password_change_in_progress",
+            headers={"Retry-After": "1"},
+        )
     issued_under = user.password_changed_at
     await session.refresh(user, attribute_names=["password_hash", "password_changed_at"])
     if not await passwords.verify(current_password, user.password_hash):

@@ -576,53 +576,61 @@ async def _behind_the_token_lock(
 
 
 async def test_of_concurrent_password_changes_only_the_first_succeeds(live_client, sync_engine):
-    """Three changes with the same current password at once: the first to be checked wins;
-    for the others the password they give is no longer current (403, as when it is wrong)."""
+    """Changes arriving while another holds the account's lock answer 409 with Retry-After at
+    once (never queue into a timeout); retried, the first wins and for the others the
+    password they give is no longer current (403, as when it is wrong)."""
     user_id, email = await _signup(live_client)
     access = (await _login(live_client, email))["access_token"]
     news = [f"{NEW_PASSWORD} {i}" for i in range(3)]
 
-    changes = [_change(live_client, access, PASSWORD, new) for new in news]
-    responses = await _behind_the_token_lock(sync_engine, user_id, changes)
-    statuses = [r.status_code for r in responses]
-    assert sorted(statuses) == [204, 403, 403], [r.text for r in responses]
-    winner = news[statuses.index(204)]
-    for response in responses:
-        if response.status_code == 403:
-            assert_error(response, 403, "wrong_password")
-
-    stored = _password_state(sync_engine, user_id).password_hash
-    assert argon2.PasswordHasher().verify(stored, winner)
-    assert (await _login(live_client, email, winner))["access_token"]
-    for password in [PASSWORD, *(new for new in news if new != winner)]:
-        refused = await live_client.post(
-            "/v1/auth/token", data={"username": email, "password": password}
+    with sync_engine.connect() as conn:  # another change (or refresh) in progress
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"forma.auth.refresh_tokens:{user_id}"},
         )
-        assert_error(refused, 401, "invalid_credentials")
+        busy = await asyncio.gather(*(_change(live_client, access, PASSWORD, n) for n in news))
+        conn.commit()
+    for response in busy:
+        assert_error(response, 409, "password_change_in_progress")
+        assert response.headers["Retry-After"] == "1"
+
+    retried = [await _change(live_client, access, PASSWORD, new) for new in news]
+    assert [r.status_code for r in retried] == [204, 401, 401]  # the first revoked the token
+    assert (await _login(live_client, email, news[0]))["access_token"]
+    stored = _password_state(sync_engine, user_id).password_hash
+    assert argon2.PasswordHasher().verify(stored, news[0])
+    fresh = (await _login(live_client, email, news[0]))["access_token"]
+    stale = await _change(live_client, fresh, PASSWORD, news[1])
+    assert_error(stale, 403, "wrong_password")  # no longer the current password
 
 
 async def test_a_change_racing_another_with_the_right_password_but_a_stale_token_is_401(
-    live_client, sync_engine
+    live_client, sync_engine, monkeypatch
 ):
     """The password changes after a request's bearer check, to the very password that
     request gives as current: its token predates the change, so 401 ``invalid_token``
     (what the bearer check answers a moment later), not a second change."""
+    from api.auth import repository
+
     user_id, email = await _signup(live_client)
     access = (await _login(live_client, email))["access_token"]
+    real = repository.try_lock_user_tokens
 
-    def other_change(conn: Any) -> None:
-        conn.execute(
-            text(
-                "UPDATE users SET password_hash = :hash, password_changed_at = now() WHERE id = :id"
-            ),
-            {"hash": argon2.PasswordHasher().hash(NEW_PASSWORD), "id": user_id},
-        )
+    async def other_change_first(session: Any, *, user_id: Any) -> bool:
+        with sync_engine.begin() as conn:  # commits between the bearer check and the lock
+            conn.execute(
+                text(
+                    "UPDATE users SET password_hash = :hash, password_changed_at = now() "
+                    "WHERE id = :id"
+                ),
+                {"hash": argon2.PasswordHasher().hash(NEW_PASSWORD), "id": user_id},
+            )
+        return await real(session, user_id=user_id)
 
-    change = _change(live_client, access, NEW_PASSWORD, "a third horse battery")
-    (response,) = await _behind_the_token_lock(
-        sync_engine, user_id, [change], meanwhile=other_change
-    )
+    monkeypatch.setattr(repository, "try_lock_user_tokens", other_change_first)
+    response = await _change(live_client, access, NEW_PASSWORD, "a third horse battery")
     assert_error(response, 401, "invalid_token")
+    monkeypatch.undo()
     assert (await _login(live_client, email, NEW_PASSWORD))["access_token"]
 
 
@@ -686,7 +694,7 @@ async def test_password_change_needs_a_bearer_token(client):
         # 503: every operation that needs the database can be overloaded (api/openapi.py)
         ("/v1/auth/refresh", {"200", "401", "413", "422", "429", "503"}),
         ("/v1/auth/logout", {"204", "401", "413", "422", "503"}),
-        ("/v1/auth/password", {"204", "401", "403", "413", "422", "503"}),
+        ("/v1/auth/password", {"204", "401", "403", "409", "413", "422", "503"}),
     ],
 )
 async def test_routes_declare_their_responses(client, path, statuses):
