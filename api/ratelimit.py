@@ -8,9 +8,11 @@ boundary at which 2N requests get through. Counters live under
 carry no personal data.
 
 Redis is not needed for correctness here (DESIGN §2.3): when it does not answer
-within ``FORMA_RATE_LIMIT_REDIS_TIMEOUT_S`` the request passes unlimited and the
-failure is logged, and the limiter then leaves Redis alone for
-``FORMA_RATE_LIMIT_BYPASS_S`` so that an outage costs one timeout, not one per request.
+within ``FORMA_RATE_LIMIT_REDIS_TIMEOUT_S`` the failure is logged and the request is
+counted in this process's memory instead (the same rules, per API process), and the
+limiter then leaves Redis alone for ``FORMA_RATE_LIMIT_BYPASS_S`` so that an outage costs
+one timeout, not one per request. A Redis outage never blocks a login; nor does it, or
+the load of an attack slowing Redis down, switch the limits off.
 
 Besides counters, the limiter hands out in-flight tokens (:meth:`RateLimiter.claim`):
 a short ``SET NX PX`` key that one request holds at a time, so that checking a limit
@@ -33,7 +35,7 @@ import redis.asyncio
 from fastapi import Depends, Request, Response
 from limits import RateLimitItem
 from limits import parse as parse_rate_limit
-from limits.aio.storage import RedisStorage
+from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.aio.strategies import MovingWindowRateLimiter
 
@@ -200,6 +202,10 @@ class RateLimiter:
         self._key_prefix = f"{settings.key_prefix}:ratelimit"
         self.login_in_flight_s = settings.login_in_flight_s
         self._storage: RedisStorage | None = None
+        # While Redis cannot answer, the same limits are kept in this process's memory:
+        # an attacker whose own load slows Redis down must not switch the limits off.
+        self._fallback = MovingWindowRateLimiter(MemoryStorage())
+        self._claims: dict[str, tuple[str, float]] = {}
         if settings.redis_url:
             self._storage = RedisStorage(
                 _limits_url(settings.redis_url),
@@ -219,9 +225,9 @@ class RateLimiter:
         """
         key = _digest(identity)
 
-        async def run() -> Quota:
-            allowed = await self._strategy.hit(rule.item, rule.name, key)
-            remaining, reset_s = await self._stats(rule, key)
+        async def run(strategy: MovingWindowRateLimiter) -> Quota:
+            allowed = await strategy.hit(rule.item, rule.name, key)
+            remaining, reset_s = await self._stats(strategy, rule, key)
             return Quota(rule, max(remaining, 0), reset_s, refused=not allowed)
 
         return await self._guarded(run, rule.name)
@@ -233,8 +239,8 @@ class RateLimiter:
         """
         key = _digest(identity)
 
-        async def run() -> Quota:
-            remaining, reset_s = await self._stats(rule, key)
+        async def run(strategy: MovingWindowRateLimiter) -> Quota:
+            remaining, reset_s = await self._stats(strategy, rule, key)
             return Quota(rule, max(remaining, 0), reset_s, refused=remaining <= 0)
 
         return await self._guarded(run, rule.name)
@@ -250,11 +256,21 @@ class RateLimiter:
         key = f"{self._key_prefix}:{name}:{_digest(identity)}"
         value = secrets.token_hex(16)
 
-        async def run() -> Claim:
+        async def run(strategy: MovingWindowRateLimiter) -> Claim:
+            if strategy is self._fallback:
+                return self._claim_in_memory(key, value, ttl_s)
             taken = await self._redis().set(key, value, nx=True, px=max(1, round(ttl_s * 1000)))
             return Claim(key, value if taken else None, busy=not taken)
 
         return await self._guarded(run, name) or Claim(key, None, busy=False)
+
+    def _claim_in_memory(self, key: str, value: str, ttl_s: float) -> Claim:
+        now = time.monotonic()
+        held = self._claims.get(key)
+        if held is not None and held[1] > now:
+            return Claim(key, None, busy=True)
+        self._claims[key] = (value, now + ttl_s)
+        return Claim(key, value, busy=False)
 
     async def release(self, claim: Claim) -> None:
         """Give the token back, if this request still holds it (compare and delete).
@@ -262,7 +278,12 @@ class RateLimiter:
         Tried even while the limits are skipped after a Redis failure: a token left
         behind would refuse the identity until it expires.
         """
-        if claim.value is None or self._storage is None:
+        if claim.value is None:
+            return
+        if self._claims.get(claim.key, ("", 0.0))[0] == claim.value:
+            del self._claims[claim.key]
+            return
+        if self._storage is None:
             return
         try:
             async with asyncio.timeout(self._timeout):
@@ -276,24 +297,33 @@ class RateLimiter:
         assert self._storage is not None and isinstance(self._storage.bridge, RedispyBridge)
         return cast(redis.asyncio.Redis, self._storage.bridge.get_connection())
 
-    async def _stats(self, rule: Rule, key: str) -> tuple[int, float]:
-        stats = await self._strategy.get_window_stats(rule.item, rule.name, key)
+    async def _stats(
+        self, strategy: MovingWindowRateLimiter, rule: Rule, key: str
+    ) -> tuple[int, float]:
+        stats = await strategy.get_window_stats(rule.item, rule.name, key)
         return stats.remaining, max(0.0, stats.reset_time - time.time())
 
-    async def _guarded(self, call: Callable[[], Awaitable[T]], name: str) -> T | None:
-        if self._storage is None or time.monotonic() < self._skip_until:
-            return None
+    async def _guarded(
+        self, call: Callable[[MovingWindowRateLimiter], Awaitable[T]], name: str
+    ) -> T | None:
+        """``call`` against Redis; against this process's memory while Redis cannot answer
+        (never blocking a login over a counter, never dropping the limit either)."""
+        if self._storage is not None and time.monotonic() >= self._skip_until:
+            try:
+                async with asyncio.timeout(self._timeout):
+                    return await call(self._strategy)
+            except Exception as exc:
+                self._skip_until = time.monotonic() + self._bypass_s
+                logger.warning(
+                    "rate limit %s not checked in Redis (%r); counted in this process for %.1f s",
+                    name,
+                    exc,
+                    self._bypass_s,
+                )
         try:
-            async with asyncio.timeout(self._timeout):
-                return await call()
-        except Exception as exc:  # any Redis failure: never block a login over a counter
-            self._skip_until = time.monotonic() + self._bypass_s
-            logger.warning(
-                "rate limit %s not checked (Redis: %r); limits skipped for %.1f s",
-                name,
-                exc,
-                self._bypass_s,
-            )
+            return await call(self._fallback)
+        except Exception as exc:  # the in-memory limiter cannot fail in practice
+            logger.warning("rate limit %s not checked (%r)", name, exc)
             return None
 
     async def aclose(self) -> None:
