@@ -86,24 +86,37 @@ class UploadSlots:
                 del self._by_account[account]
 
 
-async def idle_limited_body(receive: Receive, *, idle_s: float) -> AsyncIterator[bytes]:
-    """The request body's pieces, as ``Request.stream()`` gives them, with an idle timeout.
+#: an upload must deliver this much every ``FORMA_UPLOAD_IDLE_TIMEOUT_S`` (≈ 0.8 KiB/s at
+#: 20 s, far below any phone link): one byte every few seconds would hold a slot for ever
+MIN_PROGRESS_BYTES = 16 * 1024
 
-    Raises :class:`UploadIdle` (408) when no message arrives for ``idle_s`` seconds and
-    starlette's :class:`ClientDisconnect` when the client goes away mid-body.
+
+async def idle_limited_body(receive: Receive, *, idle_s: float) -> AsyncIterator[bytes]:
+    """The request body's pieces, as ``Request.stream()`` gives them, with a progress timeout.
+
+    Raises :class:`UploadIdle` (408) when less than :data:`MIN_PROGRESS_BYTES` arrive in
+    ``idle_s`` seconds (the body's end always counts as progress), and starlette's
+    :class:`ClientDisconnect` when the client goes away mid-body.
     """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + idle_s
+    progress = 0
     while True:
         try:
-            async with asyncio.timeout(idle_s):
+            async with asyncio.timeout_at(deadline):
                 message = await receive()
         except TimeoutError:
             raise UploadIdle(
-                f"no part of the upload arrived for {idle_s:g} s; it was abandoned"
+                f"less than {MIN_PROGRESS_BYTES:,} bytes of the upload arrived in {idle_s:g} s;"
+                " it was abandoned"
             ) from None
         if message["type"] == "http.disconnect":
             raise ClientDisconnect()
         if message["type"] == "http.request":
             body = message.get("body", b"")
+            progress += len(body)
+            if progress >= MIN_PROGRESS_BYTES:
+                progress, deadline = 0, loop.time() + idle_s
             if body:
                 yield body
             if not message.get("more_body", False):

@@ -71,3 +71,27 @@ async def test_a_client_leaving_is_client_disconnect():
     receive = _receiver({"type": "http.request", "body": b"ab", "more_body": True}, then_wait=False)
     with pytest.raises(ClientDisconnect):
         await _read(receive, 1.0)
+
+
+async def test_a_body_dripping_a_byte_at_a_time_is_408_after_the_timeout():
+    async def drip() -> dict:
+        await asyncio.sleep(0.02)  # well within the timeout each time
+        return {"type": "http.request", "body": b"x", "more_body": True}
+
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(UploadIdle) as idle:
+        await _read(drip, 0.3)
+    assert "16,384 bytes" in idle.value.message
+    assert 0.3 <= asyncio.get_running_loop().time() - started < 2
+
+
+async def test_a_steady_body_is_not_cut_off_however_long_it_takes():
+    pieces = [{"type": "http.request", "body": b"x" * 20_000, "more_body": True}] * 10
+    pieces.append({"type": "http.request", "body": b"", "more_body": False})
+    queue = list(pieces)
+
+    async def steady() -> dict:
+        await asyncio.sleep(0.05)  # 0.55 s in all, past the 0.3 s timeout several times
+        return queue.pop(0)
+
+    assert sum(map(len, await _read(steady, 0.3))) == 200_000
