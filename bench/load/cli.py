@@ -44,6 +44,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--phones", type=_phones, help="phones:seconds between writes, e.g. 1000:10")
     p.add_argument("--phone-duration", type=float, help="seconds of each phones scenario")
     p.add_argument("--read-rate", type=float, help="open-loop list reads per second")
+    p.add_argument("--retry-share", type=float, help="share of phone writes sent twice")
+    p.add_argument("--settle", dest="settle_s", type=float,
+                   help="longest wait for the analytics to drain after a write scenario")  # fmt: skip
     p.add_argument("--api-workers", type=int, default=os.cpu_count() or 1,
                    help="uvicorn workers (WEB_CONCURRENCY); default: the cores")  # fmt: skip
     p.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")

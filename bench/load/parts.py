@@ -45,7 +45,7 @@ SCALES = {
     "full": Scale(200, 1.0, 30.0, (50, 200), (50, 200), ((1000, 10.0), (10000, 100.0)),
                   120.0, 300.0),
     # a shared machine's budget: ≤ 20 clients, ≤ 30 s per scenario
-    "small": Scale(20, 0.5, 15.0, (10, 20), (10, 20), ((100, 10.0),), 20.0, 20.0),
+    "small": Scale(20, 0.5, 15.0, (10, 20), (10, 20), ((20, 2.0),), 20.0, 20.0),
     # seconds and a few dozen clients: correctness, not figures (the smoke tests' size)
     "smoke": Scale(6, 0.25, 4.0, (12,), (12,), ((30, 2.0),), 6.0, 20.0, retry_share=0.2,
                    settle_s=30.0),

@@ -40,6 +40,14 @@ class Result:
             outcomes={r: dict(sorted(c.items())) for r, c in recorder.outcomes.items()},
         )
 
+    @property
+    def api_cpu_ms(self) -> float | None:
+        """The API's CPU per answer, ms (``None`` for a floor, which sends it nothing)."""
+        answered = sum(int(s["n"]) for s in self.routes.values())
+        if self.meter.api_cpu < 0.5 or not answered:
+            return None
+        return self.meter.api_cpu / answered * 1000
+
     def lines(self) -> list[str]:
         out = [f"{self.name}: {self.throughput:,.1f}/s  {self.ratio}".rstrip()]
         for route, s in self.routes.items():
@@ -49,9 +57,8 @@ class Result:
                 f"p99 {_ms(s['p99'])}  max {_ms(s['max'])}  [{statuses}]"
             )
         out.append(f"  {self.meter.line()}")
-        answered = sum(int(s["n"]) for s in self.routes.values())
-        if self.meter.api_cpu and answered:
-            out.append(f"  API CPU per answer {self.meter.api_cpu / answered * 1000:.1f} ms")
+        if self.api_cpu_ms is not None:
+            out.append(f"  API CPU per answer {self.api_cpu_ms:.1f} ms")
         warning = self.meter.warning()
         out.extend([f"  {warning}"] if warning else [])
         out.extend(f"  {note}" for note in self.notes)
@@ -65,6 +72,10 @@ def _ms(seconds: float) -> str:
     if math.isnan(seconds):
         return "—"
     return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def _cpu_ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} ms"
 
 
 def versions(server_version: str) -> str:
@@ -94,8 +105,8 @@ def commit() -> str:
 def table(results: list[Result]) -> list[str]:
     rows = [
         "| scenario | load avg before | /s | route: p50 / p95 / p99 / max | answers | ratio "
-        "| generator CPU |",
-        "|---|---|---:|---|---|---|---:|",
+        "| generator CPU | API CPU / answer |",
+        "|---|---|---:|---|---|---|---:|---:|",
     ]
     for r in results:
         lat = "<br>".join(
@@ -109,7 +120,7 @@ def table(results: list[Result]) -> list[str]:
         gen = f"{r.meter.generator_share:.0%}" + (" **saturated**" if r.meter.warning() else "")
         rows.append(
             f"| {r.name} | {r.meter.load_before} | {r.throughput:,.1f} | {lat} | {answers} "
-            f"| {r.ratio or '—'} | {gen} |"
+            f"| {r.ratio or '—'} | {gen} | {_cpu_ms(r.api_cpu_ms)} |"
         )
     return rows
 

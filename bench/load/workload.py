@@ -8,6 +8,7 @@ duplicates even when the server chose the id (a POST without one).
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 import uuid
@@ -60,7 +61,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of an ascending list (``nan`` when empty)."""
     if not sorted_values:
         return float("nan")
-    rank = max(1, min(len(sorted_values), round(q / 100 * len(sorted_values) + 0.5)))
+    rank = max(1, min(len(sorted_values), math.ceil(q / 100 * len(sorted_values))))
     return sorted_values[rank - 1]
 
 
