@@ -59,7 +59,7 @@ async def log_in(
     emails: list[str],
     password: str = DEMO_PASSWORD,
     *,
-    parallel: int = 4,
+    parallel: int = 8,
 ) -> list[Athlete]:
     """A token for each e-mail (argon2 on the server: a few in flight, 503/429 retried)."""
     tokens: dict[str, str] = {}

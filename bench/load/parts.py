@@ -121,7 +121,7 @@ async def writes_part(run: Run) -> None:
     """Closed-loop PUTs at each concurrency, with the freshness lag sampled."""
     for clients in run.scale.write_clients:
         ledger = run.ledger(f"w{clients}")
-        async with Freshness(run.target.base_url) as fresh:
+        async with Freshness(run.target.base_url, give_up_s=run.scale.settle_s) as fresh:
             with Meter(run.target) as meter:
                 recorder, rate, conns = await closed.writes(
                     run.target.base_url, run.athletes, clients=clients,
@@ -139,7 +139,7 @@ async def phones_part(run: Run) -> None:
     """Open-loop phones: each writes on its own schedule, reads its summary, some retry."""
     for count, interval in run.scale.phones:
         ledger = run.ledger(f"p{count}")
-        async with Freshness(run.target.base_url) as fresh:
+        async with Freshness(run.target.base_url, give_up_s=run.scale.settle_s) as fresh:
             phones = Phones(
                 run.target.base_url, run.athletes, count=count, interval=interval,
                 duration=run.scale.phone_duration, ledger=ledger,

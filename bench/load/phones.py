@@ -4,7 +4,9 @@ is charged for the wait (no coordinated omission).
 
 A phone writes one 15-set workout every ``interval`` seconds (its first at a random
 moment within the first interval) and reads its summary half an interval later, all on
-one connection of its own. A share of its writes go as ``POST /v1/workouts`` with an
+one connection of its own. A phone that is still behind its schedule when the window
+closes sends nothing more: what it owed is counted ``unsent``, as late as the window's
+end at least. A share of its writes go as ``POST /v1/workouts`` with an
 ``Idempotency-Key`` and are sent a second time with the same key, as a phone does when
 an answer was lost; the retry must answer the same workout.
 """
@@ -31,6 +33,8 @@ from bench.load.workload import (
 )
 
 WRITE, POST, RETRY, SUMMARY = "PUT", "POST (Idempotency-Key)", "POST retry", "GET summary"
+#: the outcome of a request a phone was still behind on when the window closed
+UNSENT = "unsent"
 
 
 async def _sleep_until(moment: float) -> None:
@@ -86,8 +90,12 @@ class Phones:
         async with http:
             k = 0
             while (at := first + k * self.interval) < self.end:
+                k += 1
+                if time.monotonic() >= self.end:
+                    self._unsent(at)  # still behind when the window closed
+                    continue
                 await _sleep_until(at)
-                title = f"{self.ledger.tag}-p{i}-{k}"
+                title = f"{self.ledger.tag}-p{i}-{k - 1}"
                 body = workout_body(title, rng)
                 if rng.random() < self.retry_share:
                     await self._post_twice(http, athlete, title, body, at)
@@ -98,13 +106,20 @@ class Phones:
                     )
                     self._acked(WRITE, at, status, Sent(title, athlete.user_id, wid, False))
                 read_at = at + self.interval / 2
-                if self.read_summary and read_at < self.end:
+                if self.read_summary and read_at < self.end <= time.monotonic():
+                    self.recorder.add(SUMMARY, self.end - read_at, UNSENT)
+                elif self.read_summary and read_at < self.end:
                     await _sleep_until(read_at)
                     status, _ = await send(
                         http, "GET", "/v1/analytics/summary", headers=athlete.auth
                     )
                     self.recorder.add(SUMMARY, time.monotonic() - read_at, status)
-                k += 1
+
+    def _unsent(self, at: float) -> None:
+        """A scheduled write (and its read) never sent: as late as the window's end at least."""
+        self.recorder.add(WRITE, self.end - at, UNSENT)
+        if self.read_summary and at + self.interval / 2 < self.end:
+            self.recorder.add(SUMMARY, self.end - at - self.interval / 2, UNSENT)
 
     def _acked(self, route: str, at: float, status: int | str, sent: Sent) -> None:
         now = time.monotonic()
