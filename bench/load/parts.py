@@ -63,6 +63,11 @@ class Run:
     tag: str = field(default_factory=lambda: "load-" + uuid.uuid4().hex[:6])
 
     def keep(self, result: Result) -> Result:
+        errors = self.target.new_exceptions()
+        if errors:
+            result.notes.append(
+                "server log: " + "; ".join(f"{n} × {e}" for e, n in errors.most_common(4))
+            )
         result.print()
         self.results.append(result)
         return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,8 @@ from sqlalchemy.engine import make_url
 from api.config import to_sync_url
 
 REPO = Path(__file__).resolve().parents[2]
+#: the last line of a logged traceback: ``module.ErrorType: message``
+_EXCEPTION = re.compile(r"^((?:[a-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Timeout)\w*: .*)$", re.M)
 _TICK = os.sysconf("SC_CLK_TCK")
 #: limits the generator must not trip: it logs every athlete in from one address
 GENEROUS_LIMITS = {
@@ -46,6 +50,18 @@ class Target:
     base_url: str
     database_url: str  # libpq form (postgresql://), for asyncpg and psycopg
     children: Callable[[], dict[str, int]] = field(default=lambda: {})
+    log: Path | None = None  # forma up's output, read for the server's exceptions
+    _log_offset: int = 0
+
+    def new_exceptions(self) -> Counter[str]:
+        """Exceptions ``forma up``'s children logged since the last call, by type and text."""
+        if self.log is None or not self.log.exists():
+            return Counter()
+        with self.log.open("rb") as fh:
+            fh.seek(self._log_offset)
+            text = fh.read().decode(errors="replace")
+            self._log_offset = fh.tell()
+        return Counter(m[1][:160] for m in _EXCEPTION.finditer(text))
 
     def pids(self, name: str) -> list[int]:
         """The child ``name`` (api, worker, beat) and its own children (uvicorn workers),
@@ -200,7 +216,7 @@ class Stack:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"forma up not ready in 120 s; see {self.log}")
             time.sleep(0.3)
-        return Target(base, self.url, self.children)
+        return Target(base, self.url, self.children, self.log)
 
     def children(self) -> dict[str, int]:
         path = self.data_dir / "forma-up.json"
