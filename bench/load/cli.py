@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         team = _run(athletes_mod.log_in(target.base_url, target.database_url, emails))
         print(f"{len(team)} athletes logged in in {time.monotonic() - t0:.1f} s", flush=True)
         pg = _run(_server_version(target.database_url))
+        print(versions(pg), flush=True)
         run = Run(target, team, scale)
         _run(run_parts(run, parts))
         rss = rss_lines(target)

@@ -17,7 +17,7 @@ from bench.load.freshness import Freshness
 from bench.load.meter import Meter
 from bench.load.phones import Phones, rate_reads
 from bench.load.report import Result
-from bench.load.stack import Target
+from bench.load.stack import Target, cpu_seconds
 from bench.load.workload import Ledger
 
 LIST = "/v1/workouts?limit=20"
@@ -81,8 +81,16 @@ class Run:
         """All analytics fresh again (timed from ``ended``), the freshness samples done,
         then the database check."""
         db = self.target.database_url
+        idle_at = await verify.api_idle(
+            lambda: cpu_seconds(self.target.pids("api")), timeout_s=self.scale.settle_s
+        )
         fresh_at = await verify.settle(db, timeout_s=self.scale.settle_s)
         await fresh.drain()
+        idle = (
+            f"API idle {max(0.0, idle_at - ended):.1f} s after the last answer"
+            if idle_at is not None
+            else f"API still busy {self.scale.settle_s:.0f} s after the load"
+        )
         line = (
             f"analytics all fresh {fresh_at - ended:.1f} s after the last answer"
             if fresh_at is not None
@@ -90,7 +98,7 @@ class Run:
         )
         check = await verify.check(db, ledger)
         self.checks.append(check)
-        result.notes += [fresh.line(), line, check.line()]
+        result.notes += [fresh.line(), f"{idle}; {line}", check.line()]
         for note in result.notes[-3:]:
             print(f"  {note}", flush=True)
 

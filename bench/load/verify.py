@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -93,4 +94,21 @@ async def settle(database_url: str, *, timeout_s: float) -> float | None:
             await asyncio.sleep(0.25)
     finally:
         await conn.close()
+    return None
+
+
+async def api_idle(
+    cpu: Callable[[], float], *, timeout_s: float, busy_share: float = 0.3
+) -> float | None:
+    """The monotonic moment the API's CPU fell under ``busy_share`` of a core for a second
+    (``None``: not within ``timeout_s``) — it may go on serving clients that gave up.
+    A third of a core leaves room for the freshness samples still polling."""
+    began = time.monotonic()
+    last = cpu()
+    while time.monotonic() - began < timeout_s:
+        await asyncio.sleep(1.0)
+        now = cpu()
+        if now - last < busy_share:
+            return time.monotonic() - 1.0
+        last = now
     return None
