@@ -10,6 +10,7 @@ import os
 import resource
 import sys
 import time
+import traceback
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -96,10 +97,18 @@ async def _server_version(database_url: str) -> str:
         await conn.close()
 
 
-async def run_parts(run: Run, parts: list[str]) -> None:
+async def run_parts(run: Run, parts: list[str]) -> list[str]:
+    """Each part in turn; one that fails is reported and the next one still runs."""
+    failed = []
     for name in parts:
         print(f"\n=== {name} (load average {load_average()}) ===", flush=True)
-        await PARTS[name](run)
+        try:
+            await PARTS[name](run)
+        except Exception as exc:
+            traceback.print_exc()
+            failed.append(f"part {name} failed: {type(exc).__name__}: {exc}")
+            print(f"!!! {failed[-1]}", flush=True)
+    return failed
 
 
 def rss_lines(target: Target) -> list[str]:
@@ -137,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         pg = _run(_server_version(target.database_url))
         print(versions(pg), flush=True)
         run = Run(target, team, scale)
-        _run(run_parts(run, parts))
+        broken = _run(run_parts(run, parts))
         rss = rss_lines(target)
         print("\n" + "\n".join(rss), flush=True)
         warnings = [r.name for r in run.results if r.meter.warning()]
@@ -157,10 +166,12 @@ def main(argv: list[str] | None = None) -> int:
             "After the runs: " + "; ".join(rss) + ".",
             f"Database checks: {len(run.checks) - len(failed)} of {len(run.checks)} passed.",
             f"Run took {(time.monotonic() - started) / 60:.1f} min.",
+            *broken,
+            *([f"**Generator saturated** during: {'; '.join(warnings)}."] if warnings else []),
         ]
         if not args.no_results:
             append_results(header=header, results=run.results, footer=footer)
-        return 1 if failed else 0
+        return 1 if failed or broken else 0
     finally:
         stack.stop()
         print(f"stack stopped, database {stack.db_name} dropped", file=sys.stderr, flush=True)
