@@ -78,8 +78,8 @@ class Run:
     async def after_writes(
         self, result: Result, ledger: Ledger, *, ended: float, fresh: Freshness
     ) -> None:
-        """All analytics fresh again (timed from ``ended``), the freshness samples done,
-        then the database check."""
+        """The API idle and all analytics fresh again (timed from ``ended``), the freshness
+        samples done, the database check; then the result is kept and printed."""
         db = self.target.database_url
         idle_at = await verify.api_idle(
             lambda: cpu_seconds(self.target.pids("api")), timeout_s=self.scale.settle_s
@@ -99,8 +99,7 @@ class Run:
         check = await verify.check(db, ledger)
         self.checks.append(check)
         result.notes += [fresh.line(), f"{idle}; {line}", check.line()]
-        for note in result.notes[-3:]:
-            print(f"  {note}", flush=True)
+        self.keep(result)
 
     def floor_ratio(self, workouts_per_s: float, connections: int) -> str:
         parts = [
@@ -144,7 +143,6 @@ async def writes_part(run: Run) -> None:
             result = Result.of(f"writes, {clients} connections, closed loop", meter, recorder, rate)
             result.ratio = run.floor_ratio(rate, clients)
             result.notes.append(f"{conns.opened:,} connections opened")
-            run.keep(result)
             await run.after_writes(result, ledger, ended=ended, fresh=fresh)
 
 
@@ -169,7 +167,6 @@ async def phones_part(run: Run) -> None:
                 f"(1 each if keep-alive outlives the interval)",
                 f"retries answered another workout than the first POST: {phones.retry_mismatch}",
             ]
-            run.keep(result)
             await run.after_writes(result, ledger, ended=ended, fresh=fresh)
 
 
