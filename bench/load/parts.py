@@ -18,7 +18,7 @@ from bench.load.meter import Meter
 from bench.load.phones import Phones, rate_reads
 from bench.load.report import Result
 from bench.load.stack import Target, cpu_seconds
-from bench.load.workload import Ledger
+from bench.load.workload import Connections, Ledger, client, send
 
 LIST = "/v1/workouts?limit=20"
 SUMMARY = "/v1/analytics/summary"
@@ -72,6 +72,15 @@ class Run:
         self.results.append(result)
         return result
 
+    async def probe(self) -> float:
+        """Seconds one athlete's ``GET /v1/workouts?limit=1`` takes (a failure: inf)."""
+        async with client(self.target.base_url, timeout_s=10.0, connections=Connections()) as http:
+            t0 = time.monotonic()
+            status, _ = await send(
+                http, "GET", "/v1/workouts?limit=1", headers=self.athletes[0].auth
+            )
+            return time.monotonic() - t0 if status == 200 else float("inf")
+
     def ledger(self, name: str) -> Ledger:
         return Ledger(f"{self.tag}-{name}")
 
@@ -82,7 +91,7 @@ class Run:
         samples done, the database check; then the result is kept and printed."""
         db = self.target.database_url
         idle_at = await verify.api_idle(
-            lambda: cpu_seconds(self.target.pids("api")), timeout_s=self.scale.settle_s
+            lambda: cpu_seconds(self.target.pids("api")), self.probe, timeout_s=self.scale.settle_s
         )
         fresh_at = await verify.settle(db, timeout_s=self.scale.settle_s)
         await fresh.drain()

@@ -42,8 +42,11 @@ class Result:
 
     @property
     def api_cpu_ms(self) -> float | None:
-        """The API's CPU per answer, ms (``None`` for a floor, which sends it nothing)."""
-        answered = sum(int(s["n"]) for s in self.routes.values())
+        """The API's CPU per HTTP answer the clients got, ms (``None`` for a floor). Work on
+        requests whose clients gave up counts too, so overload makes it look higher."""
+        answered = sum(
+            n for outcomes in self.outcomes.values() for k, n in outcomes.items() if k.isdigit()
+        )
         if self.meter.api_cpu < 0.5 or not answered:
             return None
         return self.meter.api_cpu / answered * 1000

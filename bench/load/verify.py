@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -98,17 +98,24 @@ async def settle(database_url: str, *, timeout_s: float) -> float | None:
 
 
 async def api_idle(
-    cpu: Callable[[], float], *, timeout_s: float, busy_share: float = 0.3
+    cpu: Callable[[], float],
+    probe: Callable[[], Awaitable[float]],
+    *,
+    timeout_s: float,
+    busy_share: float = 0.3,
+    answer_s: float = 1.0,
 ) -> float | None:
-    """The monotonic moment the API's CPU fell under ``busy_share`` of a core for a second
-    (``None``: not within ``timeout_s``) — it may go on serving clients that gave up.
-    A third of a core leaves room for the freshness samples still polling."""
+    """The monotonic moment the API was idle again (``None``: not within ``timeout_s``):
+    its CPU under ``busy_share`` of a core for a second *and* a read (``probe``, its
+    latency) answered within ``answer_s`` — it may go on serving clients that gave up,
+    and requests queued for a database connection burn no CPU. A third of a core
+    leaves room for the freshness samples still polling."""
     began = time.monotonic()
     last = cpu()
     while time.monotonic() - began < timeout_s:
         await asyncio.sleep(1.0)
         now = cpu()
-        if now - last < busy_share:
-            return time.monotonic() - 1.0
-        last = now
+        if now - last < busy_share and await probe() < answer_s:
+            return time.monotonic()
+        last = cpu()
     return None
