@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test fuzz lint install install-test clean bench-data
+.PHONY: run test fuzz lint install install-test clean bench-data bench bench-smoke
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PIP) install -e '.[bench]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -24,7 +28,7 @@ run: install
 
 ## test: the whole suite with coverage; fails under 80 %
 test: install-test
-	$(VENV)/bin/ruff check api pipelines models tests migrations/env.py
+	$(VENV)/bin/ruff check api pipelines models tests bench migrations/env.py
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
 
 ## fuzz: the schema fuzzing run at length (200 examples per operation, stateful sequences)
@@ -36,8 +40,8 @@ fuzz: install-test
 
 ## lint: ruff and mypy
 lint: install-test
-	$(VENV)/bin/ruff check api pipelines models tests migrations/env.py
-	$(VENV)/bin/ruff format --check api pipelines models tests
+	$(VENV)/bin/ruff check api pipelines models tests bench migrations/env.py
+	$(VENV)/bin/ruff format --check api pipelines models tests bench/load
 	$(VENV)/bin/mypy api pipelines models
 
 ## bench-data: SCALE athletes × YEARS years into database forma_bench (same server as FORMA_DATABASE_URL)
@@ -48,3 +52,16 @@ bench-data: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .coverage.* htmlcov
+
+## bench: the load harness (issue 10) on FORMA_DATABASE_URL's server and FORMA_REDIS_URL
+## (default 127.0.0.1); appends a dated section to bench/RESULTS.md.
+## One part alone: make bench LOAD_PARTS=reads; smaller: LOAD_SCALE=small; more: LOAD_ARGS=...
+LOAD_PARTS ?= floor,writes,phones,reads
+LOAD_SCALE ?= full
+LOAD_ARGS ?=
+bench: $(VENV)/.installed-bench
+	$(PY) -m bench.load --parts $(LOAD_PARTS) --scale $(LOAD_SCALE) $(LOAD_ARGS)
+
+## bench-smoke: every part for seconds with a few dozen clients; prints, appends nothing
+bench-smoke: $(VENV)/.installed-bench
+	$(PY) -m bench.load --scale smoke --no-results $(LOAD_ARGS)
