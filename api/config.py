@@ -126,7 +126,7 @@ class Settings(BaseSettings):
         1, ge=1, le=3600, description="the `Retry-After` of an overload 503, in seconds"
     )
     api_workers: int | None = Field(
-        None, ge=1, le=256, description="`forma up`: API processes; unset = the cores"
+        None, ge=1, le=256, description="`forma up`: API processes; unset = the cores − 1"
     )
     api_keep_alive_s: int = Field(
         120,
@@ -202,8 +202,12 @@ class Settings(BaseSettings):
 
     @property
     def api_processes(self) -> int:
-        """API worker processes: ``api_workers``, else one per core this process may use."""
-        return self.api_workers or available_cores()
+        """API worker processes: ``api_workers``, else one fewer than the cores (at least one).
+
+        Each process hashes passwords on at least one thread of its own: one process per
+        core would let a login burst take every core (and ``/healthz`` with it).
+        """
+        return self.api_workers or max(1, available_cores() - 1)
 
     @property
     def sweep_queue(self) -> str:

@@ -41,8 +41,8 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 def default_password_workers(api_processes: int = 1) -> int:
     """One thread fewer than the cores, shared by ``api_processes`` API processes; at least one.
 
-    ``forma up`` runs one API process per core: each gets its share, so that the hashing
-    threads of all of them together never outnumber the cores.
+    ``forma up`` runs one API process per core but one: each gets its share, at least one,
+    so that the hashing threads of all of them together leave a core free.
     """
     return max(1, (available_cores() - 1) // max(1, api_processes))
 
