@@ -195,12 +195,14 @@ def _kill_during_writes(
     """Kill ``child`` mid-stream; ``answered(log_offset_at_kill)`` says it is back."""
     with httpx.Client(base_url=sup.base_url, timeout=10.0) as http:
         headers = _register(http)
-        before_kill()
         writes = Writes(sup.base_url, headers)
         thread = threading.Thread(target=writes.run, daemon=True)
         thread.start()
         try:
             _wait("first writes", lambda: len(writes.acked) >= 10, 20.0, sup)
+            # last before the kill: on a quiet machine an import finishes within seconds,
+            # so "running" must be seen just before the SIGKILL, not before the writes
+            before_kill()
             before = sup.children()
             assert set(before) == {"api", "worker", "beat"}, before
             offset = sup.log.stat().st_size
@@ -254,21 +256,22 @@ def test_sigkill_worker_while_an_import_runs(up: FormaUp) -> None:
     with httpx.Client(base_url=up.base_url, timeout=30.0) as http:
         importer = _register(http)
         workouts, sets = 4000, 10
-        upload = http.post(
-            "/v1/imports",
-            headers=importer,
-            files={"file": ("big.csv", _strong_csv(workouts, sets), "text/csv")},
-            data={"weight_unit": "kg"},
-        )
-        assert upload.status_code == 202, upload.text
-        job_url = f"/v1/imports/{upload.json()['id']}"
         seen: list[str] = []
+        job: dict[str, str] = {}
 
         def import_running() -> None:
+            upload = http.post(
+                "/v1/imports",
+                headers=importer,
+                files={"file": ("big.csv", _strong_csv(workouts, sets), "text/csv")},
+                data={"weight_unit": "kg"},
+            )
+            assert upload.status_code == 202, upload.text
+            job["url"] = f"/v1/imports/{upload.json()['id']}"
             _wait(
                 "import running",
                 lambda: (
-                    seen.append(http.get(job_url, headers=importer).json()["status"])
+                    seen.append(http.get(job["url"], headers=importer).json()["status"])
                     or seen[-1] != "queued"
                 ),
                 30.0,
@@ -281,13 +284,14 @@ def test_sigkill_worker_while_an_import_runs(up: FormaUp) -> None:
 
         outcome = _kill_during_writes(up, "worker", worker_ready, import_running)
         assert outcome.refused == 0  # writes never needed the worker
+        job_url = job["url"]
         _wait(
             "import finished",
             lambda: http.get(job_url, headers=importer).json()["status"] != "running",
             IMPORT_TIMEOUT_S,
             up,
         )
-        job = http.get(job_url, headers=importer).json()
+        finished = http.get(job_url, headers=importer).json()
         log = up.log.read_text(errors="replace").splitlines()
         received = [line for line in log if "imports.run[" in line and "received" in line]
         stamps = [datetime.strptime(r[1:24], "%Y-%m-%d %H:%M:%S,%f").timestamp() for r in received]
@@ -298,12 +302,12 @@ def test_sigkill_worker_while_an_import_runs(up: FormaUp) -> None:
         resent_s = resent[0] - outcome.killed_wall
         print(
             f"import re-sent by the sweep {resent_s:.2f} s after the kill "
-            f"(sweep {SWEEP_S:g} s, bound {RECOVERY_BOUND_S:g} s); then {job['status']}"
+            f"(sweep {SWEEP_S:g} s, bound {RECOVERY_BOUND_S:g} s); then {finished['status']}"
         )
         assert 0 < resent_s <= RECOVERY_BOUND_S
-        assert job["status"] == "succeeded", job
-        assert job["counts"]["workouts_created"] == workouts, job["counts"]
-        assert job["counts"]["sets_created"] == workouts * sets, job["counts"]
+        assert finished["status"] == "succeeded", finished
+        assert finished["counts"]["workouts_created"] == workouts, finished["counts"]
+        assert finished["counts"]["sets_created"] == workouts * sets, finished["counts"]
 
 
 def test_faults_left_forma_up_running(up: FormaUp) -> None:
