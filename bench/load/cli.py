@@ -52,7 +52,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--settle", dest="settle_s", type=float,
                    help="longest wait for the analytics to drain after a write scenario")  # fmt: skip
     p.add_argument("--api-workers", type=int, default=os.cpu_count() or 1,
-                   help="uvicorn workers (WEB_CONCURRENCY); default: the cores")  # fmt: skip
+                   help="API processes (FORMA_API_WORKERS); default: the cores")  # fmt: skip
     p.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
     args = p.parse_args(argv)
     unknown = set(args.parts.split(",")) - set(PARTS)
@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         run = Run(target, team, scale)
         broken = _run(run_parts(run, parts))
         rss = rss_lines(target)
+        serving = sum(1 for line in rss if " worker pid " in line)
         print("\n" + "\n".join(rss), flush=True)
         warnings = [r.name for r in run.results if r.meter.warning()]
         if warnings:
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Machine: {os.cpu_count()} cores, load average {load_at_start} at the start; "
             f"{versions(pg)}; commit {commit()}.",
             f"Stack: `forma up` against the machine's PostgreSQL and Redis, "
-            f"{args.api_workers} API worker(s) (WEB_CONCURRENCY), {server_files}; "
+            f"{serving} API process(es) serving (asked: {args.api_workers}), {server_files}; "
             f"{len(team)} demo athletes ({scale.years:g} years of history), tokens issued "
             f"before the timed windows.",
             f"Scale `{args.scale}`: parts {', '.join(parts)}; {scale}.",

@@ -192,7 +192,7 @@ class Stack:
             "FORMA_ENVIRONMENT": "production",
             "FORMA_ACCESS_TOKEN_MINUTES": "600",  # tokens issued before a long run
             "FORMA_REBUILD_HOUR_UTC": "off",
-            "WEB_CONCURRENCY": str(self.api_workers),  # uvicorn's own worker count
+            "FORMA_API_WORKERS": str(self.api_workers),  # forma up's default is cores − 1
             "PYTHONUNBUFFERED": "1",
             **GENEROUS_LIMITS,
             **(extra_env or {}),
