@@ -7,6 +7,7 @@ delays work: publishing has no retry and a short timeout (DESIGN §2.3).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -32,7 +33,14 @@ def celery_transport_options(settings: Settings) -> dict[str, Any]:
 class TaskProducer:
     """Publishes task messages by dotted name to Forma's queue."""
 
+    #: a coalescing task is handed to a thread at most once per this many seconds (per
+    #: API process): under load a send per write cost a thread hop and a Redis round trip
+    #: each, and one waiting message serves them all
+    COALESCE_WINDOW_S = 0.1
+
     def __init__(self, settings: Settings) -> None:
+        self._due: set[str] = set()
+        self._last_fired: dict[str, float] = {}
         self._queue = settings.celery_queue
         self._pending = PendingTokens(settings)
         self._celery = Celery("forma-api", broker=settings.redis_url, set_as_current=False)
@@ -57,6 +65,29 @@ class TaskProducer:
             # this runs on an executor thread whose future nobody reads; never raise there
             logger.warning("could not publish %s: %s", name, exc)
             return False
+
+    def send_soon(self, name: str, *args: Any) -> None:
+        """Publish ``name(*args)`` on an executor thread without waiting (after a commit).
+
+        A coalescing task already due to be handed over is not handed over again: the send
+        that is due happens after this call's commit, so it covers it (the trailing edge of
+        a ``COALESCE_WINDOW_S`` throttle). Other tasks are sent every time.
+        """
+        loop = asyncio.get_running_loop()
+        if name not in COALESCING_TASKS:
+            loop.run_in_executor(None, self.send, name, *args)
+            return
+        if name in self._due:
+            return
+        self._due.add(name)
+        last = self._last_fired.get(name)
+        delay = 0.0 if last is None else max(0.0, last + self.COALESCE_WINDOW_S - loop.time())
+        loop.call_later(delay, self._fire, loop, name, args)
+
+    def _fire(self, loop: asyncio.AbstractEventLoop, name: str, args: tuple[Any, ...]) -> None:
+        self._due.discard(name)
+        self._last_fired[name] = loop.time()
+        loop.run_in_executor(None, self.send, name, *args)
 
     def _send(self, name: str, *args: Any) -> bool:
         try:

@@ -10,7 +10,8 @@ internal).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -98,15 +99,18 @@ def ratios(volume: pd.DataFrame, by: tuple[str, ...] = ("week_start",)) -> pd.Da
     return frame.reset_index()
 
 
-def streak(workout_days: pd.Series, *, today: date) -> int:
+def streak(workout_days: Iterable[date], *, today: date) -> int:
     """Consecutive ISO weeks with at least one workout, up to the current week.
 
+    ``workout_days``: local dates (``datetime.date``; a ``datetime`` counts by its date).
     The current week, while it has no workout yet, does not break the streak: the
-    count then ends with last week (the week is not over).
+    count then ends with last week (the week is not over). Plain Python: the summary
+    read calls it on every request, where pandas' set-up cost more than the count.
     """
-    if workout_days.empty:
+    days = (d.date() if isinstance(d, datetime) else d for d in workout_days)
+    weeks = {d - timedelta(days=d.weekday()) for d in days}
+    if not weeks:
         return 0
-    weeks = set(week_start(workout_days))
     current = today - timedelta(days=today.weekday())
     cursor = current if current in weeks else current - timedelta(days=7)
     count = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Numeric, func, select
+from sqlalchemy import Numeric, exists, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,20 @@ async def state(session: AsyncSession, *, user_id: uuid.UUID) -> AnalyticsState 
 
 async def is_stale(session: AsyncSession, *, user_id: uuid.UUID) -> bool:
     return await session.get(AnalyticsDirty, user_id) is not None
+
+
+async def state_and_stale(
+    session: AsyncSession, *, user_id: uuid.UUID
+) -> tuple[AnalyticsState | None, bool]:
+    """The athlete's state row and whether a refresh is owed, read in one statement (one
+    snapshot); an athlete never refreshed has no state row and costs a second one."""
+    owed = exists().where(AnalyticsDirty.user_id == user_id).label("stale")
+    row = (
+        await session.execute(select(AnalyticsState, owed).where(AnalyticsState.user_id == user_id))
+    ).first()
+    if row is None:
+        return None, await is_stale(session, user_id=user_id)
+    return row[0], bool(row[1])
 
 
 async def rep_max_prs(

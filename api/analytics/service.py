@@ -48,12 +48,11 @@ async def _freshness(session: AsyncSession, user: User) -> tuple[dict[str, Any],
     """Freshness read BEFORE the figures, and the state row it came from.
 
     Each statement sees the latest commits, and a refresh swaps the figures, the state
-    and the marker in one commit. Reading the marker first, then the state, then the
-    figures means a refresh landing in between can only make the figures newer than
-    `as_of` says, never older than a `stale: false` promises.
+    and the marker in one commit. Reading the marker and the state in one statement,
+    then the figures, means a refresh landing in between can only make the figures newer
+    than `as_of` says, never older than a `stale: false` promises.
     """
-    stale = await repository.is_stale(session, user_id=user.id)
-    state = await repository.state(session, user_id=user.id)
+    state, stale = await repository.state_and_stale(session, user_id=user.id)
     return {"as_of": state.as_of if state else None, "stale": stale}, state
 
 
@@ -235,8 +234,14 @@ async def summary(
 ) -> Summary:
     """Totals, the latest weekly volumes, the latest week or month summaries, habits."""
     freshness, state = await _freshness(session, user)
-    volumes = await repository.periods(session, user_id=user.id, period="week", count=weeks)
-    latest = await repository.periods(session, user_id=user.id, period=period, count=count)
+    if period == "week":  # the usual call: one read serves both lists
+        both = await repository.periods(
+            session, user_id=user.id, period="week", count=max(weeks, count)
+        )
+        volumes, latest = both[-weeks:], both[-count:]
+    else:
+        volumes = await repository.periods(session, user_id=user.id, period="week", count=weeks)
+        latest = await repository.periods(session, user_id=user.id, period=period, count=count)
     habits = await views.habits(session, user=user, state=state)
     totals = {
         "workouts": state.workouts if state else 0,

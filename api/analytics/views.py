@@ -216,7 +216,7 @@ async def habits(session: AsyncSession, *, user: User, state: AnalyticsState | N
     today = local_today(user)
     current = _monday(today)
     starts = await repository.week_starts(session, user_id=user.id)
-    streak_weeks = streak(pd.Series(starts, dtype=object), today=today)
+    streak_weeks = streak(starts, today=today)
     workouts = state.workouts if state else 0
     if not workouts or state is None or state.first_workout_on is None:
         return Habits(

@@ -170,3 +170,30 @@ async def test_every_operation_that_needs_the_database_declares_503_with_retry_a
             assert declared["headers"]["Retry-After"]["required"] is True, (method, path)
             ref = declared["content"]["application/json"]["schema"]["$ref"]
             assert ref == "#/components/schemas/ErrorResponse"
+
+
+async def test_connections_the_server_dropped_answer_503_once_then_the_pool_recovers(
+    app_and_http, sync_engine
+):
+    """A server restart kills every pooled connection. No ping guards a checkout, so the
+    request that meets the dead connection answers 503 + Retry-After (never 500, nothing
+    stored), and the next one gets a new connection."""
+    _, http = app_and_http
+    headers = await register(http)
+    assert (await http.get("/v1/workouts", headers=headers)).status_code == 200
+    with sync_engine.connect() as conn:  # what a restart does to the app's connection
+        killed = conn.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    assert killed >= 1
+    lost = new_id()
+    first = await http.put(f"/v1/workouts/{lost}", json=a_workout(), headers=headers)
+    _assert_overloaded(first, "database_unavailable")
+    assert _stored(sync_engine, lost) == (0, 0)
+    again = await http.put(f"/v1/workouts/{lost}", json=a_workout(), headers=headers)
+    assert again.status_code == 201, again.text
+    assert (await http.get("/v1/workouts", headers=headers)).status_code == 200
+    assert _stored(sync_engine, lost) == (1, 2)
