@@ -13,6 +13,7 @@ import asyncio
 import importlib.util
 import os
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ import httpx
 from pydantic import ValidationError
 
 from api.config import Settings
+from api.serve import LISTEN_FD, listening_socket
 from pipelines import analytics_command, import_command
 from pipelines.demo import command as demo_command
 from pipelines.embedded import ensure_servers, stop_servers
@@ -100,31 +102,27 @@ def _event_loop() -> str:
 
 
 def _api_argv(args: argparse.Namespace, settings: Settings) -> list[str]:
-    """uvicorn serving the API: one process per core, keep-alive past the phones' interval.
+    """The API: one process per core on the socket ``forma up`` holds (:mod:`api.serve`),
+    keep-alive past the phones' interval.
 
-    With more than one worker uvicorn's main process binds the socket and runs the
-    workers as its children (in its process group, so the supervisor kills them with it).
+    With more than one worker uvicorn's main process runs the workers as its children
+    (in its process group, so the supervisor kills them with it).
     """
     argv = [
         sys.executable,
         "-m",
-        "uvicorn",
-        "api.main:create_app",
-        "--factory",
-        "--http",
-        "api.http_protocol:FormaHttpProtocol",
+        "api.serve",
         "--loop",
         _event_loop(),
         "--workers",
         str(settings.api_processes),
-        "--timeout-keep-alive",
+        "--keep-alive",
         str(settings.api_keep_alive_s),
+        # the socket is inherited; the address names the process in `ps` and the logs
         "--host",
         args.host,
         "--port",
         str(args.port),
-        "--log-level",
-        "info",
     ]
     if not settings.api_access_log:
         argv.append("--no-access-log")  # a log line per request costs CPU under load
@@ -132,11 +130,11 @@ def _api_argv(args: argparse.Namespace, settings: Settings) -> list[str]:
 
 
 def _children(
-    args: argparse.Namespace, settings: Settings, queue: str, beat_args: list[str]
+    args: argparse.Namespace, listen_fd: int, settings: Settings, queue: str, beat_args: list[str]
 ) -> list[Child]:
     py = sys.executable
     return [
-        Child("api", _api_argv(args, settings)),
+        Child("api", _api_argv(args, settings), pass_fds=(listen_fd,)),
         Child(
             "worker",
             [
@@ -233,6 +231,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     servers = ensure_servers(data_dir, env)
     os.environ.update(env)  # this process (migrations) uses the same servers
     supervisor: Supervisor | None = None
+    listener: socket.socket | None = None
     code = 0
     try:
         try:
@@ -264,8 +263,15 @@ def cmd_up(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"forma: configuration error: {exc}", file=sys.stderr)
             return 2
+        try:
+            listener = listening_socket(args.host, args.port)
+        except OSError as exc:
+            print(f"forma: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+            return 2
+        # held here for as long as forma up runs: an API restart never refuses a connection
+        env[LISTEN_FD] = str(listener.fileno())
         supervisor = Supervisor(
-            _children(args, settings, queue, beat_args),
+            _children(args, listener.fileno(), settings, queue, beat_args),
             env=env,
             policy=RestartPolicy(
                 backoff_s=settings.restart_backoff_s,
@@ -299,6 +305,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         shutdown.stopping = True
         if supervisor is not None:
             supervisor.stop(_STOP_GRACE_S, lambda: shutdown.hurry)
+        if listener is not None:
+            listener.close()
         stop_servers(servers.handles)
     return code
 

@@ -23,10 +23,12 @@ from pathlib import Path
 
 @dataclass(frozen=True, slots=True)
 class Child:
-    """One supervised program: a name for the logs and its argv."""
+    """One supervised program: a name for the logs, its argv, and descriptors it inherits
+    (the API's listening socket)."""
 
     name: str
     argv: Sequence[str]
+    pass_fds: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +186,7 @@ class Supervisor:
             list(slot.child.argv),
             env=self._env,
             stdin=subprocess.DEVNULL,
+            pass_fds=slot.child.pass_fds,
             start_new_session=True,  # one process group per child, killed as a whole
         )
         self._write_pids()

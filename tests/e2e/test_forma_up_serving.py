@@ -130,3 +130,31 @@ def test_forma_up_serves_with_a_worker_per_core_and_room_for_connections(tmp_pat
                 pass
             assert time.monotonic() < deadline, up.tail()
             time.sleep(0.2)
+
+
+def test_while_the_api_restarts_connections_wait_in_the_backlog_instead_of_being_refused(
+    tmp_path: Path,
+) -> None:
+    """``forma up`` holds the listening socket: with the API process killed, a client
+    connecting meanwhile is accepted by the kernel and answered by the restarted process
+    (before, it was refused until the new process had bound the port again)."""
+    with forma_up(tmp_path) as up:
+        master = up.children()["api"]
+        assert httpx.get(f"{up.base_url}/healthz", timeout=10).status_code == 200
+        os.kill(master, signal.SIGKILL)
+        while _alive(master):
+            time.sleep(0.01)
+        killed_at = time.monotonic()
+        answers: list[tuple[float, int]] = []
+        for _ in range(3):  # each connects while no API process is running yet
+            with socket.create_connection(("127.0.0.1", up.port), timeout=WAIT_S) as sock:
+                sock.settimeout(WAIT_S)
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                head = _response(sock)
+            answers.append((time.monotonic() - killed_at, int(head.split()[1])))
+        print(f"answers after the kill (s, status): {answers}")
+        assert [status for _, status in answers] == [200, 200, 200], answers
+        new = up.children().get("api")
+        assert new not in (None, master), up.tail()
+        # the first answer had to wait for the new process: it was queued, not refused
+        assert answers[0][0] > 0.2, answers

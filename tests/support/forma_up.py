@@ -75,7 +75,7 @@ class FormaUp:
         return "\n".join(text.splitlines()[-lines:])
 
     def family(self) -> dict[int, list[str]]:
-        """Processes of this ``forma up``: its session, or a uvicorn/celery naming it."""
+        """Processes of this ``forma up``: its session, or an API/celery process naming it."""
         out = {}
         for pid, (session, argv) in _processes().items():
             if pid == os.getpid():
@@ -83,7 +83,7 @@ class FormaUp:
             joined = " ".join(argv)
             ours = (
                 session == self.proc.pid
-                or ("uvicorn" in joined and str(self.port) in argv)
+                or ("api.serve" in joined and str(self.port) in argv)
                 or ("celery" in joined and (self.queue in argv or str(self.data_dir) in joined))
             )
             if ours:

@@ -68,11 +68,10 @@ def test_the_api_runs_a_worker_per_core_but_one_with_a_long_keep_alive_and_no_ac
 
     monkeypatch.delenv("FORMA_API_WORKERS", raising=False)
     argv = _api_argv()
-    assert argv[1:5] == ["-m", "uvicorn", "api.main:create_app", "--factory"]
+    assert argv[1:3] == ["-m", "api.serve"]  # uvicorn on the socket forma up holds
     # a core left to everything but the API's password hashing
     assert _option(argv, "--workers") == str(max(1, len(os.sched_getaffinity(0)) - 1))
-    assert _option(argv, "--timeout-keep-alive") == "120"  # past the phones' 100 s
-    assert _option(argv, "--http") == "api.http_protocol:FormaHttpProtocol"
+    assert _option(argv, "--keep-alive") == "120"  # past the phones' 100 s
     assert _option(argv, "--loop") == "uvloop"  # a dependency (uvicorn[standard])
     assert "--no-access-log" in argv
     assert _option(argv, "--port") == "8123"
@@ -81,7 +80,7 @@ def test_the_api_runs_a_worker_per_core_but_one_with_a_long_keep_alive_and_no_ac
 def test_the_api_flags_follow_the_settings() -> None:
     argv = _api_argv(api_workers=3, api_keep_alive_s=300, api_access_log=True)
     assert _option(argv, "--workers") == "3"
-    assert _option(argv, "--timeout-keep-alive") == "300"
+    assert _option(argv, "--keep-alive") == "300"
     assert "--no-access-log" not in argv
 
 
