@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from bench.load import athletes as athletes_mod
+from bench.load import targets
 from bench.load.meter import load_average
 from bench.load.parts import PARTS, SCALES, Run, Scale
 from bench.load.report import append_results, commit, versions
@@ -111,13 +112,14 @@ async def run_parts(run: Run, parts: list[str]) -> list[str]:
     return failed
 
 
-def rss_lines(target: Target) -> list[str]:
+def api_rss(target: Target) -> list[tuple[str, int, float]]:
+    """(role, pid, RSS MB) of each API process: uvicorn's supervisor and its workers."""
     api = target.children().get("api")
-    lines = []
-    for pid in target.pids("api"):
-        role = "uvicorn (supervisor)" if pid == api and len(target.pids("api")) > 1 else "worker"
-        lines.append(f"API {role} pid {pid}: RSS {rss_mb(pid):,.0f} MB")
-    return lines
+    pids = target.pids("api")
+    return [
+        ("uvicorn (supervisor)" if pid == api and len(pids) > 1 else "worker", pid, rss_mb(pid))
+        for pid in pids
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,9 +149,23 @@ def main(argv: list[str] | None = None) -> int:
         print(versions(pg), flush=True)
         run = Run(target, team, scale)
         broken = _run(run_parts(run, parts))
-        rss = rss_lines(target)
-        serving = sum(1 for line in rss if " worker pid " in line)
+        processes = api_rss(target)
+        rss = [f"API {role} pid {pid}: RSS {mb:,.0f} MB" for role, pid, mb in processes]
+        serving = sum(1 for role, _, _ in processes if role == "worker")
         print("\n" + "\n".join(rss), flush=True)
+        verdicts = targets.judge(
+            run.results,
+            run.floors,
+            [mb for role, _, mb in processes if role == "worker"],
+            checks_ok=all(c.ok for c in run.checks),
+        )
+        judged = [
+            *targets.table(verdicts),
+            "",
+            "The incremental refresh target (< 100 ms p95) is measured by "
+            "`python -m bench.analytics_bench` (its own section).",
+        ]
+        print("\n" + "\n".join(judged), flush=True)
         warnings = [r.name for r in run.results if r.meter.warning()]
         if warnings:
             print(f"\n!!! generator saturated during: {'; '.join(warnings)} !!!", flush=True)
@@ -164,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             f"Scale `{args.scale}`: parts {', '.join(parts)}; {scale}.",
         ]
         footer = [
+            "Targets:",
+            "",
+            *judged,
+            "",
             "After the runs: " + "; ".join(rss) + ".",
             f"Database checks: {len(run.checks) - len(failed)} of {len(run.checks)} passed.",
             f"Run took {(time.monotonic() - started) / 60:.1f} min.",

@@ -90,6 +90,17 @@ class Freshness:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    def p95s(self) -> dict[str, float]:
+        """p95 seconds of both lags (absent when nothing was sampled)."""
+        out = {}
+        if self.included:
+            out["fresh_included_p95"] = percentile(sorted(self.included), 95)
+        if self.lags:
+            out["fresh_stale_p95"] = percentile(sorted(self.lags), 95)
+        elif self.included:
+            out["fresh_stale_p95"] = float("nan")
+        return out
+
     def line(self) -> str:
         lags, held = sorted(self.lags), sorted(self.included)
         if not lags and not held and not self.gave_up:

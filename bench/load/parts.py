@@ -108,6 +108,7 @@ class Run:
         check = await verify.check(db, ledger)
         self.checks.append(check)
         result.notes += [fresh.line(), f"{idle}; {line}", check.line()]
+        result.extra.update(fresh.p95s())
         self.keep(result)
 
     def floor_ratio(self, workouts_per_s: float, connections: int) -> str:

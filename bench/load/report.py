@@ -29,6 +29,7 @@ class Result:
     outcomes: dict[str, dict[str, int]] = field(default_factory=dict)  # route → status → n
     notes: list[str] = field(default_factory=list)
     ratio: str = ""
+    extra: dict[str, float] = field(default_factory=dict)  # figures the targets judge
 
     @classmethod
     def of(cls, name: str, meter: Meter, recorder: Recorder, throughput: float) -> Result:

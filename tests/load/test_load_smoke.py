@@ -166,5 +166,11 @@ def test_the_harness_runs_end_to_end_at_smoke_scale() -> None:
         assert part in out, out[-4000:]
     assert "verified in the database: OK" in out and "FAILED" not in out
     assert "API worker pid" in out
+    # the targets are judged; at this scale the 50-connection ones did not run
+    assert "| writes, closed loop at 50: ≥ 0.6 × floor B | — | not measured |" in out
+    assert (
+        "| every acknowledged workout stored once, nothing half-written | all database "
+        "checks passed | met |" in out
+    )
     name = re.search(r"database (forma_load_\w+) dropped", done.stderr)
     assert name is not None, done.stderr[-2000:]
