@@ -154,6 +154,7 @@ class Outcome:
     answer_s: float
     resume_s: float
     refused: int
+    refused_kinds: list[str]
     acked: int
     present: int
     fresh_s: float
@@ -220,10 +221,13 @@ def _kill_during_writes(
         for other in set(before) - {child}:
             assert after[other] == before[other], f"{other} was restarted too: {before} {after}"
         assert f"{child} (pid {before[child]}) exited: killed by SIGKILL (-9)" in sup.tail(400)
-        refused = sum(1 for t, _ in writes.refused if t >= killed_at)
+        kinds = [kind for t, kind in writes.refused if t >= killed_at]
+        refused = len(kinds)
         present, fresh_s = _check_writes_and_analytics(sup, http, writes, headers, killed_at)
     acked = len(writes.acked)
-    outcome = Outcome(child, killed_wall, answer_s, resume_s, refused, acked, present, fresh_s)
+    outcome = Outcome(
+        child, killed_wall, answer_s, resume_s, refused, kinds, acked, present, fresh_s
+    )
     print(
         f"\nSIGKILL {child}: answering after {answer_s:.2f} s, first write acked "
         f"{resume_s:.2f} s after the kill, {refused} writes refused meanwhile, "
@@ -236,7 +240,12 @@ def _kill_during_writes(
 
 def test_sigkill_api(up: FormaUp) -> None:
     outcome = _kill_during_writes(up, "api", lambda _offset: _healthz(up), lambda: None)
-    assert outcome.refused > 0  # the API really was away: its writes were refused
+    # the API really was away: no write was answered before a new process started
+    assert outcome.resume_s > 0.2, outcome
+    # ... yet no connection was refused: forma up holds the listening socket, so writes
+    # sent meanwhile wait in the backlog (only the one in flight at the kill is reset,
+    # and a slow restart may outlast the client's 5 s timeout)
+    assert "ConnectError" not in outcome.refused_kinds, outcome
 
 
 def test_sigkill_beat(up: FormaUp) -> None:
