@@ -8,10 +8,11 @@ import asyncio
 import dataclasses
 import os
 import resource
+import signal
 import sys
 import time
 import traceback
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import asyncpg
@@ -21,44 +22,80 @@ from bench.load import targets
 from bench.load.meter import load_average
 from bench.load.parts import PARTS, SCALES, Run, Scale
 from bench.load.report import append_results, commit, versions
-from bench.load.stack import Stack, Target, open_files_limit, rss_mb
+from bench.load.stack import Stack, StackError, Target, open_files_limit, rss_mb
 
 T = TypeVar("T")
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
+def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], Any]:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{what} must be above 0, not {text}")
+        return value
+
+    return parse
+
+
 def _ints(text: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in text.split(",") if x)
+    """``50,200`` → (50, 200): client counts, each at least 1."""
+    count = _positive(int, "a client count")
+    values = tuple(count(x) for x in text.split(","))
+    return values
 
 
 def _phones(text: str) -> tuple[tuple[int, float], ...]:
-    """``1000:10,10000:100`` → ((1000, 10.0), (10000, 100.0))."""
-    return tuple((int(n), float(s)) for n, s in (p.split(":") for p in text.split(",") if p))
+    """``1000:10,10000:100`` → ((1000, 10.0), (10000, 100.0)): phones and the seconds
+    between one phone's writes, both above 0."""
+    out = []
+    for pair in text.split(","):
+        phones, sep, interval = pair.partition(":")
+        if not sep:
+            raise argparse.ArgumentTypeError(f"expected PHONES:SECONDS, e.g. 1000:10, not {pair!r}")
+        out.append((_positive(int, "phones")(phones), _positive(float, "seconds")(interval)))
+    return tuple(out)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a share must be a number, not {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a share must be within 0 and 1, not {text}")
+    return value
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     p.add_argument("--parts", default=",".join(PARTS), help="any of floor,writes,phones,reads")
     p.add_argument("--scale", choices=sorted(SCALES), default="full")
-    p.add_argument("--athletes", type=int, help="demo athletes seeded and logged in")
-    p.add_argument("--years", type=float, help="history per demo athlete")
-    p.add_argument("--duration", type=float, help="seconds of each closed-loop scenario")
+    count, seconds = _positive(int, "a count"), _positive(float, "seconds")
+    p.add_argument("--athletes", type=count, help="demo athletes seeded and logged in")
+    p.add_argument("--years", type=_positive(float, "years"), help="history per demo athlete")
+    p.add_argument("--duration", type=seconds, help="seconds of each closed-loop scenario")
     p.add_argument("--write-clients", type=_ints, help="e.g. 50,200")
     p.add_argument("--read-clients", type=_ints, help="e.g. 50,200")
     p.add_argument("--phones", type=_phones, help="phones:seconds between writes, e.g. 1000:10")
-    p.add_argument("--phone-duration", type=float, help="seconds of each phones scenario")
-    p.add_argument("--read-rate", type=float, help="open-loop list reads per second")
-    p.add_argument("--retry-share", type=float, help="share of phone writes sent twice")
-    p.add_argument("--settle", dest="settle_s", type=float,
+    p.add_argument("--phone-duration", type=seconds, help="seconds of each phones scenario")
+    p.add_argument("--read-rate", type=_positive(float, "a rate"),
+                   help="open-loop list reads per second")  # fmt: skip
+    p.add_argument("--retry-share", type=_share, help="share of phone writes sent twice (0–1)")
+    p.add_argument("--settle", dest="settle_s", type=seconds,
                    help="longest wait for the analytics to drain after a write scenario")  # fmt: skip
-    p.add_argument("--api-workers", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--api-workers", type=count, default=os.cpu_count() or 1,
                    help="API processes (FORMA_API_WORKERS); default: the cores")  # fmt: skip
     p.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
     args = p.parse_args(argv)
     unknown = set(args.parts.split(",")) - set(PARTS)
     if unknown:
-        p.error(f"unknown parts: {', '.join(sorted(unknown))}")
+        named = ", ".join(repr(u) for u in sorted(unknown))
+        p.error(f"unknown parts: {named} (any of {','.join(PARTS)})")
     return args
 
 
@@ -122,6 +159,10 @@ def api_rss(target: Target) -> list[tuple[str, int, float]]:
     ]
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     scale = scale_of(args)
@@ -133,7 +174,14 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"load harness: {os.cpu_count()} cores, load average {load_at_start}; {scale}", flush=True
     )
-    stack = Stack(server, redis_url, api_workers=args.api_workers)
+    try:
+        stack = Stack(server, redis_url, api_workers=args.api_workers)
+        stack.check_server()
+    except (StackError, ValueError) as exc:  # ValueError: not a PostgreSQL URL
+        print(f"load harness: {exc}", file=sys.stderr, flush=True)
+        return 2
+    # SIGTERM (a time-out, a CI cancel) stops the stack and drops its database like Ctrl-C
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         print(stack.prepare(athletes=scale.athletes, years=scale.years), flush=True)
         target = stack.start()
@@ -193,6 +241,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_results:
             append_results(header=header, results=run.results, footer=footer)
         return 1 if failed or broken else 0
+    except StackError as exc:
+        print(f"load harness: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except KeyboardInterrupt:
+        print("load harness: interrupted; stopping the stack", file=sys.stderr, flush=True)
+        return 130
     finally:
         stack.stop()
-        print(f"stack stopped, database {stack.db_name} dropped", file=sys.stderr, flush=True)
+        if stack.created:
+            print(f"stack stopped, database {stack.db_name} dropped", file=sys.stderr, flush=True)

@@ -191,6 +191,8 @@ async def reads_part(run: Run) -> None:
             )
         result = Result.of(f"read floor, {conns} connections", meter, recorder, floor_rate)
         result.notes.append(f"{items:.1f} workouts per page on average")
+        if conns < clients:
+            result.notes.append(f"{clients} connections asked; max_connections leaves {conns}")
         run.keep(result)
         for route in (LIST, SUMMARY):
             with Meter(run.target) as meter:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -138,6 +139,10 @@ def _ready(url: str) -> bool:
         return False
 
 
+class StackError(RuntimeError):
+    """The stack could not be prepared or started; the message says why, for the user."""
+
+
 class Stack:
     """Create the database, migrate and seed it, run ``forma up`` on it; undo it all."""
 
@@ -212,9 +217,12 @@ class Stack:
         deadline = time.monotonic() + 120
         while not _ready(f"{base}/readyz"):
             if self.proc.poll() is not None:
-                raise RuntimeError(f"forma up exited with {self.proc.returncode}; see {self.log}")
+                tail = self.log.read_text(errors="replace").strip().splitlines()[-5:]
+                raise StackError(
+                    f"forma up exited with {self.proc.returncode}:\n  " + "\n  ".join(tail)
+                )
             if time.monotonic() > deadline:
-                raise RuntimeError(f"forma up not ready in 120 s; see {self.log}")
+                raise StackError(f"forma up not ready in 120 s; its log: {self.log}")
             time.sleep(0.3)
         return Target(base, self.url, self.children, self.log)
 
@@ -225,8 +233,21 @@ class Stack:
         except (OSError, ValueError, KeyError):
             return {}
 
+    def check_server(self) -> None:
+        """Connect to the server once (5 s at most); :class:`StackError` saying why not."""
+        import psycopg
+
+        try:
+            with psycopg.connect(self.admin, autocommit=True, connect_timeout=5) as conn:
+                conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            where = make_url(self.admin).set(password=None).render_as_string()
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StackError(f"cannot reach PostgreSQL at {where}: {reason}") from exc
+
     def stop(self) -> None:
-        """SIGTERM ``forma up`` (SIGKILL its group after 60 s), drop the database and keys."""
+        """SIGTERM ``forma up`` (SIGKILL its group after 60 s), drop the database and keys,
+        remove the run's data directory (its log is kept only when ``forma up`` failed)."""
         proc = self.proc
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -249,3 +270,6 @@ class Stack:
             client.close()
         except Exception as exc:  # best effort: the prefix is the run's own anyway
             print(f"load: could not delete Redis keys {self.prefix}:* ({exc})", flush=True)
+        failed = proc is not None and proc.returncode not in (0, -signal.SIGTERM)
+        if not failed:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
