@@ -1,5 +1,6 @@
-"""Session-level analytics tables: each session's combined load, the daily load series
-over each athlete's calendar, and the weekly and monthly summaries.
+"""Session-level analytics tables: each session's combined load and the daily load
+series over each athlete's calendar (the weekly and monthly summaries:
+:mod:`models.analytics_periods`).
 
 Definitions are DESIGN.md §5's; each function names its source.
 """
@@ -11,8 +12,7 @@ import pandas as pd
 
 from models import load as session_load
 from models import training_load
-from models.analytics_frames import DAILY_COLUMNS, Previous, month_start, week_start
-from models.balance import ratios
+from models.analytics_frames import DAILY_COLUMNS, Previous
 
 
 def sessions_with_load(workouts: pd.DataFrame, work: pd.DataFrame) -> pd.DataFrame:
@@ -80,56 +80,3 @@ def load_days(
         series[column] = filled[column].to_numpy()
     series["sessions"] = series["sessions"].astype(np.int64)
     return series[DAILY_COLUMNS], delete_from
-
-
-def periods(
-    sessions: pd.DataFrame,
-    work: pd.DataFrame,
-    events: pd.DataFrame,
-    daily: pd.DataFrame,
-    muscle_weeks: pd.DataFrame,
-) -> pd.DataFrame:
-    """Weekly and monthly summaries: sessions, duration, distance, sets, reps, volume,
-    sRPE load, TRIMP, combined load, PRs set; weeks add Foster's monotony (mean ÷ SD of
-    the week's 7 daily loads, rest days 0) and strain (load × monotony), and the
-    push/pull and upper/lower set ratios."""
-    keys = ["user_id", "period", "start"]
-
-    def stacked(frame: pd.DataFrame, days: pd.Series) -> pd.DataFrame:
-        # every row once per week and once per month: one groupby serves both
-        return pd.concat(
-            [frame.assign(period="week", start=week_start(days)),
-             frame.assign(period="month", start=month_start(days))],
-            ignore_index=True,
-        )  # fmt: skip
-
-    s = stacked(sessions[["user_id", "duration_s", "distance_m", "load", "srpe_load", "trimp"]],
-                sessions["day"])  # fmt: skip
-    grouped = s.groupby(keys, sort=False)
-    agg = grouped[["duration_s", "distance_m", "load"]].sum()
-    agg["sessions"] = grouped.size()
-    agg = agg.join(grouped[["srpe_load", "trimp"]].sum(min_count=1))
-    w = stacked(work[["user_id", "reps", "volume"]].fillna({"reps": 0.0}), work["day"])
-    lifted = w.groupby(keys, sort=False)[["reps", "volume"]].sum()
-    lifted["sets"] = w.groupby(keys, sort=False).size()
-    agg = agg.join(lifted.rename(columns={"volume": "volume_load_kg"}))
-    e = stacked(events[["user_id"]], events["achieved_on"])
-    agg = agg.join(e.groupby(keys, sort=False).size().rename("prs"))
-
-    # Foster monotony per week; days of the week outside the calendar are rest days (0)
-    d = daily[["user_id", "load"]].assign(start=week_start(daily["date"]))
-    by_week = d.groupby(["user_id", "start"], sort=False)["load"]
-    total = by_week.transform("sum").to_numpy()
-    squares = ((d["load"] - total / 7) ** 2).groupby([d["user_id"], d["start"]]).sum()
-    mean = by_week.sum() / 7
-    sd = np.sqrt((squares + (7 - by_week.size()) * mean**2) / 7)
-    weekly = pd.DataFrame({"monotony": mean / sd.where(sd > 0)}).join(
-        ratios(muscle_weeks, by=("user_id", "week_start"))
-        .rename(columns={"week_start": "start"})
-        .set_index(["user_id", "start"])
-    )
-    weekly["period"] = "week"
-    agg = agg.join(weekly.set_index("period", append=True).reorder_levels(keys))
-    agg["strain"] = agg["load"] * agg["monotony"]
-    out = agg.reset_index()
-    return out.fillna({"sets": 0, "reps": 0.0, "volume_load_kg": 0.0, "prs": 0})
