@@ -19,10 +19,8 @@ def sessions_with_load(workouts: pd.DataFrame, work: pd.DataFrame) -> pd.DataFra
     """Workouts with their combined load (:func:`models.load.combined_loads`)."""
     rpe = work["rpe"].to_numpy(float)
     rpe = np.where(np.isnan(rpe), 10 - work["rir"].to_numpy(float), rpe)
-    per = pd.DataFrame({"workout_id": work["workout_id"].to_numpy(), "rpe": rpe})
-    stats = per.groupby("workout_id").agg(
-        working_sets=("rpe", "size"), mean_set_rpe=("rpe", "mean")
-    )
+    per = pd.Series(rpe).groupby(work["workout_id"].to_numpy())
+    stats = pd.DataFrame({"working_sets": per.size(), "mean_set_rpe": per.mean()})
     frame = workouts.join(stats, on="workout_id")
     frame["working_sets"] = frame["working_sets"].fillna(0)
     loads = session_load.combined_loads(frame)

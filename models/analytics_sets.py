@@ -14,6 +14,8 @@ from models.analytics_frames import (
     EARLIEST,
     EVENT_COLUMNS,
     TIE_DECIMALS,
+    Packed,
+    day_numbers,
     order,
     week_start,
 )
@@ -74,21 +76,38 @@ def _relative(e1rm: pd.DataFrame, body_mass: pd.DataFrame) -> pd.DataFrame:
 def exercise_daily(work: pd.DataFrame) -> pd.DataFrame:
     """Per exercise per day: sets, reps, volume load, most reps in a set, and pose data
     (mean form score 0–1; mean detected − logged reps over sets having both)."""
-    frame = work.assign(
-        _gap=work["detected_reps"].to_numpy(float) - work["reps"].to_numpy(float),
-        _reps=work["reps"].fillna(0.0),
+    reps = work["reps"].to_numpy(float)
+    frame = pd.DataFrame(
+        {
+            "_reps": np.nan_to_num(reps),
+            "volume": work["volume"].to_numpy(float),
+            "reps": reps,
+            "form_score": work["form_score"].to_numpy(float),
+            "_gap": work["detected_reps"].to_numpy(float) - reps,
+        }
     )
-    out = frame.groupby(["user_id", "exercise_id", "day"], sort=True).agg(
-        sets=("set_id", "size"),
-        reps=("_reps", "sum"),
-        volume_load_kg=("volume", "sum"),
-        max_reps=("reps", "max"),
-        form_sets=("form_score", "count"),
-        mean_form_score=("form_score", "mean"),
-        detected_sets=("_gap", "count"),
-        rep_discrepancy=("_gap", "mean"),
+    packed = Packed(work["user_id"].to_numpy(), work["exercise_id"].to_numpy(),
+                    day_numbers(work["day"]))  # fmt: skip
+    grouped = frame.groupby(packed.keys)
+    sums = grouped[["_reps", "volume"]].sum()
+    counts = grouped[["form_score", "_gap"]].count()
+    means = grouped[["form_score", "_gap"]].mean()
+    user, exercise, day = packed.unpack(sums.index.to_numpy())
+    return pd.DataFrame(
+        {
+            "user_id": user,
+            "exercise_id": exercise,
+            "day": day.astype("datetime64[D]").astype("datetime64[ns]"),
+            "sets": grouped.size().to_numpy(),
+            "reps": sums["_reps"].to_numpy(),
+            "volume_load_kg": sums["volume"].to_numpy(),
+            "max_reps": grouped["reps"].max().to_numpy(),
+            "form_sets": counts["form_score"].to_numpy(),
+            "mean_form_score": means["form_score"].to_numpy(),
+            "detected_sets": counts["_gap"].to_numpy(),
+            "rep_discrepancy": means["_gap"].to_numpy(),
+        }
     )
-    return out.reset_index()
 
 
 def pr_events(work: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
