@@ -41,36 +41,65 @@ def e1rm_daily(work: pd.DataFrame, body_mass: pd.DataFrame) -> pd.DataFrame:
     r = work["reps"].to_numpy(float)
     ok = (work["exercise_kind"].to_numpy() == "strength") & (w > 0) & (r >= MIN_REPS)
     ok &= r <= MAX_REPS
-    lifts = work[ok].copy()
+    lifts = work[ok]
     w, r = w[ok], r[ok]
-    lifts["e1rm_kg"] = np.where(r == 1, w, w * (1 + r / 30))
-    lifts["brzycki_kg"] = np.where(r == 1, w, w * 36 / (37 - r))
+    e1rm = np.where(r == 1, w, w * (1 + r / 30))
+    brzycki = np.where(r == 1, w, w * 36 / (37 - r))
     rir = lifts["rir"].to_numpy(float)
     rir = np.where(np.isnan(rir), 10 - lifts["rpe"].to_numpy(float), rir)
     effective = r + rir
-    lifts["e1rm_rir_kg"] = np.where(effective == 1, w, w * (1 + effective / 30))
-    lifts["_rank"] = lifts["e1rm_kg"].round(TIE_DECIMALS)
-    keys = ["user_id", "exercise_id", "day"]
-    extra = lifts.groupby(keys, sort=False)[["brzycki_kg", "e1rm_rir_kg"]].max()
-    rows = order(lifts, [*keys, "_rank", "performed_at", "position", "_tie"], ("_rank",))
-    best = lifts.iloc[rows].drop_duplicates(keys)
-    best = best.drop(columns=["brzycki_kg", "e1rm_rir_kg"]).join(extra, on=keys)
-    best = best[
-        [*keys, "e1rm_kg", "brzycki_kg", "e1rm_rir_kg", "weight_kg", "reps", "set_id", "workout_id"]
-    ]
-    return _relative(best.reset_index(drop=True), body_mass)
+    e1rm_rir = np.where(effective == 1, w, w * (1 + effective / 30))
+    user, exercise = lifts["user_id"].to_numpy(), lifts["exercise_id"].to_numpy()
+    packed = Packed(user, exercise, day_numbers(lifts["day"])).keys
+    # best first within each (athlete, exercise, day): the heaviest rank, then the earliest
+    rows = order(
+        pd.DataFrame({"_key": packed, "_rank": np.round(e1rm, TIE_DECIMALS)}).assign(
+            performed_at=lifts["performed_at"].array,
+            position=lifts["position"].to_numpy(),
+            _tie=lifts["_tie"].to_numpy(),
+        ),
+        ["_key", "_rank", "performed_at", "position", "_tie"],
+        ("_rank",),
+    )
+    ranked = packed[rows]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]]) if len(rows) else rows
+    best = rows[starts]
+    # fmax skips NaN as pandas' max does; a maximum is exact in any order
+    most = {name: np.fmax.reduceat(v[rows], starts) if len(rows) else v
+            for name, v in (("brzycki_kg", brzycki), ("e1rm_rir_kg", e1rm_rir))}  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "user_id": user[best],
+            "exercise_id": exercise[best],
+            "day": lifts["day"].to_numpy()[best],
+            "e1rm_kg": e1rm[best],
+            "brzycki_kg": most["brzycki_kg"],
+            "e1rm_rir_kg": most["e1rm_rir_kg"],
+            "weight_kg": w[best],
+            "reps": r[best],
+            "set_id": lifts["set_id"].to_numpy()[best],
+            "workout_id": lifts["workout_id"].to_numpy()[best],
+        }
+    )
+    return _relative(out, body_mass)
 
 
 def _relative(e1rm: pd.DataFrame, body_mass: pd.DataFrame) -> pd.DataFrame:
-    masses = body_mass.dropna(subset=["body_mass_kg"])
+    """Each row's latest body mass on or before its day (same athlete) and e1RM ÷ it."""
+    masses = body_mass[body_mass["body_mass_kg"].notna().to_numpy()]
     if e1rm.empty or masses.empty:
         return e1rm.assign(body_mass_kg=np.nan, relative_strength=np.nan)
-    left = e1rm.assign(_row=np.arange(len(e1rm))).sort_values("day")
-    right = masses[["user_id", "day", "body_mass_kg"]].sort_values("day")
-    merged = pd.merge_asof(left, right, on="day", by="user_id", direction="backward")
-    merged = merged.sort_values("_row").drop(columns="_row").reset_index(drop=True)
-    merged["relative_strength"] = merged["e1rm_kg"] / merged["body_mass_kg"]
-    return merged
+    users = np.concatenate([masses["user_id"].to_numpy(), e1rm["user_id"].to_numpy()])
+    days = np.concatenate([day_numbers(masses["day"]), day_numbers(e1rm["day"])])
+    keys = Packed(users, days).keys
+    measured, wanted = keys[: len(masses)], keys[len(masses) :]
+    by_day = np.argsort(measured, kind="stable")
+    at = np.searchsorted(measured[by_day], wanted, side="right") - 1
+    found = by_day[np.maximum(at, 0)]
+    mass_users = masses["user_id"].to_numpy()
+    hit = (at >= 0) & (mass_users[found] == e1rm["user_id"].to_numpy())
+    mass = np.where(hit, masses["body_mass_kg"].to_numpy(float)[found], np.nan)
+    return e1rm.assign(body_mass_kg=mass, relative_strength=e1rm["e1rm_kg"].to_numpy() / mass)
 
 
 def exercise_daily(work: pd.DataFrame) -> pd.DataFrame:
