@@ -2,10 +2,10 @@
 
 Every row counts once in its ISO week and once in its month. The athlete's integer code
 (see :class:`models.analytics._Codes`), the period and its start day pack into one int64
-(:func:`keys`), so each table needs one single-key groupby instead of a three-column one
-(pandas factorises every key column and builds a MultiIndex first, which costs more than
-the sums on a refresh's few rows). Sums run through the same pandas reductions over the
-same rows in the same order as a grouping by columns would: the values are identical.
+(:func:`keys`), factorised once; the sums are ``np.bincount``s over the group codes
+(pandas' groupbys cost more in fixed overhead than the sums on a refresh's few rows).
+Sums add in row order: equal to pandas' up to the last bit (pandas itself sums either
+with ``reduceat`` or Kahan's compensation, depending on its blocks).
 
 Definitions are DESIGN.md §5's; each function names its source.
 """
@@ -45,42 +45,60 @@ def unpack(packed: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _twice(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: np.tile(frame[c].to_numpy(), 2) for c in columns})
+def _sums(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Per group sums skipping NaN (as pandas' ``sum``), one ``bincount``."""
+    return np.bincount(codes, weights=np.where(np.isnan(values), 0.0, values), minlength=size)
 
 
-def _monotony(daily: pd.DataFrame) -> pd.Series:
-    """Foster's monotony per week key: mean ÷ SD of the week's 7 daily loads, days of
-    the week outside the calendar being rest days (0); NaN when the SD is 0."""
+def _counted(counts: np.ndarray) -> np.ndarray:
+    # as a left join then fillna(0) gives them: floats once some group has none
+    return counts.astype(float) if (counts == 0).any() else counts
+
+
+def _positions(index: pd.Index, packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group positions of ``packed`` keys in ``index`` and which of them are there."""
+    at = index.get_indexer(packed)
+    return np.maximum(at, 0), at >= 0
+
+
+def _monotony(daily: pd.DataFrame, index: pd.Index) -> np.ndarray:
+    """Foster's monotony for each key of ``index`` (NaN for months and weeks without
+    days): mean ÷ SD of the week's 7 daily loads, days of the week outside the calendar
+    being rest days (0); NaN when the SD is 0."""
     week = np.asarray(daily["user_id"], dtype=np.int64) * 2 * _SPAN
     week += _day_numbers(week_start(daily["date"]))
-    load = daily["load"].reset_index(drop=True)
-    by_week = load.groupby(week, sort=False)
-    total = by_week.transform("sum").to_numpy()
-    squares = ((load - total / 7) ** 2).groupby(week, sort=False).sum()
-    mean = by_week.sum() / 7
-    sd = np.sqrt((squares + (7 - by_week.size()) * mean**2) / 7)
-    return mean / sd.where(sd > 0)
+    codes, weeks = pd.factorize(week)
+    load = daily["load"].to_numpy(float)
+    total = _sums(codes, load, len(weeks))
+    squares = _sums(codes, (load - total[codes] / 7) ** 2, len(weeks))
+    size = np.bincount(codes, minlength=len(weeks))
+    mean = total / 7
+    sd = np.sqrt((squares + (7 - size) * mean**2) / 7)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        monotony = np.where(sd > 0, mean / sd, np.nan)
+    at, there = _positions(pd.Index(weeks), index.to_numpy())
+    return np.where(there, monotony[at] if len(weeks) else np.nan, np.nan)
 
 
-def _ratios(muscle_weeks: pd.DataFrame) -> pd.DataFrame:
-    """Push ÷ pull and upper ÷ lower fractional sets per week key (as
-    :func:`models.balance.ratios`; NaN when the divisor is 0)."""
+def _ratios(muscle_weeks: pd.DataFrame, index: pd.Index) -> dict[str, np.ndarray]:
+    """Push ÷ pull and upper ÷ lower fractional sets for each key of ``index`` (as
+    :func:`models.balance.ratios`; NaN when the divisor is 0 or the week has no sets)."""
     week = np.asarray(muscle_weeks["user_id"], dtype=np.int64) * 2 * _SPAN
     week += _day_numbers(muscle_weeks["week_start"].to_numpy())
-    index = pd.Index(pd.unique(week))
+    codes, weeks = pd.factorize(week)
     muscle = muscle_weeks["muscle"]
-    sets = muscle_weeks["sets"].reset_index(drop=True)
+    sets = muscle_weeks["sets"].to_numpy(float)
+    at, there = _positions(pd.Index(weeks), index.to_numpy())
     out = {}
     for name, top, bottom in (("push_pull", PUSH, PULL), ("upper_lower", UPPER, LOWER)):
-        totals = []
-        for group in (top, bottom):
-            picked = muscle.isin(group).to_numpy()
-            total = sets[picked].groupby(week[picked], sort=False).sum()
-            totals.append(total.reindex(index, fill_value=0.0).to_numpy())
+        num, den = (
+            _sums(codes, np.where(muscle.isin(group).to_numpy(), sets, 0.0), len(weeks))
+            for group in (top, bottom)
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[name] = np.where(totals[1] > 0, totals[0] / totals[1], np.nan)
-    return pd.DataFrame(out, index=index)
+            ratio = np.where(den > 0, num / den, np.nan)
+        out[name] = np.where(there, ratio[at] if len(weeks) else np.nan, np.nan)
+    return out
 
 
 def periods(
@@ -95,26 +113,25 @@ def periods(
     the week's 7 daily loads, rest days 0) and strain (load × monotony), and the
     push/pull and upper/lower set ratios. One row per athlete, period and start, in the
     order the sessions first reach them."""
-    s = _twice(sessions, ["duration_s", "distance_m", "load", "srpe_load", "trimp"])
-    grouped = s.groupby(keys(sessions["user_id"], sessions["day"]), sort=False)
-    agg = grouped[["duration_s", "distance_m", "load"]].sum()
-    agg["sessions"] = grouped.size()
-    agg = agg.join(grouped[["srpe_load", "trimp"]].sum(min_count=1))
-    w = _twice(work.assign(reps=work["reps"].fillna(0.0)), ["reps", "volume"])
-    lifted = w.groupby(keys(work["user_id"], work["day"]), sort=False)
-    agg = agg.join(lifted[["reps", "volume"]].sum().rename(columns={"volume": "volume_load_kg"}))
-    agg["sets"] = lifted.size()
-    prs = keys(events["user_id"], events["achieved_on"])
-    agg["prs"] = pd.Series(prs).groupby(prs, sort=False).size()
-
-    weekly = pd.DataFrame({"monotony": _monotony(daily)})
-    if muscle_weeks.empty:  # as models.balance.ratios: untyped empty columns
-        for name in ("push_pull", "upper_lower"):
-            weekly[name] = pd.Series(np.nan, index=weekly.index, dtype=object)
-    else:
-        weekly = weekly.join(_ratios(muscle_weeks))
-    agg = agg.join(weekly)
-    agg["strain"] = agg["load"] * agg["monotony"]
-    packed = agg.index.to_numpy(dtype=np.int64)
-    out = pd.DataFrame(unpack(packed) | {c: agg[c].to_numpy() for c in agg.columns})
-    return out.fillna({"sets": 0, "reps": 0.0, "volume_load_kg": 0.0, "prs": 0})
+    codes, packed = pd.factorize(keys(sessions["user_id"], sessions["day"]))
+    index, size = pd.Index(packed), len(packed)
+    out = unpack(packed)
+    for column in ("duration_s", "distance_m", "load"):
+        out[column] = _sums(codes, np.tile(sessions[column].to_numpy(float), 2), size)
+    out["sessions"] = np.bincount(codes, minlength=size)
+    # sRPE and TRIMP stay unknown (NaN) in periods without a rated / heart-rate session
+    for column in ("srpe_load", "trimp"):
+        values = np.tile(sessions[column].to_numpy(float), 2)
+        known = np.bincount(codes, weights=~np.isnan(values), minlength=size)
+        out[column] = np.where(known > 0, _sums(codes, values, size), np.nan)
+    at, there = _positions(index, keys(work["user_id"], work["day"]))
+    at = at[there]
+    out["reps"] = _sums(at, np.tile(work["reps"].to_numpy(float), 2)[there], size)
+    out["volume_load_kg"] = _sums(at, np.tile(work["volume"].to_numpy(float), 2)[there], size)
+    out["sets"] = _counted(np.bincount(at, minlength=size))
+    at, there = _positions(index, keys(events["user_id"], events["achieved_on"]))
+    out["prs"] = _counted(np.bincount(at[there], minlength=size))
+    out["monotony"] = _monotony(daily, index)
+    out |= _ratios(muscle_weeks, index)
+    out["strain"] = out["load"] * out["monotony"]
+    return pd.DataFrame(out)
