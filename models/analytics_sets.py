@@ -11,8 +11,6 @@ import pandas as pd
 
 from models.analytics_frames import (
     COUNTED,
-    EARLIEST,
-    EVENT_COLUMNS,
     TIE_DECIMALS,
     Packed,
     day_numbers,
@@ -148,32 +146,51 @@ def pr_events(work: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     r = work["reps"].to_numpy(float)
     lift = (kind == "strength") & (w > 0) & (r >= MIN_REPS) & (r <= MAX_REPS)
     body = (kind == "bodyweight") & (r > 0)
-    cand = work[lift | body].copy()
-    cand["kind"] = np.where(lift[lift | body], "rep_max", "max_reps")
-    cand["_kind"] = (~lift[lift | body]).astype(np.int8)
-    cand["_key"] = np.where(lift[lift | body], cand["reps"].to_numpy(float), 0.0)
-    cand["_value"] = np.where(lift[lift | body], cand["weight_kg"], cand["reps"])
-    keys = ["user_id", "exercise_id", "kind", "_key"]
-    rows = order(cand, ["user_id", "exercise_id", "_kind", "_key", *EARLIEST])
-    cand = cand.iloc[rows].reset_index(drop=True)
-    group = [cand[k] for k in ("user_id", "exercise_id", "_kind", "_key")]
-    best_before = cand["_value"].groupby(group, sort=False).cummax()
-    prior = best_before.groupby(group, sort=False).shift(1).to_numpy(float)
-    if not before.empty:
-        seeds = before.assign(
-            _key=np.where(before["kind"] == "rep_max", before["reps"], 0.0),
-            _value=np.where(before["kind"] == "rep_max", before["weight_kg"], before["reps"]),
-        )
-        seed = seeds.groupby(keys)["_value"].max()
-        index = pd.MultiIndex.from_frame(cand[keys])
-        prior = np.fmax(prior, seed.reindex(index).to_numpy(float))
-    raised = np.isnan(prior) | (cand["_value"].to_numpy(float) > prior)
-    out = cand[raised].assign(
-        previous=prior[raised],
-        achieved_on=cand["day"][raised],
-        achieved_at=cand["performed_at"][raised],
+    pick = np.flatnonzero(lift | body)
+    is_lift = lift[pick]
+    value = np.where(is_lift, w[pick], r[pick])
+    b_lift = before["kind"].to_numpy() == "rep_max"
+    b_reps = before["reps"].to_numpy(float)
+    b_value = np.where(b_lift, before["weight_kg"].to_numpy(float), b_reps)
+    # one packed key per record (athlete, exercise, kind, reps) for the sets and the seeds
+    reps_key = np.unique(np.r_[np.where(is_lift, r[pick], 0.0), np.where(b_lift, b_reps, 0.0)],
+                         return_inverse=True)[1]  # fmt: skip
+    packed = Packed(
+        np.r_[work["user_id"].to_numpy()[pick], before["user_id"].to_numpy()],
+        np.r_[work["exercise_id"].to_numpy()[pick], before["exercise_id"].to_numpy()],
+        np.r_[~is_lift, ~b_lift].astype(np.int64),
+        reps_key,
+    ).keys
+    record, seeds = packed[: len(pick)], packed[len(pick) :]
+    # each record's sets in calendar order (EARLIEST), the records one after another
+    rows = np.lexsort((
+        work["_tie"].to_numpy()[pick], work["position"].to_numpy()[pick],
+        work["performed_at"].array.asi8[pick], day_numbers(work["day"])[pick], record,
+    ))  # fmt: skip
+    record, value = record[rows], value[rows]
+    best = pd.Series(value).groupby(record, sort=False).cummax().to_numpy(float)
+    prior = np.full(len(best), np.nan)  # the best before each set, none at a record's first
+    prior[1:] = best[:-1]
+    prior[np.flatnonzero(record[1:] != record[:-1]) + 1] = np.nan
+    if len(seeds):
+        seed = pd.Series(b_value).groupby(seeds).max()
+        prior = np.fmax(prior, seed.reindex(record).to_numpy(float))
+    raised = np.isnan(prior) | (value > prior)
+    at = pick[rows[raised]]
+    return pd.DataFrame(
+        {
+            "user_id": work["user_id"].to_numpy()[at],
+            "set_id": work["set_id"].to_numpy()[at],
+            "workout_id": work["workout_id"].to_numpy()[at],
+            "exercise_id": work["exercise_id"].to_numpy()[at],
+            "kind": np.where(is_lift[rows[raised]], "rep_max", "max_reps"),
+            "reps": r[at],
+            "weight_kg": w[at],
+            "achieved_on": work["day"].to_numpy()[at],
+            "achieved_at": work["performed_at"].array.take(at),
+            "previous": prior[raised],
+        }
     )
-    return out[EVENT_COLUMNS].reset_index(drop=True)
 
 
 def current_prs(events: pd.DataFrame) -> pd.DataFrame:
