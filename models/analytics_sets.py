@@ -215,17 +215,28 @@ def current_prs(events: pd.DataFrame) -> pd.DataFrame:
 def muscle_weeks(work: pd.DataFrame, muscles: pd.DataFrame) -> pd.DataFrame:
     """Weekly fractional sets and volume load per muscle group (primary 1.0, secondary
     0.5 — :mod:`models.balance`)."""
-    frame = pd.DataFrame(
+    # each set once per muscle group of its exercise (an inner join by searchsorted)
+    exercises = muscles["exercise_id"].to_numpy().astype(np.int64)
+    by_exercise = np.argsort(exercises, kind="stable")
+    used = work["exercise_id"].to_numpy().astype(np.int64)
+    lo = np.searchsorted(exercises[by_exercise], used, "left")
+    n = np.searchsorted(exercises[by_exercise], used, "right") - lo
+    left = np.repeat(np.arange(len(used)), n)
+    right = by_exercise[np.repeat(lo, n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)]
+    muscle, names = pd.factorize(muscles["muscle"], sort=True)
+    share = muscles["share"].to_numpy(float)[right]
+    packed = Packed(
+        work["user_id"].to_numpy()[left], day_numbers(week_start(work["day"]))[left], muscle[right]
+    )
+    groups, at = np.unique(packed.keys, return_inverse=True)
+    user, week, group = packed.unpack(groups)
+    volume = share * work["volume"].to_numpy(float)[left]
+    return pd.DataFrame(
         {
-            "user_id": work["user_id"].to_numpy(),
-            "week_start": week_start(work["day"]),
-            "exercise_id": work["exercise_id"].to_numpy(),
-            "volume": work["volume"].to_numpy(),
+            "user_id": user,
+            "week_start": week.astype("datetime64[D]").astype("datetime64[ns]"),
+            "muscle": np.asarray(names, dtype=object)[group],
+            "sets": np.bincount(at, weights=share, minlength=len(groups)),
+            "volume_load_kg": np.bincount(at, weights=volume, minlength=len(groups)),
         }
-    ).merge(muscles, on="exercise_id")
-    frame["sets"] = frame["share"]
-    frame["volume_load_kg"] = frame["share"] * frame["volume"]
-    out = frame.groupby(["user_id", "week_start", "muscle"], sort=True)[
-        ["sets", "volume_load_kg"]
-    ].sum()
-    return out.reset_index()
+    )
