@@ -108,7 +108,9 @@ def typed(inputs: Inputs) -> Inputs:
         out = {}
         for column, dtype in schema.items():
             values = frame[column] if column in frame else pd.Series(index=frame.index)
-            if dtype is object:
+            if dtype is not object and values.dtype == dtype:
+                out[column] = values  # already typed: a refresh's reads mostly are
+            elif dtype is object:
                 # ids and labels: strings of any pandas flavour; NaN stands for none
                 out[column] = (
                     values
