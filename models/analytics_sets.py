@@ -199,17 +199,18 @@ def current_prs(events: pd.DataFrame) -> pd.DataFrame:
     if events.empty:
         return events.copy()
     rep_max = events["kind"].to_numpy() == "rep_max"
-    frame = events.assign(
-        _key=np.where(rep_max, events["reps"], 0),
-        _value=np.where(rep_max, events["weight_kg"], events["reps"]),
-    ).sort_values("_value", kind="stable")
-    last = frame.drop_duplicates(["user_id", "exercise_id", "kind", "_key"], keep="last")
-    last = last.drop(columns="_value")
-    return (
-        last.drop(columns="_key")
-        .sort_values(["user_id", "exercise_id", "kind", "reps"])
-        .reset_index(drop=True)
-    )
+    reps = events["reps"].to_numpy(float)
+    value = np.where(rep_max, events["weight_kg"].to_numpy(float), reps)
+    user = events["user_id"].to_numpy().astype(np.int64)
+    exercise = events["exercise_id"].to_numpy().astype(np.int64)
+    key = np.unique(np.where(rep_max, reps, 0.0), return_inverse=True)[1]
+    record = Packed(user, exercise, rep_max.astype(np.int64), key).keys
+    # each record's highest value, the later event on a tie (a stable sort, keep last)
+    rows = np.lexsort((np.arange(len(events)), value, record))
+    last = rows[np.r_[record[rows][1:] != record[rows][:-1], True]]
+    # by athlete, exercise, kind ("max_reps" < "rep_max") and reps
+    last = last[np.lexsort((reps[last], rep_max[last], exercise[last], user[last]))]
+    return events.iloc[last].reset_index(drop=True)
 
 
 def muscle_weeks(work: pd.DataFrame, muscles: pd.DataFrame) -> pd.DataFrame:
