@@ -7,6 +7,8 @@ Definitions are DESIGN.md §5's; each function names its source.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -63,7 +65,7 @@ def load_days(
     days = (days - _HALF).astype("datetime64[D]").astype("datetime64[ns]")
     starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]]) if len(users) else users
     index = pd.Index(users[starts], name="user_id")
-    first = pd.Series(days[starts], index=index)
+    first: pd.Series[Any] = pd.Series(days[starts], index=index)
     last = pd.Series(days[np.r_[starts[1:], len(users)] - 1] if len(users) else days, index=index)
     history = None
     delete_from = pd.Series(dtype="datetime64[ns]")

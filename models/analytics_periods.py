@@ -57,7 +57,7 @@ def _counted(counts: np.ndarray) -> np.ndarray:
 
 def _positions(index: pd.Index, packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group positions of ``packed`` keys in ``index`` and which of them are there."""
-    at = index.get_indexer(packed)
+    at = index.get_indexer(pd.Index(packed))
     return np.maximum(at, 0), at >= 0
 
 
