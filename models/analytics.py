@@ -40,7 +40,8 @@ from models.analytics_frames import (
     read_from,
     typed,
 )
-from models.analytics_load import load_days, periods, sessions_with_load
+from models.analytics_load import load_days, sessions_with_load
+from models.analytics_periods import periods
 from models.analytics_sets import (
     current_prs,
     e1rm_daily,

@@ -108,7 +108,9 @@ def typed(inputs: Inputs) -> Inputs:
         out = {}
         for column, dtype in schema.items():
             values = frame[column] if column in frame else pd.Series(index=frame.index)
-            if dtype is object:
+            if dtype is not object and values.dtype == dtype:
+                out[column] = values  # already typed: a refresh's reads mostly are
+            elif dtype is object:
                 # ids and labels: strings of any pandas flavour; NaN stands for none
                 out[column] = (
                     values
@@ -150,3 +152,33 @@ def week_start(days: pd.Series | np.ndarray) -> np.ndarray:
 def month_start(days: pd.Series | np.ndarray) -> np.ndarray:
     """First day of each day's month."""
     return _days(days).astype("datetime64[M]").astype("datetime64[ns]")
+
+
+def day_numbers(days: pd.Series | np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 (int64) of datetime64 days."""
+    return np.asarray(days, dtype="datetime64[ns]").astype("datetime64[D]").view(np.int64)
+
+
+class Packed:
+    """Integer columns packed into one int64 that sorts as they do (first = primary):
+    a groupby on it skips pandas' per-column factorisation and MultiIndex."""
+
+    def __init__(self, *parts: np.ndarray) -> None:
+        self.lows = [int(p.min()) if len(p) else 0 for p in parts]
+        self.widths = [
+            int(p.max()) - low + 1 if len(p) else 1 for p, low in zip(parts, self.lows, strict=True)
+        ]
+        assert float(np.prod(np.array(self.widths, dtype=float))) < 2**62, "keys overflow"
+        keys = np.zeros(len(parts[0]), dtype=np.int64)
+        for part, low, width in zip(parts, self.lows, self.widths, strict=True):
+            keys = keys * width + (np.asarray(part, dtype=np.int64) - low)
+        self.keys = keys
+
+    def unpack(self, keys: np.ndarray) -> list[np.ndarray]:
+        """The parts of ``keys`` (as given to the constructor, int64)."""
+        out = []
+        rest = np.asarray(keys, dtype=np.int64)
+        for low, width in zip(reversed(self.lows), reversed(self.widths), strict=True):
+            rest, part = np.divmod(rest, width)
+            out.append(part + low)
+        return out[::-1]

@@ -1,28 +1,28 @@
-"""Session-level analytics tables: each session's combined load, the daily load series
-over each athlete's calendar, and the weekly and monthly summaries.
+"""Session-level analytics tables: each session's combined load and the daily load
+series over each athlete's calendar (the weekly and monthly summaries:
+:mod:`models.analytics_periods`).
 
 Definitions are DESIGN.md §5's; each function names its source.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from models import load as session_load
 from models import training_load
-from models.analytics_frames import DAILY_COLUMNS, Previous, month_start, week_start
-from models.balance import ratios
+from models.analytics_frames import DAILY_COLUMNS, Previous
 
 
 def sessions_with_load(workouts: pd.DataFrame, work: pd.DataFrame) -> pd.DataFrame:
     """Workouts with their combined load (:func:`models.load.combined_loads`)."""
     rpe = work["rpe"].to_numpy(float)
     rpe = np.where(np.isnan(rpe), 10 - work["rir"].to_numpy(float), rpe)
-    per = pd.DataFrame({"workout_id": work["workout_id"].to_numpy(), "rpe": rpe})
-    stats = per.groupby("workout_id").agg(
-        working_sets=("rpe", "size"), mean_set_rpe=("rpe", "mean")
-    )
+    per = pd.Series(rpe).groupby(work["workout_id"].to_numpy())
+    stats = pd.DataFrame({"working_sets": per.size(), "mean_set_rpe": per.mean()})
     frame = workouts.join(stats, on="workout_id")
     frame["working_sets"] = frame["working_sets"].fillna(0)
     loads = session_load.combined_loads(frame)
@@ -38,23 +38,35 @@ def _calendar(first: pd.Series, last: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"user_id": users, "date": starts + offsets.astype("timedelta64[D]")})
 
 
+_SPAN, _HALF = np.int64(2**32), np.int64(2**31)
+_ZERO = {"sessions": 0, "duration_s": 0.0, "distance_m": 0.0, "volume_load_kg": 0.0, "load": 0.0}
+
+
+def _day_keys(users: pd.Series, days: pd.Series) -> np.ndarray:
+    """``athlete code × 2³² + day``: one sortable int64 per athlete and day (one-key
+    groupbys and reindexes cost a fraction of two-column ones on a refresh's rows)."""
+    day = np.asarray(days, dtype="datetime64[ns]").astype("datetime64[D]").view(np.int64)
+    return np.asarray(users, dtype=np.int64) * _SPAN + day + _HALF
+
+
 def load_days(
     sessions: pd.DataFrame, work: pd.DataFrame, previous: Previous | None
 ) -> tuple[pd.DataFrame, pd.Series]:
     """The load series (DESIGN §5 CTL/ATL/TSB/ACWR, :mod:`models.training_load`) over
     each athlete's calendar, first to last training day; and where to delete from."""
-    grouped = sessions.groupby(["user_id", "day"])
+    grouped = sessions.groupby(_day_keys(sessions["user_id"], sessions["day"]))
     per_day = grouped[["duration_s", "distance_m", "load"]].sum()
     per_day["sessions"] = grouped.size()
     # sRPE and TRIMP stay unknown (NaN) on days without a rated / heart-rate session
     per_day = per_day.join(grouped[["srpe_load", "trimp"]].sum(min_count=1))
-    volume = work.groupby(["user_id", "day"])["volume"].sum().rename("volume_load_kg")
-    per_day = per_day.join(volume, how="outer").fillna(
-        {"sessions": 0, "duration_s": 0.0, "distance_m": 0.0, "volume_load_kg": 0.0, "load": 0.0}
-    )
-    days = per_day.reset_index()
-    span = days.groupby("user_id")["day"].agg(["min", "max"])
-    first, last = span["min"], span["max"]
+    volume = work["volume"].groupby(_day_keys(work["user_id"], work["day"])).sum()
+    per_day = per_day.join(volume.rename("volume_load_kg"), how="outer").fillna(_ZERO)
+    users, days = np.divmod(per_day.index.to_numpy(dtype=np.int64), _SPAN)
+    days = (days - _HALF).astype("datetime64[D]").astype("datetime64[ns]")
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]]) if len(users) else users
+    index = pd.Index(users[starts], name="user_id")
+    first: pd.Series[Any] = pd.Series(days[starts], index=index)
+    last = pd.Series(days[np.r_[starts[1:], len(users)] - 1] if len(users) else days, index=index)
     history = None
     delete_from = pd.Series(dtype="datetime64[ns]")
     if previous is not None:
@@ -72,64 +84,11 @@ def load_days(
         ends = previous.last_active.reindex(previous.read_from.index) + pd.Timedelta(days=1)
         delete_from = previous.read_from.where(~idle | ends.isna(), ends)
     calendar = _calendar(first, last)
-    filled = calendar.join(per_day, on=["user_id", "date"]).fillna(
-        {"sessions": 0, "duration_s": 0.0, "distance_m": 0.0, "volume_load_kg": 0.0, "load": 0.0}
-    )
-    series = training_load.series_by_athlete(filled[["user_id", "date", "load"]], history)
+    filled = per_day.reindex(_day_keys(calendar["user_id"], calendar["date"]))
+    daily = calendar.assign(load=filled["load"].fillna(0.0).to_numpy())
+    series = training_load.series_by_athlete(daily, history)
     for column in ("sessions", "duration_s", "distance_m", "volume_load_kg", "srpe_load", "trimp"):
-        series[column] = filled[column].to_numpy()
+        values = filled[column]
+        series[column] = (values.fillna(_ZERO[column]) if column in _ZERO else values).to_numpy()
     series["sessions"] = series["sessions"].astype(np.int64)
     return series[DAILY_COLUMNS], delete_from
-
-
-def periods(
-    sessions: pd.DataFrame,
-    work: pd.DataFrame,
-    events: pd.DataFrame,
-    daily: pd.DataFrame,
-    muscle_weeks: pd.DataFrame,
-) -> pd.DataFrame:
-    """Weekly and monthly summaries: sessions, duration, distance, sets, reps, volume,
-    sRPE load, TRIMP, combined load, PRs set; weeks add Foster's monotony (mean ÷ SD of
-    the week's 7 daily loads, rest days 0) and strain (load × monotony), and the
-    push/pull and upper/lower set ratios."""
-    keys = ["user_id", "period", "start"]
-
-    def stacked(frame: pd.DataFrame, days: pd.Series) -> pd.DataFrame:
-        # every row once per week and once per month: one groupby serves both
-        return pd.concat(
-            [frame.assign(period="week", start=week_start(days)),
-             frame.assign(period="month", start=month_start(days))],
-            ignore_index=True,
-        )  # fmt: skip
-
-    s = stacked(sessions[["user_id", "duration_s", "distance_m", "load", "srpe_load", "trimp"]],
-                sessions["day"])  # fmt: skip
-    grouped = s.groupby(keys, sort=False)
-    agg = grouped[["duration_s", "distance_m", "load"]].sum()
-    agg["sessions"] = grouped.size()
-    agg = agg.join(grouped[["srpe_load", "trimp"]].sum(min_count=1))
-    w = stacked(work[["user_id", "reps", "volume"]].fillna({"reps": 0.0}), work["day"])
-    lifted = w.groupby(keys, sort=False)[["reps", "volume"]].sum()
-    lifted["sets"] = w.groupby(keys, sort=False).size()
-    agg = agg.join(lifted.rename(columns={"volume": "volume_load_kg"}))
-    e = stacked(events[["user_id"]], events["achieved_on"])
-    agg = agg.join(e.groupby(keys, sort=False).size().rename("prs"))
-
-    # Foster monotony per week; days of the week outside the calendar are rest days (0)
-    d = daily[["user_id", "load"]].assign(start=week_start(daily["date"]))
-    by_week = d.groupby(["user_id", "start"], sort=False)["load"]
-    total = by_week.transform("sum").to_numpy()
-    squares = ((d["load"] - total / 7) ** 2).groupby([d["user_id"], d["start"]]).sum()
-    mean = by_week.sum() / 7
-    sd = np.sqrt((squares + (7 - by_week.size()) * mean**2) / 7)
-    weekly = pd.DataFrame({"monotony": mean / sd.where(sd > 0)}).join(
-        ratios(muscle_weeks, by=("user_id", "week_start"))
-        .rename(columns={"week_start": "start"})
-        .set_index(["user_id", "start"])
-    )
-    weekly["period"] = "week"
-    agg = agg.join(weekly.set_index("period", append=True).reorder_levels(keys))
-    agg["strain"] = agg["load"] * agg["monotony"]
-    out = agg.reset_index()
-    return out.fillna({"sets": 0, "reps": 0.0, "volume_load_kg": 0.0, "prs": 0})

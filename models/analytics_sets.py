@@ -11,9 +11,9 @@ import pandas as pd
 
 from models.analytics_frames import (
     COUNTED,
-    EARLIEST,
-    EVENT_COLUMNS,
     TIE_DECIMALS,
+    Packed,
+    day_numbers,
     order,
     week_start,
 )
@@ -39,56 +39,102 @@ def e1rm_daily(work: pd.DataFrame, body_mass: pd.DataFrame) -> pd.DataFrame:
     r = work["reps"].to_numpy(float)
     ok = (work["exercise_kind"].to_numpy() == "strength") & (w > 0) & (r >= MIN_REPS)
     ok &= r <= MAX_REPS
-    lifts = work[ok].copy()
+    lifts = work[ok]
     w, r = w[ok], r[ok]
-    lifts["e1rm_kg"] = np.where(r == 1, w, w * (1 + r / 30))
-    lifts["brzycki_kg"] = np.where(r == 1, w, w * 36 / (37 - r))
+    e1rm = np.where(r == 1, w, w * (1 + r / 30))
+    brzycki = np.where(r == 1, w, w * 36 / (37 - r))
     rir = lifts["rir"].to_numpy(float)
     rir = np.where(np.isnan(rir), 10 - lifts["rpe"].to_numpy(float), rir)
     effective = r + rir
-    lifts["e1rm_rir_kg"] = np.where(effective == 1, w, w * (1 + effective / 30))
-    lifts["_rank"] = lifts["e1rm_kg"].round(TIE_DECIMALS)
-    keys = ["user_id", "exercise_id", "day"]
-    extra = lifts.groupby(keys, sort=False)[["brzycki_kg", "e1rm_rir_kg"]].max()
-    rows = order(lifts, [*keys, "_rank", "performed_at", "position", "_tie"], ("_rank",))
-    best = lifts.iloc[rows].drop_duplicates(keys)
-    best = best.drop(columns=["brzycki_kg", "e1rm_rir_kg"]).join(extra, on=keys)
-    best = best[
-        [*keys, "e1rm_kg", "brzycki_kg", "e1rm_rir_kg", "weight_kg", "reps", "set_id", "workout_id"]
-    ]
-    return _relative(best.reset_index(drop=True), body_mass)
+    e1rm_rir = np.where(effective == 1, w, w * (1 + effective / 30))
+    user, exercise = lifts["user_id"].to_numpy(), lifts["exercise_id"].to_numpy()
+    packed = Packed(user, exercise, day_numbers(lifts["day"])).keys
+    # best first within each (athlete, exercise, day): the heaviest rank, then the earliest
+    rows = order(
+        pd.DataFrame({"_key": packed, "_rank": np.round(e1rm, TIE_DECIMALS)}).assign(
+            performed_at=lifts["performed_at"].array,
+            position=lifts["position"].to_numpy(),
+            _tie=lifts["_tie"].to_numpy(),
+        ),
+        ["_key", "_rank", "performed_at", "position", "_tie"],
+        ("_rank",),
+    )
+    ranked = packed[rows]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]]) if len(rows) else rows
+    best = rows[starts]
+    # fmax skips NaN as pandas' max does; a maximum is exact in any order
+    most = {name: np.fmax.reduceat(v[rows], starts) if len(rows) else v
+            for name, v in (("brzycki_kg", brzycki), ("e1rm_rir_kg", e1rm_rir))}  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "user_id": user[best],
+            "exercise_id": exercise[best],
+            "day": lifts["day"].to_numpy()[best],
+            "e1rm_kg": e1rm[best],
+            "brzycki_kg": most["brzycki_kg"],
+            "e1rm_rir_kg": most["e1rm_rir_kg"],
+            "weight_kg": w[best],
+            "reps": r[best],
+            "set_id": lifts["set_id"].to_numpy()[best],
+            "workout_id": lifts["workout_id"].to_numpy()[best],
+        }
+    )
+    return _relative(out, body_mass)
 
 
 def _relative(e1rm: pd.DataFrame, body_mass: pd.DataFrame) -> pd.DataFrame:
-    masses = body_mass.dropna(subset=["body_mass_kg"])
+    """Each row's latest body mass on or before its day (same athlete) and e1RM ÷ it."""
+    masses = body_mass[body_mass["body_mass_kg"].notna().to_numpy()]
     if e1rm.empty or masses.empty:
         return e1rm.assign(body_mass_kg=np.nan, relative_strength=np.nan)
-    left = e1rm.assign(_row=np.arange(len(e1rm))).sort_values("day")
-    right = masses[["user_id", "day", "body_mass_kg"]].sort_values("day")
-    merged = pd.merge_asof(left, right, on="day", by="user_id", direction="backward")
-    merged = merged.sort_values("_row").drop(columns="_row").reset_index(drop=True)
-    merged["relative_strength"] = merged["e1rm_kg"] / merged["body_mass_kg"]
-    return merged
+    users = np.concatenate([masses["user_id"].to_numpy(), e1rm["user_id"].to_numpy()])
+    days = np.concatenate([day_numbers(masses["day"]), day_numbers(e1rm["day"])])
+    keys = Packed(users, days).keys
+    measured, wanted = keys[: len(masses)], keys[len(masses) :]
+    by_day = np.argsort(measured, kind="stable")
+    at = np.searchsorted(measured[by_day], wanted, side="right") - 1
+    found = by_day[np.maximum(at, 0)]
+    mass_users = masses["user_id"].to_numpy()
+    hit = (at >= 0) & (mass_users[found] == e1rm["user_id"].to_numpy())
+    mass = np.where(hit, masses["body_mass_kg"].to_numpy(float)[found], np.nan)
+    return e1rm.assign(body_mass_kg=mass, relative_strength=e1rm["e1rm_kg"].to_numpy() / mass)
 
 
 def exercise_daily(work: pd.DataFrame) -> pd.DataFrame:
     """Per exercise per day: sets, reps, volume load, most reps in a set, and pose data
     (mean form score 0–1; mean detected − logged reps over sets having both)."""
-    frame = work.assign(
-        _gap=work["detected_reps"].to_numpy(float) - work["reps"].to_numpy(float),
-        _reps=work["reps"].fillna(0.0),
+    reps = work["reps"].to_numpy(float)
+    frame = pd.DataFrame(
+        {
+            "_reps": np.nan_to_num(reps),
+            "volume": work["volume"].to_numpy(float),
+            "reps": reps,
+            "form_score": work["form_score"].to_numpy(float),
+            "_gap": work["detected_reps"].to_numpy(float) - reps,
+        }
     )
-    out = frame.groupby(["user_id", "exercise_id", "day"], sort=True).agg(
-        sets=("set_id", "size"),
-        reps=("_reps", "sum"),
-        volume_load_kg=("volume", "sum"),
-        max_reps=("reps", "max"),
-        form_sets=("form_score", "count"),
-        mean_form_score=("form_score", "mean"),
-        detected_sets=("_gap", "count"),
-        rep_discrepancy=("_gap", "mean"),
+    packed = Packed(work["user_id"].to_numpy(), work["exercise_id"].to_numpy(),
+                    day_numbers(work["day"]))  # fmt: skip
+    grouped = frame.groupby(packed.keys)
+    sums = grouped[["_reps", "volume"]].sum()
+    counts = grouped[["form_score", "_gap"]].count()
+    means = grouped[["form_score", "_gap"]].mean()
+    user, exercise, day = packed.unpack(sums.index.to_numpy())
+    return pd.DataFrame(
+        {
+            "user_id": user,
+            "exercise_id": exercise,
+            "day": day.astype("datetime64[D]").astype("datetime64[ns]"),
+            "sets": grouped.size().to_numpy(),
+            "reps": sums["_reps"].to_numpy(),
+            "volume_load_kg": sums["volume"].to_numpy(),
+            "max_reps": grouped["reps"].max().to_numpy(),
+            "form_sets": counts["form_score"].to_numpy(),
+            "mean_form_score": means["form_score"].to_numpy(),
+            "detected_sets": counts["_gap"].to_numpy(),
+            "rep_discrepancy": means["_gap"].to_numpy(),
+        }
     )
-    return out.reset_index()
 
 
 def pr_events(work: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
@@ -100,32 +146,51 @@ def pr_events(work: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     r = work["reps"].to_numpy(float)
     lift = (kind == "strength") & (w > 0) & (r >= MIN_REPS) & (r <= MAX_REPS)
     body = (kind == "bodyweight") & (r > 0)
-    cand = work[lift | body].copy()
-    cand["kind"] = np.where(lift[lift | body], "rep_max", "max_reps")
-    cand["_kind"] = (~lift[lift | body]).astype(np.int8)
-    cand["_key"] = np.where(lift[lift | body], cand["reps"].to_numpy(float), 0.0)
-    cand["_value"] = np.where(lift[lift | body], cand["weight_kg"], cand["reps"])
-    keys = ["user_id", "exercise_id", "kind", "_key"]
-    rows = order(cand, ["user_id", "exercise_id", "_kind", "_key", *EARLIEST])
-    cand = cand.iloc[rows].reset_index(drop=True)
-    group = [cand[k] for k in ("user_id", "exercise_id", "_kind", "_key")]
-    best_before = cand["_value"].groupby(group, sort=False).cummax()
-    prior = best_before.groupby(group, sort=False).shift(1).to_numpy(float)
-    if not before.empty:
-        seeds = before.assign(
-            _key=np.where(before["kind"] == "rep_max", before["reps"], 0.0),
-            _value=np.where(before["kind"] == "rep_max", before["weight_kg"], before["reps"]),
-        )
-        seed = seeds.groupby(keys)["_value"].max()
-        index = pd.MultiIndex.from_frame(cand[keys])
-        prior = np.fmax(prior, seed.reindex(index).to_numpy(float))
-    raised = np.isnan(prior) | (cand["_value"].to_numpy(float) > prior)
-    out = cand[raised].assign(
-        previous=prior[raised],
-        achieved_on=cand["day"][raised],
-        achieved_at=cand["performed_at"][raised],
+    pick = np.flatnonzero(lift | body)
+    is_lift = lift[pick]
+    value = np.where(is_lift, w[pick], r[pick])
+    b_lift = before["kind"].to_numpy() == "rep_max"
+    b_reps = before["reps"].to_numpy(float)
+    b_value = np.where(b_lift, before["weight_kg"].to_numpy(float), b_reps)
+    # one packed key per record (athlete, exercise, kind, reps) for the sets and the seeds
+    reps_key = np.unique(np.r_[np.where(is_lift, r[pick], 0.0), np.where(b_lift, b_reps, 0.0)],
+                         return_inverse=True)[1]  # fmt: skip
+    packed = Packed(
+        np.r_[work["user_id"].to_numpy()[pick], before["user_id"].to_numpy()],
+        np.r_[work["exercise_id"].to_numpy()[pick], before["exercise_id"].to_numpy()],
+        np.r_[~is_lift, ~b_lift].astype(np.int64),
+        reps_key,
+    ).keys
+    record, seeds = packed[: len(pick)], packed[len(pick) :]
+    # each record's sets in calendar order (EARLIEST), the records one after another
+    rows = np.lexsort((
+        work["_tie"].to_numpy()[pick], work["position"].to_numpy()[pick],
+        work["performed_at"].array.asi8[pick], day_numbers(work["day"])[pick], record,
+    ))  # fmt: skip
+    record, value = record[rows], value[rows]
+    best = pd.Series(value).groupby(record, sort=False).cummax().to_numpy(float)
+    prior = np.full(len(best), np.nan)  # the best before each set, none at a record's first
+    prior[1:] = best[:-1]
+    prior[np.flatnonzero(record[1:] != record[:-1]) + 1] = np.nan
+    if len(seeds):
+        seed = pd.Series(b_value).groupby(seeds).max()
+        prior = np.fmax(prior, seed.reindex(record).to_numpy(float))
+    raised = np.isnan(prior) | (value > prior)
+    at = pick[rows[raised]]
+    return pd.DataFrame(
+        {
+            "user_id": work["user_id"].to_numpy()[at],
+            "set_id": work["set_id"].to_numpy()[at],
+            "workout_id": work["workout_id"].to_numpy()[at],
+            "exercise_id": work["exercise_id"].to_numpy()[at],
+            "kind": np.where(is_lift[rows[raised]], "rep_max", "max_reps"),
+            "reps": r[at],
+            "weight_kg": w[at],
+            "achieved_on": work["day"].to_numpy()[at],
+            "achieved_at": work["performed_at"].array.take(at),
+            "previous": prior[raised],
+        }
     )
-    return out[EVENT_COLUMNS].reset_index(drop=True)
 
 
 def current_prs(events: pd.DataFrame) -> pd.DataFrame:
@@ -134,33 +199,45 @@ def current_prs(events: pd.DataFrame) -> pd.DataFrame:
     if events.empty:
         return events.copy()
     rep_max = events["kind"].to_numpy() == "rep_max"
-    frame = events.assign(
-        _key=np.where(rep_max, events["reps"], 0),
-        _value=np.where(rep_max, events["weight_kg"], events["reps"]),
-    ).sort_values("_value", kind="stable")
-    last = frame.drop_duplicates(["user_id", "exercise_id", "kind", "_key"], keep="last")
-    last = last.drop(columns="_value")
-    return (
-        last.drop(columns="_key")
-        .sort_values(["user_id", "exercise_id", "kind", "reps"])
-        .reset_index(drop=True)
-    )
+    reps = events["reps"].to_numpy(float)
+    value = np.where(rep_max, events["weight_kg"].to_numpy(float), reps)
+    user = events["user_id"].to_numpy().astype(np.int64)
+    exercise = events["exercise_id"].to_numpy().astype(np.int64)
+    key = np.unique(np.where(rep_max, reps, 0.0), return_inverse=True)[1]
+    record = Packed(user, exercise, rep_max.astype(np.int64), key).keys
+    # each record's highest value, the later event on a tie (a stable sort, keep last)
+    rows = np.lexsort((np.arange(len(events)), value, record))
+    last = rows[np.r_[record[rows][1:] != record[rows][:-1], True]]
+    # by athlete, exercise, kind ("max_reps" < "rep_max") and reps
+    last = last[np.lexsort((reps[last], rep_max[last], exercise[last], user[last]))]
+    return events.iloc[last].reset_index(drop=True)
 
 
 def muscle_weeks(work: pd.DataFrame, muscles: pd.DataFrame) -> pd.DataFrame:
     """Weekly fractional sets and volume load per muscle group (primary 1.0, secondary
     0.5 — :mod:`models.balance`)."""
-    frame = pd.DataFrame(
+    # each set once per muscle group of its exercise (an inner join by searchsorted)
+    exercises = muscles["exercise_id"].to_numpy().astype(np.int64)
+    by_exercise = np.argsort(exercises, kind="stable")
+    used = work["exercise_id"].to_numpy().astype(np.int64)
+    lo = np.searchsorted(exercises[by_exercise], used, "left")
+    n = np.searchsorted(exercises[by_exercise], used, "right") - lo
+    left = np.repeat(np.arange(len(used)), n)
+    right = by_exercise[np.repeat(lo, n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)]
+    muscle, names = pd.factorize(muscles["muscle"], sort=True)
+    share = muscles["share"].to_numpy(float)[right]
+    packed = Packed(
+        work["user_id"].to_numpy()[left], day_numbers(week_start(work["day"]))[left], muscle[right]
+    )
+    groups, at = np.unique(packed.keys, return_inverse=True)
+    user, week, group = packed.unpack(groups)
+    volume = share * work["volume"].to_numpy(float)[left]
+    return pd.DataFrame(
         {
-            "user_id": work["user_id"].to_numpy(),
-            "week_start": week_start(work["day"]),
-            "exercise_id": work["exercise_id"].to_numpy(),
-            "volume": work["volume"].to_numpy(),
+            "user_id": user,
+            "week_start": week.astype("datetime64[D]").astype("datetime64[ns]"),
+            "muscle": np.asarray(names, dtype=object)[group],
+            "sets": np.bincount(at, weights=share, minlength=len(groups)),
+            "volume_load_kg": np.bincount(at, weights=volume, minlength=len(groups)),
         }
-    ).merge(muscles, on="exercise_id")
-    frame["sets"] = frame["share"]
-    frame["volume_load_kg"] = frame["share"] * frame["volume"]
-    out = frame.groupby(["user_id", "week_start", "muscle"], sort=True)[
-        ["sets", "volume_load_kg"]
-    ].sum()
-    return out.reset_index()
+    )

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -116,6 +117,9 @@ def _raw(conn: Connection) -> Any:
     return raw
 
 
+_CONVERT = pa_csv.ConvertOptions(strings_can_be_null=True)
+
+
 def copy_out(conn: Connection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
     """Run ``COPY (sql) TO STDOUT`` in CSV and parse it with pandas."""
     buffer = io.BytesIO()
@@ -126,21 +130,34 @@ def copy_out(conn: Connection, sql: str, params: dict[str, Any]) -> pd.DataFrame
     buffer.seek(0)
     if buffer.getbuffer().nbytes == 0:
         return pd.DataFrame()
-    return pd.read_csv(buffer, engine="pyarrow")
+    # Arrow's reader itself: pandas' read_csv(engine="pyarrow") adds ~1 ms of wrapping per
+    # call, a refresh's reads are a few rows each. As read_csv: empty fields are NULL,
+    # columns of NULLs only are floats.
+    data = pa_csv.read_csv(buffer, convert_options=_CONVERT)
+    for i, column in enumerate(data.schema):
+        if pa.types.is_null(column.type):
+            data = data.set_column(i, column.name, pa.nulls(data.num_rows, pa.float64()))
+    return data.to_pandas()
 
 
 def copy_in(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> int:
     """COPY a frame's ``columns`` into ``table`` (NaN/None → NULL)."""
     if frame.empty:
         return 0
+    return _copy_arrow(
+        conn, table, pa.Table.from_pandas(frame[list(columns)], preserve_index=False)
+    )
+
+
+def _copy_arrow(conn: Connection, table: str, data: pa.Table) -> int:
     # Arrow's CSV writer is C++ and ~20× faster than pandas' on float columns
     sink = io.BytesIO()
-    table_data = pa.Table.from_pandas(frame[list(columns)], preserve_index=False)
-    pa_csv.write_csv(table_data, sink, pa_csv.WriteOptions(include_header=False))
+    pa_csv.write_csv(data, sink, pa_csv.WriteOptions(include_header=False))
     with _raw(conn).cursor() as cur:
-        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+        columns = ", ".join(data.column_names)
+        with cur.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(sink.getbuffer())
-    return len(frame)
+    return data.num_rows
 
 
 # --------------------------------------------------------------------------- locks, markers
@@ -251,14 +268,24 @@ def read_inputs(
 # --------------------------------------------------------------------------- writes
 
 
-def _prepared(frame: pd.DataFrame, table: str, day_column: str, table_day: str) -> pd.DataFrame:
-    out = frame.rename(columns={day_column: table_day}) if day_column else frame.copy()
-    for column in out.columns:
+def _arrow(frame: pd.DataFrame, table: str, day_column: str, table_day: str) -> pa.Table:
+    """The table's columns of a derived frame as Arrow arrays, built column by column
+    (``Table.from_pandas`` costs more than the COPY itself on a refresh's few rows):
+    whole numbers as int64, days as dates, NaN/None as NULL."""
+    arrays = []
+    columns = TABLES[table][3]
+    for column in columns:
+        series = frame[day_column if column == table_day and day_column else column]
         if column in _INTEGERS[table]:
-            out[column] = pd.to_numeric(out[column]).round().astype("Int64")
-        elif pd.api.types.is_datetime64_any_dtype(out[column]) and column != "achieved_at":
-            out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d")
-    return out
+            values = np.asarray(pd.to_numeric(series), dtype=float)
+            missing = np.isnan(values)
+            whole = np.round(np.where(missing, 0.0, values)).astype(np.int64)
+            arrays.append(pa.array(whole, mask=missing if missing.any() else None))
+        elif series.dtype.kind == "M" and column != "achieved_at":
+            arrays.append(pa.array(series.to_numpy().astype("datetime64[D]")))
+        else:
+            arrays.append(pa.array(series, from_pandas=True))
+    return pa.Table.from_arrays(arrays, names=list(columns))
 
 
 def write(
@@ -278,9 +305,10 @@ def write(
     else:
         _delete_from(conn, start, derived.daily_delete_from)
     written = 0
-    for table, (attr, frame_day, table_day, columns) in TABLES.items():
+    for table, (attr, frame_day, table_day, _) in TABLES.items():
         frame: pd.DataFrame = getattr(derived, attr)
-        written += copy_in(conn, table, _prepared(frame, table, frame_day, table_day), columns)
+        if len(frame):
+            written += _copy_arrow(conn, table, _arrow(frame, table, frame_day, table_day))
     return written
 
 

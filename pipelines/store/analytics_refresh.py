@@ -118,15 +118,18 @@ def read_previous(conn: Connection, start: Mapping[uuid.UUID, date]) -> Previous
     events["achieved_on"] = pd.to_datetime(events["achieved_on"]).astype("datetime64[ns]")
     events["achieved_at"] = pd.to_datetime(events["achieved_at"], utc=True)
     keys = [str(u) for u in users]
+    for frame in (history, events):  # ids as text (they are, unless no rows came)
+        if not pd.api.types.is_string_dtype(frame["user_id"]):
+            frame["user_id"] = frame["user_id"].astype(str)
     return Previous(
         read_from=pd.Series(
             [pd.Timestamp(start[u]) for u in users], index=keys, dtype="datetime64[ns]"
         ),
-        history=history.astype({"user_id": str}),
+        history=history,
         last_active=pd.Series(
             pd.to_datetime(active["day"]).to_numpy(dtype="datetime64[ns]"),
             index=active["user_id"].astype(str).to_numpy(),
             dtype="datetime64[ns]",
         ).reindex(keys),
-        events=events.astype({"user_id": str}),
+        events=events,
     )
