@@ -10,30 +10,31 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Delete, Insert, delete, func, literal_column
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Delete, TextClause, delete, text
 
 from api.analytics.tables import AnalyticsDirty
 
+# Prebuilt once: building the ON CONFLICT upsert with the ORM on every write cost more CPU
+# than the database spent on it. ``since_day`` = LEAST(old, new); ``marked_at`` strictly
+# later than the value a running refresh may have read, even if the clock has not moved,
+# so compare-and-clear can never clear a newer mark; ``first_marked_at`` keeps its
+# default (the first owed mark) until the marker is cleared.
+_MARK_STALE = text(
+    """
+    INSERT INTO analytics_dirty (user_id, since_day, marked_at)
+    VALUES (:user_id, :since_day, clock_timestamp())
+    ON CONFLICT (user_id) DO UPDATE SET
+        since_day = least(analytics_dirty.since_day, excluded.since_day),
+        marked_at = greatest(
+            clock_timestamp(), analytics_dirty.marked_at + interval '1 microsecond'
+        )
+    """
+)
 
-def mark_stale(user_id: uuid.UUID, since_day: date) -> Insert:
+
+def mark_stale(user_id: uuid.UUID, since_day: date) -> TextClause:
     """Upsert the marker: ``since_day`` = LEAST(old, new), ``marked_at`` strictly increases."""
-    stmt = insert(AnalyticsDirty).values(
-        user_id=user_id, since_day=since_day, marked_at=func.clock_timestamp()
-    )
-    table = AnalyticsDirty.__table__
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c.user_id],
-        set_={
-            "since_day": func.least(table.c.since_day, stmt.excluded.since_day),
-            # Strictly later than the value a running refresh may have read, even if the
-            # clock has not moved, so compare-and-clear can never clear a newer mark.
-            "marked_at": func.greatest(
-                func.clock_timestamp(),
-                table.c.marked_at + literal_column("interval '1 microsecond'"),
-            ),
-        },
-    )
+    return _MARK_STALE.bindparams(user_id=user_id, since_day=since_day)
 
 
 def clear_if_unchanged(user_id: uuid.UUID, marked_at: datetime) -> Delete:
