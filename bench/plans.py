@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.load.cli import DEFAULT_REDIS, DEFAULT_SERVER
+from bench.load.cli import DEFAULT_REDIS, DEFAULT_SERVER, positive
 from bench.load.meter import load_average
 from bench.load.report import commit
-from bench.load.stack import Stack
+from bench.load.stack import Stack, StackError
 
 Read = Callable[[AsyncSession, Any], Awaitable[object]]
 _EXEC = re.compile(r"Execution Time: ([\d.]+) ms")
@@ -79,7 +79,9 @@ def reads() -> dict[str, Read]:
                 ),
                 {"u": u.id},
             )
-        ).scalar_one()
+        ).scalar_one_or_none()
+        if exercise is None:  # an athlete with no strength sets: nothing to explain
+            return None
         return await analytics.exercise_progress(
             s, user=u, exercise_id=exercise, start=None, end=None
         )
@@ -147,12 +149,22 @@ async def explain_all(url: str) -> list[tuple[str, str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.plans", description=__doc__)
-    p.add_argument("--athletes", type=int, default=200)
-    p.add_argument("--years", type=float, default=2.0)
+    p.add_argument("--athletes", type=positive(int, "athletes"), default=200)
+    p.add_argument("--years", type=positive(float, "years"), default=2.0)
     p.add_argument("--results", action="store_true", help="append the digest to RESULTS.md")
     args = p.parse_args(argv)
     server = os.environ.get("FORMA_DATABASE_URL") or DEFAULT_SERVER
-    stack = Stack(server, os.environ.get("FORMA_REDIS_URL") or DEFAULT_REDIS, api_workers=1)
+    try:
+        stack = Stack(server, os.environ.get("FORMA_REDIS_URL") or DEFAULT_REDIS, api_workers=1)
+    except ValueError as exc:  # not a PostgreSQL URL
+        print(f"bench.plans: {exc}", file=sys.stderr)
+        return 2
+    stack.discard()  # the plans need a database, not a running stack
+    try:
+        stack.check_server()
+    except StackError as exc:
+        print(f"bench.plans: {exc}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     try:
         print(stack.prepare(athletes=args.athletes, years=args.years), flush=True)

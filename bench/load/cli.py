@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import math
 import os
 import resource
 import signal
@@ -29,14 +30,14 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
-def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], Any]:
+def positive(kind: type[int] | type[float], what: str) -> Callable[[str], Any]:
     def parse(text: str) -> int | float:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"{what} must be above 0, not {text}")
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"{what} must be a finite number above 0, not {text}")
         return value
 
     return parse
@@ -44,7 +45,7 @@ def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], Any]:
 
 def _ints(text: str) -> tuple[int, ...]:
     """``50,200`` → (50, 200): client counts, each at least 1."""
-    count = _positive(int, "a client count")
+    count = positive(int, "a client count")
     values = tuple(count(x) for x in text.split(","))
     return values
 
@@ -57,7 +58,7 @@ def _phones(text: str) -> tuple[tuple[int, float], ...]:
         phones, sep, interval = pair.partition(":")
         if not sep:
             raise argparse.ArgumentTypeError(f"expected PHONES:SECONDS, e.g. 1000:10, not {pair!r}")
-        out.append((_positive(int, "phones")(phones), _positive(float, "seconds")(interval)))
+        out.append((positive(int, "phones")(phones), positive(float, "seconds")(interval)))
     return tuple(out)
 
 
@@ -75,15 +76,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     p.add_argument("--parts", default=",".join(PARTS), help="any of floor,writes,phones,reads")
     p.add_argument("--scale", choices=sorted(SCALES), default="full")
-    count, seconds = _positive(int, "a count"), _positive(float, "seconds")
+    count, seconds = positive(int, "a count"), positive(float, "seconds")
     p.add_argument("--athletes", type=count, help="demo athletes seeded and logged in")
-    p.add_argument("--years", type=_positive(float, "years"), help="history per demo athlete")
+    p.add_argument("--years", type=positive(float, "years"), help="history per demo athlete")
     p.add_argument("--duration", type=seconds, help="seconds of each closed-loop scenario")
     p.add_argument("--write-clients", type=_ints, help="e.g. 50,200")
     p.add_argument("--read-clients", type=_ints, help="e.g. 50,200")
     p.add_argument("--phones", type=_phones, help="phones:seconds between writes, e.g. 1000:10")
     p.add_argument("--phone-duration", type=seconds, help="seconds of each phones scenario")
-    p.add_argument("--read-rate", type=_positive(float, "a rate"),
+    p.add_argument("--read-rate", type=positive(float, "a rate"),
                    help="open-loop list reads per second")  # fmt: skip
     p.add_argument("--retry-share", type=_share, help="share of phone writes sent twice (0–1)")
     p.add_argument("--settle", dest="settle_s", type=seconds,
@@ -160,7 +161,7 @@ def api_rss(target: Target) -> list[tuple[str, int, float]]:
 
 
 def _interrupt(signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+    raise KeyboardInterrupt(signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,10 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"load harness: {os.cpu_count()} cores, load average {load_at_start}; {scale}", flush=True
     )
+    stack: Stack | None = None
     try:
         stack = Stack(server, redis_url, api_workers=args.api_workers)
         stack.check_server()
+        stack.check_redis()
     except (StackError, ValueError) as exc:  # ValueError: not a PostgreSQL URL
+        if stack is not None:
+            stack.discard()
         print(f"load harness: {exc}", file=sys.stderr, flush=True)
         return 2
     # SIGTERM (a time-out, a CI cancel) stops the stack and drops its database like Ctrl-C
@@ -244,9 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     except StackError as exc:
         print(f"load harness: {exc}", file=sys.stderr, flush=True)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("load harness: interrupted; stopping the stack", file=sys.stderr, flush=True)
-        return 130
+        return 128 + (exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT)
     finally:
         stack.stop()
         if stack.created:

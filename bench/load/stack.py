@@ -158,6 +158,7 @@ class Stack:
         self.log = self.data_dir / "forma-up.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.created = False
+        self.failed = False  # forma up did not come up: its log is kept
 
     def _admin(self, sql: str) -> None:
         import psycopg
@@ -217,11 +218,13 @@ class Stack:
         deadline = time.monotonic() + 120
         while not _ready(f"{base}/readyz"):
             if self.proc.poll() is not None:
+                self.failed = True
                 tail = self.log.read_text(errors="replace").strip().splitlines()[-5:]
                 raise StackError(
                     f"forma up exited with {self.proc.returncode}:\n  " + "\n  ".join(tail)
                 )
             if time.monotonic() > deadline:
+                self.failed = True
                 raise StackError(f"forma up not ready in 120 s; its log: {self.log}")
             time.sleep(0.3)
         return Target(base, self.url, self.children, self.log)
@@ -244,6 +247,25 @@ class Stack:
             where = make_url(self.admin).set(password=None).render_as_string()
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StackError(f"cannot reach PostgreSQL at {where}: {reason}") from exc
+
+    def check_redis(self) -> None:
+        """Ping Redis once (5 s at most); :class:`StackError` saying why not."""
+        import redis
+
+        from api.config import redis_py_url
+
+        try:
+            client = redis.Redis.from_url(
+                redis_py_url(self.redis_url), socket_timeout=5, socket_connect_timeout=5
+            )
+            client.ping()
+            client.close()
+        except (redis.RedisError, ValueError) as exc:
+            raise StackError(f"cannot reach Redis at {self.redis_url}: {exc}") from exc
+
+    def discard(self) -> None:
+        """Remove the run's (still empty) data directory: nothing was started."""
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def stop(self) -> None:
         """SIGTERM ``forma up`` (SIGKILL its group after 60 s), drop the database and keys,
@@ -270,6 +292,6 @@ class Stack:
             client.close()
         except Exception as exc:  # best effort: the prefix is the run's own anyway
             print(f"load: could not delete Redis keys {self.prefix}:* ({exc})", flush=True)
-        failed = proc is not None and proc.returncode not in (0, -signal.SIGTERM)
+        failed = self.failed or (proc is not None and proc.returncode not in (0, -signal.SIGTERM))
         if not failed:
             shutil.rmtree(self.data_dir, ignore_errors=True)

@@ -116,7 +116,7 @@ def judge(
                 ratio >= 0.5 and stalled == 0,
             )
         )
-    open_loop = _find(results, "GET /v1/workouts?limit=20, open loop")
+    open_loop = _find(results, "GET /v1/workouts?limit=20, open loop at 300/s")
     if open_loop is not None:
         _, p95 = _worst_p95(open_loop)
         out.append(

@@ -10,12 +10,13 @@ from bench.load.cli import main, parse
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--phones", "30:0"], "seconds must be above 0, not 0"),
+        (["--phones", "30:0"], "seconds must be a finite number above 0, not 0"),
         (["--phones", "abc"], "expected PHONES:SECONDS"),
-        (["--write-clients", "0"], "a client count must be above 0, not 0"),
-        (["--duration", "-5"], "seconds must be above 0, not -5"),
-        (["--read-rate", "0"], "a rate must be above 0"),
-        (["--athletes", "0"], "a count must be above 0"),
+        (["--write-clients", "0"], "a client count must be a finite number above 0, not 0"),
+        (["--duration", "-5"], "seconds must be a finite number above 0, not -5"),
+        (["--duration", "inf"], "seconds must be a finite number above 0, not inf"),
+        (["--read-rate", "0"], "a rate must be a finite number above 0"),
+        (["--athletes", "0"], "a count must be a finite number above 0"),
         (["--retry-share", "2"], "a share must be within 0 and 1, not 2"),
         (["--parts", "floor,nonsense"], "unknown parts: 'nonsense'"),
     ],
