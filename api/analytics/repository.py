@@ -22,10 +22,6 @@ from api.analytics.tables import (
 from api.exercises.tables import Exercise
 
 
-async def state(session: AsyncSession, *, user_id: uuid.UUID) -> AnalyticsState | None:
-    return await session.get(AnalyticsState, user_id)
-
-
 async def is_stale(session: AsyncSession, *, user_id: uuid.UUID) -> bool:
     return await session.get(AnalyticsDirty, user_id) is not None
 

@@ -97,11 +97,20 @@ def judge(
             )
         )
     for clients in (50, 200):
-        floor = _find(results, "read floor") if clients == 50 else None
-        floors_read = [r for r in results if r.name.startswith("read floor")]
-        if clients == 200 and len(floors_read) > 1:
-            floor = floors_read[1]
         lst = _find(results, f"GET /v1/workouts?limit=20, {clients} connections")
+        # the reads part measures its floor right before the list at the same concurrency
+        floor = (
+            next(
+                (
+                    r
+                    for r in reversed(results[: results.index(lst)])
+                    if r.name.startswith("read floor")
+                ),
+                None,
+            )
+            if lst is not None
+            else None
+        )
         name = f"list reads, closed loop at {clients}: ≥ 0.5 × read floor"
         if lst is None or floor is None or not floor.throughput:
             out.append(Verdict(name, "—", None))
