@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipelines.parsers import archives, fit, gpx, gymlog, strong, tcx, xmlsafe
+from pipelines.parsers import archives, csv_export, fit, gpx, tcx, xmlsafe
 from pipelines.parsers.base import (
     DistanceUnit,
     ImportFormatError,
@@ -13,6 +13,7 @@ from pipelines.parsers.base import (
     ProgressCallback,
     WeightUnit,
 )
+from pipelines.parsers.dates import DateOrder
 
 SUPPORTED = "Strong, Hevy, FitNotes or GymBook CSV, GPX, TCX or FIT"
 
@@ -24,29 +25,22 @@ class ParseOptions:
     time_zone: str
     weight_unit: WeightUnit | None
     distance_unit: DistanceUnit | None
+    date_order: DateOrder | None = None
+    """How to read a file's dates when they read in more than one order."""
 
 
 Parser = Callable[[bytes, ParseOptions, ProgressCallback | None], ParseResult]
 
 
-def _strong(data: bytes, options: ParseOptions, progress: ProgressCallback | None) -> ParseResult:
-    return strong.parse_strong(
-        data,
-        time_zone=options.time_zone,
-        weight_unit=options.weight_unit,
-        distance_unit=options.distance_unit,
-        on_progress=progress,
-    )
-
-
-def _gymlog(layout: str) -> Parser:
+def _csv(layout: str) -> Parser:
     def parse(data: bytes, options: ParseOptions, progress: ProgressCallback | None) -> ParseResult:
-        return gymlog.parse_gymlog(
+        return csv_export.parse_csv(
             data,
             layout=layout,
             time_zone=options.time_zone,
             weight_unit=options.weight_unit,
             distance_unit=options.distance_unit,
+            date_order=options.date_order,
             on_progress=progress,
         )
 
@@ -73,11 +67,9 @@ def detect(data: bytes) -> tuple[str, Parser]:
         return "gpx", _activity(gpx.parse_gpx)
     if tcx.sniff_tcx(head):
         return "tcx", _activity(tcx.parse_tcx)
-    if strong.sniff_strong(head):
-        return "strong", _strong
-    layout = gymlog.sniff(head)
+    layout = csv_export.sniff(head)
     if layout is not None:
-        return layout, _gymlog(layout)
+        return layout, _csv(layout)
     raise ImportFormatError("unsupported_format", f"not a recognised export ({SUPPORTED})")
 
 

@@ -12,10 +12,13 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipelines.parsers.base import DistanceUnit, ImportFormatError, WeightUnit
+
+if TYPE_CHECKING:
+    from pipelines.parsers.numbers import NumberStyle
 
 LB_TO_KG = 0.45359237
 """Exact, by the 1959 international yard and pound agreement."""
@@ -30,7 +33,6 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 
 _HEADER_UNIT = re.compile(r"(.*?)\s*\(\s*([^()]*?)\s*\)")
-_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?")
 
 _DURATION_WHOLE = re.compile(r"\s*(?:\d+(?:\.\d+)?\s*[^\W\d_]+\s*)+")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([^\W\d_]+)")
@@ -168,19 +170,6 @@ def parse_duration(text: str, *, bare_seconds: bool = False) -> float | None:
             return None
         total += float(amount) * factor
     return total
-
-
-@lru_cache(maxsize=4096)
-def parse_naive_datetime(text: str) -> datetime | None:
-    """Read ``YYYY-MM-DD HH:MM[:SS]`` (no zone) as a naive wall time; None if invalid."""
-    match = _DATETIME.fullmatch(text.strip())
-    if match is None:
-        return None
-    year, month, day, hour, minute, second = (int(part or 0) for part in match.groups())
-    try:
-        return datetime(year, month, day, hour, minute, second)
-    except ValueError:
-        return None
 
 
 def localize(wall: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -339,99 +328,12 @@ def repeat_period(items: Sequence[object]) -> int:
 
 # ----------------------------------------------------------- helpers for table-described layouts
 
-_MONTH_ABBREVIATIONS = {
-    name: number
-    for number, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)
-}
-# Each code of a wall-clock format: (regex group, how the code is shown in messages).
-# %b takes English month abbreviations whatever the process locale (strptime would not).
-_WALL_CODES: dict[str, tuple[str, str]] = {
-    "%d": (r"(?P<day>\d{1,2})", "dd"),
-    "%m": (r"(?P<month>\d{1,2})", "mm"),
-    "%y": (r"(?P<yy>\d{2})", "yy"),
-    "%Y": (r"(?P<year>\d{4})", "yyyy"),
-    "%b": (r"(?P<mon>[A-Za-z]{3})", "Mon"),
-    "%H": (r"(?P<hour>\d{1,2})", "HH"),
-    "%M": (r"(?P<minute>\d{2})", "MM"),
-    "%S": (r"(?P<second>\d{2})", "SS"),
-}
-_WALL_CODE = re.compile(r"%[a-zA-Z]")
 _QUANTITY = re.compile(r"(?P<number>.*?)\s*(?P<unit>[^\W\d_]+\.?)?")
 
 
-@lru_cache(maxsize=64)
-def _wall_pattern(fmt: str) -> re.Pattern[str]:
-    parts: list[str] = []
-    position = 0
-    for code in _WALL_CODE.finditer(fmt):
-        if code.group() not in _WALL_CODES:
-            raise ValueError(f"unsupported code {code.group()} in date format {fmt!r}")
-        parts.append(re.escape(fmt[position : code.start()]))
-        parts.append(_WALL_CODES[code.group()][0])
-        position = code.end()
-    parts.append(re.escape(fmt[position:]))
-    return re.compile("".join(parts))
-
-
-def describe_wall_format(fmt: str) -> str:
-    """A wall-clock format as a person reads it: ``"%d/%m/%y"`` → ``"dd/mm/yy"``."""
-    return _WALL_CODE.sub(lambda code: _WALL_CODES.get(code.group(), ("", "?"))[1], fmt)
-
-
-def parse_wall_clock(text: str, fmt: str) -> datetime | None:
-    """Read a naive wall time written in ``fmt``; None when it does not fit or is no date.
-
-    ``fmt`` uses the strptime codes ``%d %m %y %Y %b %H %M %S`` only; missing parts
-    default to 1900-01-01 00:00:00. ``%b`` is an English month abbreviation (any case);
-    ``%y`` follows POSIX: 69–99 → 19xx, 00–68 → 20xx.
-    """
-    match = _wall_pattern(fmt).fullmatch(text.strip())
-    if match is None:
-        return None
-    found = {key: value for key, value in match.groupdict().items() if value is not None}
-    if "yy" in found:
-        yy = int(found["yy"])
-        year = 1900 + yy if yy >= 69 else 2000 + yy
-    else:
-        year = int(found.get("year", 1900))
-    month = _MONTH_ABBREVIATIONS.get(found["mon"].casefold()) if "mon" in found else None
-    try:
-        return datetime(
-            year,
-            month or int(found.get("month", 0 if "mon" in found else 1)),
-            int(found.get("day", 1)),
-            int(found.get("hour", 0)),
-            int(found.get("minute", 0)),
-            int(found.get("second", 0)),
-        )
-    except ValueError:
-        return None
-
-
-def parse_decimal(text: str, decimal: str = ".") -> float | None:
-    """:func:`parse_number` for a file whose decimal separator is ``decimal`` (``.`` or ``,``).
-
-    No digit grouping is accepted: with ``decimal=","``, ``"1.000,5"`` is rejected,
-    and with ``"."`` a comma is (``"82,5"`` in a file that writes ``82.5``).
-
-    Raises
-    ------
-    ValueIssue
-        ``invalid_number`` or ``not_finite``, quoting the text as written.
-    """
-    value = text
-    if decimal != ".":
-        if "." in text:
-            raise ValueIssue("invalid_number", f"{text!r} is not a number (decimal {decimal!r})")
-        value = text.replace(decimal, ".")
-    try:
-        return parse_number(value)
-    except ValueIssue as issue:
-        message = issue.message.replace(repr(value), repr(text))
-        raise ValueIssue(issue.code, message) from None
-
-
-def split_quantity(text: str, decimal: str = ".") -> tuple[float | None, str | None]:
+def split_quantity(
+    text: str, style: NumberStyle, *, grouping: bool = False
+) -> tuple[float | None, str | None]:
     """A cell holding a number and maybe a unit word: ``"40,00 kg"`` → ``(40.0, "kg")``.
 
     The unit is returned case-folded as written (``"ripetizioni"``, ``"km"``); it is
@@ -440,12 +342,12 @@ def split_quantity(text: str, decimal: str = ".") -> tuple[float | None, str | N
     Raises
     ------
     ValueIssue
-        As :func:`parse_decimal`, for the number part (``"nan kg"``, ``"kg"``).
+        As :meth:`NumberStyle.parse`, for the number part (``"nan kg"``, ``"kg"``).
     """
     match = _QUANTITY.fullmatch(text.strip())
     if match is None or not match.group("number") or not match.group("unit"):
-        return parse_decimal(text, decimal), None
-    number = parse_decimal(match.group("number"), decimal)
+        return style.parse(text, grouping=grouping), None
+    number = style.parse(match.group("number"), grouping=grouping)
     if number is None:  # pragma: no cover - the regex leaves a non-empty number part
         raise ValueIssue("invalid_number", f"{text!r} is not a number")
     return number, match.group("unit").casefold()

@@ -22,8 +22,18 @@ from pipelines.parsers.base import (
     ParseResult,
     WeightUnit,
 )
-from pipelines.parsers.strong import parse_strong, sniff_strong
+from pipelines.parsers.csv_export import parse_csv, sniff
 from pipelines.parsers.values import LB_TO_KG, MI_TO_M, parse_duration
+
+
+def parse_strong(data: bytes, **options: Any) -> ParseResult:
+    """Strong is one layout of the CSV reader."""
+    return parse_csv(data, layout="strong", **options)
+
+
+def sniff_strong(head: bytes) -> bool:
+    return sniff(head) == "strong"
+
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
