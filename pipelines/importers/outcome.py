@@ -68,6 +68,12 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "the wrong number of fields (cut off, or a stray delimiter or quote)",
     ),
 }
+# Codes whose value, quoted, is the whole explanation (a date not in a known format);
+# for the others (a value out of range, a cut-off row) the example's message is quoted.
+_VALUE_SAYS_IT = frozenset(
+    {"invalid_date", "invalid_time", "invalid_duration", "invalid_number", "invalid_unit"}
+    | {"invalid_set_type", "invalid_value", "not_finite"}
+)
 # A message that begins by quoting the value at fault (``repr`` of it), as the parsers'
 # messages do: "'Mar 3, 2025' is not a date (…)"; TCX prefixes "activity N: ".
 _QUOTED = re.compile(r"""^(?:activity \d+: )?('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
@@ -170,7 +176,7 @@ def _sentence(code: str, column: str | None, cause: _Cause) -> str:
     example = cause.example
     assert example is not None
     where = f"{cause.file} line {example.line}" if cause.file else f"line {example.line}"
-    quoted = _QUOTED.match(example.message)
+    quoted = _QUOTED.match(example.message) if code in _VALUE_SAYS_IT else None
     if quoted:
         text += f", such as {quoted.group(1)} ({where})"
     else:
