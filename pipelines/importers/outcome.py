@@ -116,7 +116,8 @@ def main_cause(files: Sequence[FileResult]) -> str | None:
     the first ``MAX_ERRORS`` of them (``errors_total`` counts all), so when a file
     had more the counts are those of the errors kept, and the sentence says so.
 
-    Errors are grouped by code, each group counting the records bearing it. A
+    Errors are grouped by code (and column, so that the words can name it), each
+    group counting the records bearing it; the largest group is named. A
     ``workout_rejected`` error is a consequence, not a cause: it is attributed to the
     first other error at or after its line in the same file (a workout's records are
     contiguous in every export read, and its first record opens it), so the sentence
