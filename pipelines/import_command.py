@@ -12,6 +12,13 @@ from tqdm import tqdm
 
 from api.imports.formats import detect_format
 from pipelines.embedded import ensure_servers, stop_servers
+from pipelines.importers.outcome import rejected_share
+
+
+def _where(error: dict[str, Any]) -> str:
+    """``line 12, Reps``; ``file`` for an error about a whole file of an archive."""
+    where = f"line {error['line']}" if error.get("line") else "file"
+    return where + (f", {error['column']}" if error.get("column") else "")
 
 
 def _print_report(report: dict[str, Any], out: Any) -> None:
@@ -22,10 +29,11 @@ def _print_report(report: dict[str, Any], out: Any) -> None:
     for key in ("rows", "workouts_created", "sets_created", "duplicates_skipped", "rows_rejected"):
         print(f"{key}: {counts.get(key, 0)}", file=out)
     errors = report["errors"] or []
+    if report["status"] == "partial":
+        share = rejected_share(counts.get("rows", 0), counts.get("rows_rejected", 0))
+        print(f"partial: {share}; the first reasons:", file=out)
     for error in errors[:20]:
-        where = f"line {error['line']}" if error.get("line") else "file"
-        column = f", {error['column']}" if error.get("column") else ""
-        print(f"  {where}{column}: {error['code']}: {error['message']}", file=out)
+        print(f"  {_where(error)}: {error['code']}: {error['message']}", file=out)
     if len(errors) > 20:
         print(f"  … and {len(errors) - 20} more errors", file=out)
     for warning in (report["warnings"] or [])[:20]:
@@ -33,7 +41,12 @@ def _print_report(report: dict[str, Any], out: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import one file for a user, in this process; exit 0 when it succeeded."""
+    """Import one file for a user, in this process.
+
+    Exit 0 when workouts were stored, ``partial`` included (not a crash: the report
+    says what share was rejected and why); 1 when the job failed; 2 when it could
+    not start (unreadable file, unknown format, no such user).
+    """
     path = Path(args.file)
     try:
         content = path.read_bytes()
@@ -83,7 +96,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         with transaction() as conn:
             report = store.job_report(conn, job_id)
         _print_report(report, sys.stdout)
-        if status == "succeeded":
+        if status in ("succeeded", "partial"):
             refresh_user(user_id)  # the operator sees fresh analytics at once
             return 0
         return 1

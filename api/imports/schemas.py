@@ -103,14 +103,24 @@ class ImportAccepted(BaseModel):
 
 class ImportRead(OutputModel):
     id: uuid.UUID = Field(description="import job id")
-    status: Literal["queued", "running", "succeeded", "failed"] = Field(description="job state")
+    status: Literal["queued", "running", "succeeded", "partial", "failed"] = Field(
+        description=(
+            "job state: `succeeded` stored the file with nothing rejected; `partial` stored "
+            "what it could and lists the rejected records in `errors`; `failed` stored nothing"
+        )
+    )
     format: str | None = Field(description="detected file format, e.g. `strong`")
     filename: str | None = Field(description="the uploaded file's name")
     size_bytes: int = Field(description="uploaded size in bytes")
     progress: float = Field(description="0–1, moves while records are parsed and written")
     counts: ImportCounts = Field(description="what the import did")
     errors: list[ImportRowError] = Field(description="rejected records (the first 1,000)")
-    message: str | None = Field(description="why the job failed, when it did")
+    message: str | None = Field(
+        description=(
+            "why the job failed, when it did; for a job that rejected more than half its "
+            "rows, what most of them had in common, with an example"
+        )
+    )
     warnings: list[str] = Field(
         default_factory=list,
         description="what was read in a documented, lossy way (points dropped, nominal times)",

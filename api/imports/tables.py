@@ -22,7 +22,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, Timestamps, UUIDPk
 
-STATUSES = ("queued", "running", "succeeded", "failed")
+STATUSES = ("queued", "running", "succeeded", "partial", "failed")
+"""``partial``: workouts stored, some records rejected (rule: ``pipelines.importers.outcome``)."""
 
 
 class ImportJob(UUIDPk, Timestamps, Base):

@@ -106,7 +106,7 @@ def finish_job(
         .where(ImportJob.id == job_id)
         .values(
             status=status,
-            progress=1.0 if status == "succeeded" else ImportJob.progress,
+            progress=ImportJob.progress if status == "failed" else 1.0,
             counts=counts or {},
             errors=json.loads(json.dumps(list(errors))),
             warnings=list(warnings)[:1000],

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 from api.workouts.sync import bump_sync_seq
 from pipelines.celery_app import REFRESH, app, publish_coalesced
 from pipelines.db import get_engine, transaction
+from pipelines.importers import outcome
 from pipelines.importers.cardio import store_cardio
 from pipelines.importers.strength import store_strength
 from pipelines.parsers.base import MAX_ERRORS, ImportFormatError
@@ -121,6 +122,13 @@ def _store(
     return totals
 
 
+def _partial_message(parsed: dict[str, int], cause: str | None) -> str | None:
+    """``message`` of a job that stored workouts: set only when over half its rows failed."""
+    if cause is None:
+        return None
+    return f"{outcome.rejected_share(parsed['rows'], parsed['rows_rejected'])}: {cause}"
+
+
 def _empty_counts() -> dict[str, int]:
     return dict.fromkeys(
         ("rows", "workouts_created", "sets_created", "duplicates_skipped", "rows_rejected"), 0
@@ -130,10 +138,12 @@ def _empty_counts() -> dict[str, int]:
 def run_import(job_id: uuid.UUID, on_progress: Callable[[float], None] | None = None) -> str | None:
     """Run one import job to its end; returns the final status (None if nothing to do).
 
-    Never raises for a bad file: the job ends ``failed`` with a message naming the
-    reason. Valid rows commit together with the job's report, or nothing does.
-    A session-level advisory lock held for the whole run makes a re-sent message
-    for a job that is still running a no-op; a dead worker's lock dies with it.
+    The status is ``succeeded``, ``partial`` or ``failed`` by the rule of
+    :mod:`pipelines.importers.outcome`. Never raises for a bad file: the job ends
+    ``failed`` with a message naming the reason. Valid rows commit together with the
+    job's report, or nothing does. A session-level advisory lock held for the whole
+    run makes a re-sent message for a job that is still running a no-op; a dead
+    worker's lock dies with it.
     """
     with get_engine().connect() as lock_conn:
         key = {"k": store.import_lock_key(job_id)}
@@ -161,13 +171,19 @@ def _run_locked(job_id: uuid.UUID, echo: Callable[[float], None] | None) -> str 
             content, name=filename, options=_options(claim), on_progress=_Progress(job_id, echo)
         )
         errors, parsed = _report(files)
-        if not any(f.result is not None and f.result.workouts for f in files):
+        status = outcome.job_status(files)
+        # Computed from the parsers' results, before this job's errors are cut to
+        # the first MAX_ERRORS across files (each parser already cut its own list).
+        cause = outcome.main_cause(files)
+        if status == "failed":
             total_rows = parsed["rows"]
             message = (
                 f"none of the {total_rows} records could be imported; see errors"
                 if total_rows
                 else "no file of the upload could be imported; see errors"
             )
+            if cause is not None:
+                message = f"none of the {total_rows:,} records could be imported: {cause}"
             with transaction() as conn:
                 store.finish_job(
                     conn,
@@ -188,7 +204,8 @@ def _run_locked(job_id: uuid.UUID, echo: Callable[[float], None] | None) -> str 
             store.finish_job(
                 conn,
                 job_id,
-                status="succeeded",
+                status=status,
+                message=_partial_message(parsed, cause),
                 counts=counts,
                 errors=errors,
                 warnings=_warnings(files),
@@ -212,7 +229,7 @@ def _run_locked(job_id: uuid.UUID, echo: Callable[[float], None] | None) -> str 
         return "failed"
     if counts["workouts_created"]:
         publish_coalesced(REFRESH)
-    return "succeeded"
+    return status
 
 
 @app.task(name="imports.run")

@@ -83,8 +83,10 @@ async def test_lb_file_with_set_types_and_rejected_row(live_client):
     path = STRONG / "strong-semicolon-weight-unit-column.csv"
     headers = await register(live_client)
     job_id = await _upload(live_client, headers, path)
-    assert run_import(job_id) == "succeeded"
+    assert run_import(job_id) == "partial"
     job = await _job(live_client, headers, job_id)
+    # 18 of 2,401 rows rejected: under half, so no summary in the message.
+    assert job["status"] == "partial" and job["progress"] == 1.0 and job["message"] is None
     rejected = [e for e in job["errors"] if e["line"] == 2401]
     assert rejected and rejected[0]["column"] == "Reps"
     # The 877777-reps row sinks its workout: 18 rows (grep -c of its Date;Name prefix).
@@ -106,7 +108,7 @@ async def test_lb_file_with_set_types_and_rejected_row(live_client):
         "/v1/imports", headers=headers, files={"file": ("fixed.csv", fixed, "text/csv")}
     )
     job_id = uuid.UUID(response.json()["id"])
-    assert run_import(job_id) == "succeeded"
+    assert run_import(job_id) == "succeeded"  # nothing rejected any more
     counts = (await _job(live_client, headers, job_id))["counts"]
     assert (counts["workouts_created"], counts["sets_created"]) == (1, 18)
     assert counts["duplicates_skipped"] == 291 + 2  # stored ones + the 2 repeated in the file
@@ -156,6 +158,9 @@ async def test_a_file_of_only_bad_rows_fails_listing_them(live_client):
         (2, None, "workout_rejected"),
     }
     assert "none of the 1 records" in job["message"]
+    # Every row rejected: the message names the cause in words, with the row's example.
+    assert "1 row has a 'Reps' value outside what is possible" in job["message"]
+    assert "line 2: reps 877777 is outside" in job["message"]
 
 
 async def test_impossible_dates_are_rejected_and_analytics_still_refresh(live_client):
@@ -171,12 +176,18 @@ async def test_impossible_dates_are_rejected_and_analytics_still_refresh(live_cl
         data={"weight_unit": "kg"},
     )
     job_id = uuid.UUID(response.json()["id"])
-    assert run_import(job_id) == "succeeded"
+    assert run_import(job_id) == "partial"
     job = await _job(live_client, headers, job_id)
     assert [(e["line"], e["code"]) for e in job["errors"]] == [
         (2, "out_of_range"),
         (3, "out_of_range"),
     ]
+    # 2 of the 3 rows rejected, more than half: the message says why, quoting line 2.
+    assert job["message"] == (
+        "2 of 3 rows (66.7 %) were rejected: 2 rows have 'Date' values outside what is "
+        "possible, such as line 2: '0001-01-01 00:00:00' is before 1900 or more than 24 "
+        "hours in the future"
+    )
     assert job["counts"]["workouts_created"] == 1
     user_id = uuid.UUID((await live_client.get("/v1/users/me", headers=headers)).json()["id"])
     assert refresh_user(user_id) is True
