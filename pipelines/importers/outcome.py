@@ -112,9 +112,10 @@ class _Cause:
 def main_cause(files: Sequence[FileResult]) -> str | None:
     """What most rejected rows had in common, when more than half the rows were rejected.
 
-    Computed from each file's ``ParseResult.errors``. The parsers already keep only
-    the first ``MAX_ERRORS`` of them (``errors_total`` counts all), so when a file
-    had more the counts are those of the errors kept, and the sentence says so.
+    Computed from each file's ``ParseResult.errors``. The parsers keep only the first
+    ``MAX_ERRORS`` of them (``errors_total`` counts all); the CSV reader also tallies
+    every error by code and column (``error_tally``), and then the counts are whole.
+    Otherwise they are those of the errors kept, and the sentence says so.
 
     Errors are grouped by code (and column, so that the words can name it), each
     group counting the records bearing it; the largest group is named. A
@@ -136,6 +137,7 @@ def main_cause(files: Sequence[FileResult]) -> str | None:
         return None
     causes: dict[tuple[str, str | None], _Cause] = {}
     kept = total = 0
+    tallied = 0
     many = len(files) > 1
     for f in files:
         if f.result is None:
@@ -157,12 +159,20 @@ def main_cause(files: Sequence[FileResult]) -> str | None:
             at = bisect.bisect_left(lines, error.line)
             if at < len(row_errors):
                 causes[(row_errors[at].code, row_errors[at].column)].workouts += 1
+        if f.result.error_tally and f.result.errors_total > len(f.result.errors):
+            # The parser counted every error: the counts are whole, not of the kept ones.
+            tallied += f.result.errors_total - len(f.result.errors)
+            for key, count in f.result.error_tally.items():
+                causes.setdefault(key, _Cause()).rows += count - sum(
+                    1 for e in row_errors if (e.code, e.column) == key
+                )
+    causes = {key: cause for key, cause in causes.items() if cause.example is not None}
     if not causes:
         return None
     # The most rows first; on a tie, the code met first in the file.
     (code, column), cause = max(causes.items(), key=lambda item: item[1].rows)
     sentence = _sentence(code, column, cause)
-    if total > kept:
+    if total > kept + tallied:
         return f"among the first {kept:,} errors listed, {sentence}"
     return sentence
 

@@ -155,3 +155,6 @@ class ParseResult:
     """Records not imported: rejected ones and the other records of their workouts."""
     warnings: list[str] = field(default_factory=list)
     """What was read in a documented, lossy way (sanitised points, nominal times …)."""
+    error_tally: dict[tuple[str, str | None], int] = field(default_factory=dict)
+    """Every row error past and within :data:`MAX_ERRORS` by (code, column), except
+    ``workout_rejected``: what a job's message counts. Empty when the parser keeps none."""

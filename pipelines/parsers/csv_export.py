@@ -28,6 +28,7 @@ Choices where the apps leave a gap, stated once here:
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -223,6 +224,7 @@ def _assemble(
             f"{len(found.records)} rows had an unquoted {columns.delimiter!r} inside {what}; "
             "each could be read only one way and was imported"
         )
+    tally = Counter((e.code, e.column) for e in reader.errors if e.code != "workout_rejected")
     return base.ParseResult(
         format=spec.name,
         rows=rows,
@@ -232,4 +234,5 @@ def _assemble(
         errors_total=len(reader.errors),
         rows_rejected=reader.rows_rejected,
         warnings=warnings,
+        error_tally=dict(tally),
     )

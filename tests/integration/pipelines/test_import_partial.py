@@ -12,7 +12,8 @@ HEADER = (
     "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,"
     "Notes,Workout Notes,RPE\n"
 )
-BAD_DATE = "Mar 3, 2025, 7:05 PM"
+# No order of day, month and year reads it (month 31), whatever the other dates are.
+BAD_DATE = "31/31/2025 19:05"
 
 
 def _row(date: str, name: str, order: int, weight: int = 100) -> str:
@@ -37,7 +38,7 @@ MOSTLY_BAD = (
     + _row("2025-01-01 08:00:00", "Good", 1)
     + _row("2025-01-01 08:00:00", "Good", 2)
     + "".join(_row(BAD_DATE, "Evening", order) for order in (1, 2, 3))
-    + "".join(_row("03/04/2025 18:00", "Later", order) for order in (1, 2))
+    + "".join(_row("2025-01-02 25:00", "Later", order) for order in (1, 2))
 )
 
 
