@@ -89,11 +89,7 @@ def parse_gpx(
         ``unsupported_format`` (not GPX), ``no_points``, ``no_times``.
     """
     zone = values.load_zone(time_zone)
-    root = parse_xml(data)
-    if local_name(root.tag) != "gpx":
-        raise base.ImportFormatError(
-            "unsupported_format", f"the XML root is <{local_name(root.tag)}>, not <gpx>"
-        )
+    root = parse_xml(data, root="gpx")
     problems = _blank_unreadable(root)
     label = next((t for t in _types(root) if t), None)
     if on_progress is not None:

@@ -72,11 +72,7 @@ def parse_tcx(
         ``no_times`` (no activity with a usable duration).
     """
     zone = values.load_zone(time_zone)
-    root = parse_xml(data)
-    if local_name(root.tag) != _ROOT:
-        raise base.ImportFormatError(
-            "unsupported_format", f"the XML root is <{local_name(root.tag)}>, not <{_ROOT}>"
-        )
+    root = parse_xml(data, root=_ROOT)
     activities = [e for e in root.iter() if local_name(e.tag) == "Activity"]
     lines, line, position = [], 1, 0
     for match in _ACTIVITY_START.finditer(data):  # counted on from the previous one: linear
