@@ -112,7 +112,7 @@ def _classify(
     texts: list[int] = []
     late: list[datetime] = []
     for i, value in enumerate(values):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
             code[i] = _UNTIMED
         elif isinstance(value, str):
             texts.append(i)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -65,9 +66,10 @@ def test_merging_points_that_share_a_time() -> None:
 
 
 def test_times_are_kept_or_counted_by_reason() -> None:
-    records = [
+    records: list[dict[str, Any]] = [
         {"time": None},  # untimed
         {"hr": 100},  # untimed: no key at all
+        {"time": pd.NaT},  # untimed
         {"time": "garbage"},  # unreadable text
         {"time": 12_345},  # unreadable: FIT seconds since power-on
         {"time": datetime(1850, 1, 1, tzinfo=UTC)},  # too early
@@ -79,8 +81,8 @@ def test_times_are_kept_or_counted_by_reason() -> None:
     ]
     timed = streams.timed_points([records], now=NOW)
 
-    assert (timed.untimed, timed.unreadable, timed.too_early, timed.too_late) == (2, 2, 1, 2)
-    assert timed.dropped == 7 and timed.kept == 3 and timed.per_part == (3,)
+    assert (timed.untimed, timed.unreadable, timed.too_early, timed.too_late) == (3, 2, 1, 2)
+    assert timed.dropped == 8 and timed.kept == 3 and timed.per_part == (3,)
     assert timed.first_too_late == NOW + timedelta(hours=25)
     assert timed.frame["time"].tolist() == [at(1), at(3), pd.Timestamp(NOW + timedelta(hours=23))]
 
@@ -88,8 +90,8 @@ def test_times_are_kept_or_counted_by_reason() -> None:
 def test_tuples_in_column_order_and_text_values() -> None:
     # A FIT-style tuple (time, lat, lon, ele_m, hr, …); a text heart rate is read by
     # sanitise, an unreadable one counted.
-    row = (T0, NAN, NAN, 10.0, "150", NAN, NAN, NAN, NAN, NAN)
-    later = (T0 + timedelta(seconds=1), NAN, NAN, 11.0, "abc", NAN, NAN, NAN, NAN, NAN)
+    row: tuple[Any, ...] = (T0, NAN, NAN, 10.0, "150", NAN, NAN, NAN, NAN, NAN)
+    later: tuple[Any, ...] = (T0 + timedelta(seconds=1), NAN, NAN, 11.0, "abc", *[NAN] * 5)
     stream = streams.build_stream([[row, later]], now=NOW)
 
     assert stream.frame["ele_m"].tolist() == [10.0, 11.0]
