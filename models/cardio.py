@@ -25,7 +25,6 @@ the docstrings and next to the constants below.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from typing import Any, Final
 
@@ -106,39 +105,12 @@ _CHANNELS: Final[dict[str, tuple[str, float, float, str]]] = {
     "temperature_c": ("temperature", -60.0, 60.0, "−60–60 °C"),
 }
 
-_SPORT_WORDS: Final[dict[str, str]] = {
-    **dict.fromkeys(["run", "running", "jog", "jogging"], "run"),
-    **dict.fromkeys(
-        ["ride", "riding", "cycling", "cycle", "biking", "bike", "bicycle", "mtb"], "ride"
-    ),
-    **dict.fromkeys(["walk", "walking"], "walk"),
-    **dict.fromkeys(["hike", "hiking"], "hike"),
-    **dict.fromkeys(["swim", "swimming"], "swim"),
-    **dict.fromkeys(["row", "rowing"], "row"),
-}
-_WORD: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-
 
 def _report(count: int, noun: str, tail: str = "", verb: str = "removed") -> str:
     """``(2, "heart-rate value", "outside 1–250 bpm")`` → "2 heart-rate values … were removed"."""
     many = count != 1
     words = [f"{count:,} {noun}{'s' if many else ''}", tail, "were" if many else "was", verb]
     return " ".join(word for word in words if word)
-
-
-def sport_of(label: str | None) -> str:
-    """Map a file's free-text activity type to a sport, or ``"other"``.
-
-    Words are matched case-insensitively, CamelCase and ``_``/``-`` split
-    (``Running``, ``trail_running``, ``VirtualRide``, ``Biking`` …); the first word
-    that names a sport wins. Anything else (``Other``, ``9``, ``jkljkl``) is ``"other"``:
-    a sport is never guessed.
-    """
-    for word in _WORD.findall(label or ""):
-        sport = _SPORT_WORDS.get(word.casefold())
-        if sport is not None:
-            return sport
-    return "other"
 
 
 def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> FloatArray:

@@ -90,9 +90,9 @@ class ParsedSet:
 class CardioSession:
     """A timed activity (run, ride, …) as a file recorded it.
 
-    ``samples`` is a DataFrame with :data:`SAMPLE_COLUMNS`, already passed through
-    ``models.cardio.sanitise`` by the parser (None when the file has no stream, e.g.
-    a CSV cardio row); the summary figures are computed from it by
+    ``samples`` is a DataFrame with :data:`SAMPLE_COLUMNS`, already built and
+    sanitised by the parser with :mod:`pipelines.parsers.streams` (None when the file
+    has no stream, e.g. a CSV cardio row); the summary figures are computed from it by
     ``models.cardio`` in one way for every format. ``device`` keeps totals the
     device itself wrote (FIT ``session``, TCX ``Lap``), for comparison, keyed
     ``elapsed_s``, ``moving_s``, ``distance_m``, ``avg_hr``, ``max_hr``, ``avg_power_w``,

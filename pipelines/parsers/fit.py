@@ -29,8 +29,7 @@ from zoneinfo import ZoneInfo
 import fitdecode
 import pandas as pd
 
-from models import cardio
-from pipelines.parsers import base
+from pipelines.parsers import base, sports, streams
 from pipelines.parsers import values as v
 
 FORMAT = "fit"
@@ -39,11 +38,6 @@ _SEMICIRCLE_DEG = 180.0 / 2**31
 _SLACK = timedelta(seconds=60)
 """Points this close outside a session's times still belong to it (devices round)."""
 _PROGRESS_EVERY = 2000
-_SPORTS: dict[str, base.Sport] = {
-    "running": "run", "cycling": "ride", "swimming": "swim", "walking": "walk",
-    "hiking": "hike", "rowing": "row",
-}  # fmt: skip
-"""FIT ``sport`` names mapped; every other sport is ``other`` (its name kept as the label)."""
 _DEVICE_FIELDS = {
     "elapsed_s": "total_elapsed_time", "moving_s": "total_timer_time",
     "distance_m": "total_distance", "avg_hr": "avg_heart_rate", "max_hr": "max_heart_rate",
@@ -204,25 +198,14 @@ def _decode(data: bytes, on_progress: base.ProgressCallback | None) -> _Decoded:
 
 def _samples(decoded: _Decoded, notes: list[str]) -> tuple[pd.DataFrame, int]:
     """Points with a real, not-future time as a DataFrame, and how many were dropped."""
-    limit = datetime.now(UTC) + base.FUTURE_SLACK
-    kept, relative, future = [], 0, []
-    for point in decoded.points:
-        when = _when(point[0])
-        if when is None:
-            relative += 1
-        elif when > limit:
-            future.append(when)
-        else:
-            kept.append(point)
+    timed = streams.timed_points([decoded.points])
+    relative = timed.untimed + timed.unreadable  # fitdecode leaves a relative time an int
     if relative:
         notes.append(f"dropped {_count(relative, 'point')} without a real time (clock not set)")
-    if future:
-        first = min(future).strftime("%Y-%m-%d %H:%M:%S")
-        notes.append(f"dropped {_count(len(future), 'point')} dated in the future ({first} UTC)")
-    frame = pd.DataFrame.from_records(kept, columns=list(base.SAMPLE_COLUMNS))
-    frame["time"] = pd.to_datetime(frame["time"], utc=True).astype("datetime64[ns, UTC]")
-    frame = frame.astype(dict.fromkeys(base.SAMPLE_COLUMNS[1:], "float64"))
-    return frame, relative + len(future)
+    if timed.first_too_late is not None:
+        first = timed.first_too_late.strftime("%Y-%m-%d %H:%M:%S")
+        notes.append(f"dropped {_count(timed.too_late, 'point')} dated in the future ({first} UTC)")
+    return timed.frame, timed.dropped
 
 
 def _timed_sessions(decoded: _Decoded, notes: list[str]) -> tuple[list[_Session], int]:
@@ -260,17 +243,14 @@ def _split(samples: pd.DataFrame, sessions: list[_Session]) -> tuple[list[pd.Dat
 
 def _clean(samples: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """Merge consecutive records sharing a time (FIT devices split one instant across
-    messages: Strava writes position and distance apart), then ``cardio.sanitise``."""
-    run = (samples["time"] != samples["time"].shift()).cumsum()
-    merged = samples.groupby(run, sort=False).first().reset_index(drop=True)
-    if len(merged) < len(samples):
-        repeats = len(samples) - len(merged)
+    messages: Strava writes position and distance apart), then sanitise."""
+    stream = streams.clean_stream(samples, merge_same_time=True)
+    if stream.merged:
         notes.append(
-            f"merged {_count(repeats, 'record')} written at the same time as the one before"
+            f"merged {_count(stream.merged, 'record')} written at the same time as the one before"
         )
-    clean, cleaned = cardio.sanitise(merged)
-    notes.extend(cleaned)
-    return clean
+    notes.extend(stream.warnings)
+    return stream.frame
 
 
 def _workout(
@@ -283,7 +263,7 @@ def _workout(
 ) -> base.ParsedWorkout:
     f = session.fields if session else {}
     name = str(f.get("sport", decoded.sport or "")) or None
-    sport = _SPORTS.get(name or "", "other")
+    sport = sports.fit_sport(name)
     label = name if f.get("sub_sport") in (None, "generic") else f"{name}/{f['sub_sport']}"
     device = {k: _num(f.get(key)) for k, key in _DEVICE_FIELDS.items()}
     device = {k: x for k, x in device.items() if not math.isnan(x)}
@@ -312,28 +292,22 @@ def _workout(
                 f"the device's clock was at UTC{_offset(decoded.local_offset)} but {zone.key} "
                 f"was at UTC{_offset(zone_offset)}; local times follow {zone.key}"
             )
-    summary = cardio.summarise(samples, sport=sport) if len(samples) >= 2 else None
     source = session.source if session else decoded.source
     if source is not None and session is not None and session.index > 0:
         source = f"{source}/{session.index}"
-    title = sport.capitalize() if sport != "other" else (name or "activity").replace("_", " ")
-    return base.ParsedWorkout(
-        line=line,
-        started_at=started,
-        local_start=started.astimezone(zone).replace(tzinfo=None),
-        time_zone=zone.key,
+    title = sports.SPORT_TITLES.get(sport) or (name or "activity").replace("_", " ")
+    return streams.cardio_workout(
+        samples,
+        sport=sport,
+        sport_label=label,
         title=title[:1].upper() + title[1:],
-        ended_at=ended,
-        cardio=base.CardioSession(
-            sport=sport,
-            sport_label=label,
-            samples=samples,
-            device=device,
-            warnings=notes,
-            elapsed_s=summary["elapsed_s"] if summary else device.get("elapsed_s"),
-            distance_m=summary["distance_m"] if summary else device.get("distance_m"),
-        ),
+        zone=zone,
+        line=line,
+        warnings=notes,
+        device=device,
         source_id=source,
+        started_at=started,
+        ended_at=ended,
     )
 
 
@@ -390,7 +364,7 @@ def parse_fit(
     for session, group in groups:
         own = list(notes)
         clean = _clean(group, own)
-        if len(clean) < 2 or clean["time"].iloc[-1] == clean["time"].iloc[0]:
+        if not streams.has_duration(clean):  # FIT times are whole seconds
             if broken or session is None:
                 unusable += 1
                 continue

@@ -21,7 +21,7 @@ blanked and counted, and the checked tree is handed to **gpxpy**.
   ``hr``/``cad``/``atemp``/``wtemp``/``speed``, Cluetrust ``heartrate``/``cadence``/``temp``,
   ``power``/``watts`` (Strava, Garmin PowerExtension ``PowerInWatts``), ``distance``;
   GPX 1.0 ``<speed>``.
-* **Sport** from the first ``<type>`` of a track or route (see ``models.cardio.sport_of``);
+* **Sport** from the first ``<type>`` of a track or route (see :func:`.sports.sport_of`);
   the raw label is kept. **Title**: the name of the first track or route with timed
   points, else the file's name, else the sport.
 """
@@ -31,17 +31,12 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import gpxpy
 import gpxpy.gpx
-import numpy as np
-import pandas as pd
 
-from models import cardio
-from pipelines.parsers import base, values
+from pipelines.parsers import base, sports, streams, values
 from pipelines.parsers.xmlsafe import local_name, parse_xml, root_name
 
 FORMAT = "gpx"
@@ -59,17 +54,7 @@ _EXTENSION_CHANNELS = {
     "speed": "speed_mps",
     "distance": "distance_m",
 }
-_TITLES = {
-    "run": "Run",
-    "ride": "Ride",
-    "walk": "Walk",
-    "hike": "Hike",
-    "swim": "Swim",
-    "row": "Row",
-}
 _TRACK_START = re.compile(rb"<(?:[\w.-]+:)?(?:trk|rte)[\s>/]")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
 
 
 def sniff_gpx(head: bytes) -> bool:
@@ -104,11 +89,7 @@ def parse_gpx(
         ``unsupported_format`` (not GPX), ``no_points``, ``no_times``.
     """
     zone = values.load_zone(time_zone)
-    root = parse_xml(data)
-    if local_name(root.tag) != "gpx":
-        raise base.ImportFormatError(
-            "unsupported_format", f"the XML root is <{local_name(root.tag)}>, not <gpx>"
-        )
+    root = parse_xml(data, root="gpx")
     problems = _blank_unreadable(root)
     label = next((t for t in _types(root) if t), None)
     if on_progress is not None:
@@ -126,23 +107,8 @@ def parse_gpx(
     rows = sum(len(points) for _, points in parts)
     if rows == 0:
         raise base.ImportFormatError("no_points", "the GPX file has no track or route points")
-    frames, title = [], None
-    untimed = outside = 0
-    latest = datetime.now(UTC) + base.FUTURE_SLACK
-    for name, points in parts:
-        records = []
-        for point in points:
-            when = _utc(point.time)
-            if when is None:
-                untimed += 1
-            elif not base.EARLIEST_START <= when <= latest:
-                outside += 1
-            else:
-                records.append(_record(point, when))
-        if records:
-            frames.append(pd.DataFrame.from_records(records))
-            title = title or (name or "").strip() or None
-    timed = sum(len(frame) for frame in frames)
+    stream = streams.build_stream([[_record(p) for p in points] for _, points in parts])
+    timed = stream.timed.kept
     if timed < 2 or timed * 2 < rows:
         raise base.ImportFormatError(
             "no_times",
@@ -150,105 +116,54 @@ def parse_gpx(
             "duration to import (record the activity with a clock, or export it again "
             "with times)",
         )
-    frames.sort(key=lambda frame: int(frame["time"].iloc[0]))
-    stream = pd.concat(frames, ignore_index=True)
-    stream["time"] = pd.to_datetime(stream["time"].to_numpy(np.int64), utc=True)
+    streams.require_duration(stream.frame)
+    title = next(
+        (
+            (name or "").strip()
+            for (name, _), kept in zip(parts, stream.timed.per_part, strict=True)
+            if kept and (name or "").strip()
+        ),
+        None,
+    )
     notes = [
         f"the unreadable position of {count:,} point{'s' * (count != 1)} was removed"
         if what == "position"
         else f"{count:,} unreadable {what} value{'s were' if count != 1 else ' was'} removed"
         for what, count in problems.items()
     ]
+    untimed = stream.timed.untimed + stream.timed.unreadable
     if untimed:
         has, was = ("has", "was") if untimed == 1 else ("have", "were")
         notes.append(
             f"{untimed:,} of the {rows:,} points {has} no readable time and {was} not imported"
         )
+    outside = stream.timed.too_early + stream.timed.too_late
     if outside:
         point, was = ("point", "was") if outside == 1 else ("points", "were")
         notes.append(
             f"{outside:,} {point} dated before 1900 or more than a day ahead {was} not imported"
         )
     match = _TRACK_START.search(data)
-    workout = stream_workout(
-        stream,
-        notes,
+    sport = sports.sport_of(label)
+    workout = streams.cardio_workout(
+        stream.frame,
+        sport=sport,
         sport_label=label,
-        title=title or (gpx.name or "").strip() or None,
+        title=title or (gpx.name or "").strip() or sports.SPORT_TITLES.get(sport, "Activity"),
         zone=zone,
         line=data.count(b"\n", 0, match.start()) + 1 if match else 1,
+        warnings=[*notes, *stream.clean.warnings],
     )
     if on_progress is not None:
         on_progress(1.0)
     return base.ParseResult(format=FORMAT, rows=rows, workouts=[workout], errors=[])
 
 
-def stream_workout(
-    stream: pd.DataFrame,
-    notes: list[str],
-    *,
-    sport_label: str | None,
-    title: str | None,
-    zone: ZoneInfo,
-    line: int,
-    device: dict[str, float] | None = None,
-    source_id: str | None = None,
-    workout_notes: str | None = None,
-) -> base.ParsedWorkout:
-    """Sanitise a raw stream and wrap it as a workout (shared by the GPX and TCX parsers).
-
-    Raises
-    ------
-    ImportFormatError
-        ``no_times`` when fewer than two points remain or they span under one second.
-    """
-    sport = cardio.sport_of(sport_label)
-    clean, cleaned = cardio.sanitise(stream)
-    times = clean["time"]
-    if len(clean) < 2 or (times.iloc[-1] - times.iloc[0]) < pd.Timedelta(seconds=1):
-        first = times.iloc[0].isoformat() if len(clean) else "no time"
-        raise base.ImportFormatError(
-            "no_times",
-            f"the points' times do not span a second (first: {first}): the device recorded "
-            "no usable clock, so there is no duration to import",
-        )
-    summary = cardio.summarise(clean, sport=sport)
-    started_at = times.iloc[0].as_unit("us", round_ok=True).to_pydatetime()
-    ended_at = times.iloc[-1].as_unit("us", round_ok=True).to_pydatetime()
-    label = (sport_label or "").strip()[:64] or None
-    session = base.CardioSession(
-        sport=sport,  # type: ignore[arg-type]  # sport_of returns one of base.Sport
-        sport_label=label,
-        samples=clean,
-        device=device or {},
-        warnings=[*notes, *cleaned],
-        elapsed_s=summary["elapsed_s"],
-        distance_m=summary["distance_m"],
-    )
-    return base.ParsedWorkout(
-        line=line,
-        started_at=started_at,
-        local_start=started_at.astimezone(zone).replace(tzinfo=None),
-        time_zone=zone.key,
-        title=title or _TITLES.get(sport, "Activity"),
-        ended_at=ended_at,
-        notes=workout_notes,
-        cardio=session,
-        source_id=source_id,
-    )
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _record(point: Any, when: datetime) -> dict[str, Any]:
-    """One stream row of a track or route point; extension values stay text, so that
-    sanitise counts unreadable ones."""
+def _record(point: Any) -> dict[str, Any]:
+    """One stream record of a track or route point (see :mod:`.streams`); extension
+    values stay text, so that sanitise counts unreadable ones."""
     row: dict[str, Any] = {
-        "time": (when - _EPOCH) // _US * 1000,
+        "time": point.time,
         "lat": point.latitude,
         "lon": point.longitude,
         "ele_m": point.elevation,

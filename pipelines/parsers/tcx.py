@@ -5,7 +5,7 @@ are matched by local name, so any namespace prefix works (``ns3:TPX``, ``ext:TPX
 
 * **One workout per ``<Activity>``** (a multi-sport session's legs are separate
   workouts); ``Sport`` (``Running``/``Biking``/``Other``) maps through
-  ``models.cardio.sport_of`` and is kept as the label.
+  :func:`.sports.sport_of` and is kept as the label.
 * **Samples**: every ``Lap``'s ``Track``/``Trackpoint`` in order — ``Time``,
   ``Position``, ``AltitudeMeters``, ``DistanceMeters``, ``HeartRateBpm/Value``,
   ``Cadence``, and ActivityExtension v2 ``TPX/Speed``, ``TPX/Watts``,
@@ -25,14 +25,10 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
-from pipelines.parsers import base, values
-from pipelines.parsers.gpx import stream_workout
+from pipelines.parsers import base, sports, streams, values
 from pipelines.parsers.xmlsafe import local_name, parse_xml, root_name
 
 FORMAT = "tcx"
@@ -76,11 +72,7 @@ def parse_tcx(
         ``no_times`` (no activity with a usable duration).
     """
     zone = values.load_zone(time_zone)
-    root = parse_xml(data)
-    if local_name(root.tag) != _ROOT:
-        raise base.ImportFormatError(
-            "unsupported_format", f"the XML root is <{local_name(root.tag)}>, not <{_ROOT}>"
-        )
+    root = parse_xml(data, root=_ROOT)
     activities = [e for e in root.iter() if local_name(e.tag) == "Activity"]
     lines, line, position = [], 1, 0
     for match in _ACTIVITY_START.finditer(data):  # counted on from the previous one: linear
@@ -146,7 +138,8 @@ def _float(text: str | None) -> float | None:
 
 
 def _trackpoint(point: ET.Element) -> dict[str, Any]:
-    """One stream row; numbers stay text so that sanitise counts unreadable ones."""
+    """One stream record (see :mod:`.streams`); time and numbers stay text, so that
+    the stream builder and sanitise count unreadable ones."""
     row: dict[str, Any] = {
         "time": _text(point, "Time"),
         "lat": _text(point, "Position", "LatitudeDegrees"),
@@ -198,41 +191,37 @@ def _workout(
 ) -> base.ParsedWorkout:
     if not points:
         raise base.ImportFormatError("no_points", "the activity has no trackpoints")
-    stream = pd.DataFrame.from_records([_trackpoint(p) for p in points])
-    texts = stream["time"]
-    times = pd.to_datetime(texts, utc=True, errors="coerce", format="ISO8601")
-    times = times.astype("datetime64[ns, UTC]")
-    latest = datetime.now(UTC) + base.FUTURE_SLACK
-    early, late = pd.Timestamp(base.EARLIEST_START), pd.Timestamp(latest)
-    usable = (times >= early) & (times <= late)
+    stream = streams.build_stream([[_trackpoint(p) for p in points]])
+    timed = stream.timed
     notes = [
         f"{count:,} trackpoint{'s' * (count != 1)} {what} {'was' if count == 1 else 'were'} "
         "not imported"
         for count, what in (
-            (int(texts.isna().sum()), "without a time"),
-            (int((times.isna() & texts.notna()).sum()), "with an unreadable time"),
-            (int((times.notna() & ~usable).sum()), "dated before 1900 or a day ahead"),
+            (timed.untimed, "without a time"),
+            (timed.unreadable, "with an unreadable time"),
+            (timed.too_early + timed.too_late, "dated before 1900 or a day ahead"),
         )
         if count
     ]
-    stream["time"] = times
-    stream = stream.loc[usable.to_numpy(dtype=bool)].reset_index(drop=True)
-    if len(stream) < 2:
+    if timed.kept < 2:
         raise base.ImportFormatError(
-            "no_times", f"only {len(stream):,} of {len(points):,} trackpoints have a usable time"
+            "no_times", f"only {timed.kept:,} of {len(points):,} trackpoints have a usable time"
         )
-    sport = activity.get("Sport")
+    streams.require_duration(stream.frame)
+    label = activity.get("Sport")
     creator = next(_children(activity, "Creator"), None)
     unit = _text(creator, "UnitId") if creator is not None else None
     identity = _text(activity, "Id")
-    return stream_workout(
-        stream,
-        notes,
-        sport_label=sport,
-        title=None,
+    kind = sports.sport_of(label)
+    return streams.cardio_workout(
+        stream.frame,
+        sport=kind,
+        sport_label=label,
+        title=sports.SPORT_TITLES.get(kind, "Activity"),
         zone=zone,
         line=line,
+        warnings=[*notes, *stream.clean.warnings],
         device=_laps(activity),
         source_id=f"tcx:{unit}:{identity}" if unit and identity else None,
-        workout_notes=_text(activity, "Notes"),
+        notes=_text(activity, "Notes"),
     )

@@ -92,20 +92,23 @@ def refuse_declarations(data: bytes) -> None:
         )
 
 
-def parse_xml(data: bytes) -> ET.Element:
+def parse_xml(data: bytes, *, root: str | None = None) -> ET.Element:
     """Parse an uploaded XML document safely and return its root element.
 
     Parameters
     ----------
     data : bytes
         The whole file, in the encoding its XML declaration or BOM names (UTF-8 default).
+    root : str, optional
+        The local name the root element must have (``"gpx"``), if any.
 
     Raises
     ------
     ImportFormatError
         ``empty_file``; ``unsafe_xml`` (see :func:`refuse_declarations`; also when
         defusedxml finds something the byte check did not); ``malformed`` when the
-        document is not well-formed XML (line, column, byte offset).
+        document is not well-formed XML (line, column, byte offset);
+        ``unsupported_format`` when the root is not ``root``.
     """
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"):
         raise ImportFormatError("empty_file", "the file is empty")
@@ -116,7 +119,7 @@ def parse_xml(data: bytes) -> ET.Element:
     expat = getattr(parser, "parser", None)
     try:
         parser.feed(data)
-        return parser.close()
+        element = parser.close()
     except _TooDeep:
         line = getattr(expat, "CurrentLineNumber", 0)
         offset = getattr(expat, "CurrentByteIndex", -1)
@@ -140,6 +143,11 @@ def parse_xml(data: bytes) -> ET.Element:
         raise ImportFormatError(
             "malformed", f"the file is not well-formed XML: {reason} at {where}{hint}"
         ) from None
+    if root is not None and local_name(element.tag) != root:
+        raise ImportFormatError(
+            "unsupported_format", f"the XML root is <{local_name(element.tag)}>, not <{root}>"
+        )
+    return element
 
 
 def local_name(tag: object) -> str:

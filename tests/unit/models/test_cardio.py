@@ -232,29 +232,6 @@ def test_sanitise_many_glitches_in_a_long_stream() -> None:
     assert warnings == ["199 points whose time goes backwards were dropped"]
 
 
-@pytest.mark.parametrize(
-    ("label", "sport"),
-    [
-        ("Running", "run"),
-        ("trail_running", "run"),
-        ("Biking", "ride"),
-        ("VirtualRide", "ride"),
-        ("cycling", "ride"),
-        ("Walking", "walk"),
-        ("hiking", "hike"),
-        ("open_water_swimming", "swim"),
-        ("Rowing", "row"),
-        ("Other", "other"),
-        ("jkljkl", "other"),
-        ("9", "other"),
-        ("", "other"),
-        (None, "other"),
-    ],
-)
-def test_sport_of(label: str | None, sport: str) -> None:
-    assert cardio.sport_of(label) == sport
-
-
 def test_kept_points_are_a_longest_increasing_run() -> None:
     # Brute force over every subsequence of small random streams (seconds 0–5, ≤ 8 points).
     rng = np.random.default_rng(20240501)

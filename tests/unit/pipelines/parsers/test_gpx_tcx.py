@@ -580,6 +580,17 @@ def test_tcx_bad_values_are_sanitised_not_errors() -> None:
     assert summary(workout)["distance_m"] == 90.0 and summary(workout)["max_hr"] == 140.0
 
 
+def test_tcx_a_time_past_what_nanoseconds_hold_is_a_point_dated_ahead() -> None:
+    # Year 2999 is past pandas' nanosecond range (2262): counted, not a crash.
+    far = tcx_point(20).replace("2024-05-01T06:00:20Z", "2999-01-01T00:00:00Z")
+    data = tcx_file(tcx_activity("Running", [tcx_point(0), far, tcx_point(30)]))
+    (workout,) = parse_tcx(data, time_zone="UTC").workouts
+    assert workout.cardio is not None and len(workout.cardio.samples) == 2
+    assert workout.cardio.warnings == [
+        "1 trackpoint dated before 1900 or a day ahead was not imported"
+    ]
+
+
 def test_tcx_one_workout_per_activity_and_a_bad_one_reported() -> None:
     data = tcx_file(
         tcx_activity("Running", [tcx_point(0), tcx_point(10)]),
