@@ -80,6 +80,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 weight_unit=args.weight_unit,
                 distance_unit=args.distance_unit,
                 time_zone=args.time_zone,
+                date_order=args.date_order,
             )
         with tqdm(
             total=100,
@@ -111,4 +112,9 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--weight-unit", choices=["kg", "lb"], help="unit of bare weights")
     parser.add_argument("--distance-unit", choices=["m", "km", "mi"], help="unit of bare distances")
     parser.add_argument("--time-zone", help="IANA zone of zone-less times (default: the user's)")
+    parser.add_argument(
+        "--date-order",
+        choices=["dmy", "mdy", "ymd"],
+        help="how to read all-numeric dates that read more than one way (03/04/2025)",
+    )
     parser.set_defaults(func=cmd_import)

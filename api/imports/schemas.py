@@ -32,6 +32,14 @@ class ImportUploadFields(BaseModel):
     time_zone: TimeZoneName | None = Field(
         None, description="IANA zone of the file's zone-less times"
     )
+    date_order: Literal["dmy", "mdy", "ymd"] | None = Field(
+        None,
+        description=(
+            "how to read a file's all-numeric dates when they read more than one way "
+            "(every date could be day-first or month-first): `dmy`, `mdy` or `ymd`. "
+            "Without it such a file fails with `ambiguous_date_order`, naming a date"
+        ),
+    )
 
     @field_validator("*", mode="before")
     @classmethod

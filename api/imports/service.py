@@ -87,6 +87,7 @@ class _JobFile:
         self.job.weight_unit = fields.weight_unit
         self.job.distance_unit = fields.distance_unit
         self.job.time_zone = fields.time_zone
+        self.job.date_order = fields.date_order
         await self.session.flush()
         return self.job
 

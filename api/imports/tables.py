@@ -32,6 +32,7 @@ class ImportJob(UUIDPk, Timestamps, Base):
         Index("ix_import_jobs_user_created", "user_id", "created_at"),
         CheckConstraint(f"status IN {STATUSES}", name="status"),
         CheckConstraint("progress BETWEEN 0 AND 1", name="progress"),
+        CheckConstraint("date_order IN ('dmy', 'mdy', 'ymd')", name="date_order"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -42,6 +43,7 @@ class ImportJob(UUIDPk, Timestamps, Base):
     weight_unit: Mapped[str | None] = mapped_column(String(8))
     distance_unit: Mapped[str | None] = mapped_column(String(8))
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    date_order: Mapped[str | None] = mapped_column(String(3))
     progress: Mapped[float] = mapped_column(Float, server_default="0")
     counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")

@@ -47,6 +47,7 @@ def claim_job(conn: Connection, job_id: uuid.UUID) -> dict[str, Any] | None:
             ImportJob.weight_unit,
             ImportJob.distance_unit,
             ImportJob.time_zone,
+            ImportJob.date_order,
             ImportJob.format,
             User.time_zone.label("user_time_zone"),
             User.unit_system,
@@ -69,6 +70,7 @@ def claim_job(conn: Connection, job_id: uuid.UUID) -> dict[str, Any] | None:
         "time_zone": row.time_zone or row.user_time_zone,
         "unit_system": row.unit_system,
         "format": row.format,
+        "date_order": row.date_order,
     }
 
 
@@ -98,8 +100,13 @@ def finish_job(
     errors: Sequence[dict[str, Any]] = (),
     message: str | None = None,
     warnings: Sequence[str] = (),
+    fmt: str | None = None,
 ) -> None:
-    """Record the outcome and drop the uploaded bytes: the rows now hold what was imported."""
+    """Record the outcome and drop the uploaded bytes: the rows now hold what was imported.
+
+    ``fmt``, when given, replaces the format the upload check detected with the one the
+    file was actually parsed as.
+    """
     conn.execute(delete(ImportFile).where(ImportFile.job_id == job_id))
     conn.execute(
         update(ImportJob)
@@ -112,6 +119,7 @@ def finish_job(
             warnings=list(warnings)[:1000],
             message=message,
             finished_at=func.now(),
+            **({"format": fmt} if fmt is not None else {}),
         )
     )
 
@@ -259,6 +267,7 @@ def create_job(
     weight_unit: str | None,
     distance_unit: str | None,
     time_zone: str | None,
+    date_order: str | None = None,
 ) -> uuid.UUID:
     """A queued job and its file, as ``POST /v1/imports`` would make them."""
     job_id = uuid.uuid4()
@@ -273,6 +282,7 @@ def create_job(
             weight_unit=weight_unit,
             distance_unit=distance_unit,
             time_zone=time_zone,
+            date_order=date_order,
             progress=0.0,
             counts={},
             errors=[],

@@ -58,6 +58,7 @@ def _options(claim: dict[str, Any]) -> ParseOptions:
         time_zone=claim["time_zone"] or "UTC",
         weight_unit=weight_unit,
         distance_unit=distance_unit,
+        date_order=claim["date_order"],
     )
 
 
@@ -209,6 +210,7 @@ def _run_locked(job_id: uuid.UUID, echo: Callable[[float], None] | None) -> str 
                 counts=counts,
                 errors=errors,
                 warnings=_warnings(files),
+                fmt=files[0].result.format if len(files) == 1 and files[0].result else None,
             )
     except ImportFormatError as exc:
         with transaction() as conn:
