@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-SetType = Literal["working", "warmup", "dropset", "failure"]
+from api.workouts.write_schemas import SetTypeName as SetType
+
 Sport = Literal["run", "ride", "swim", "walk", "hike", "row", "other"]
 
 SAMPLE_COLUMNS: tuple[str, ...] = (

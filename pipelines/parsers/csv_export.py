@@ -1,6 +1,7 @@
 """Gym-app CSV exports (Strong, Hevy, FitNotes, GymBook, …) read by one engine from layouts.
 
-:func:`sniff` names the layout a file's header fits; :func:`parse_csv` reads it into
+:func:`parse_csv` reads a file whose layout the detector named
+(:func:`api.imports.formats.detect_format`) into
 :class:`ParseResult`: physical line numbers, one ``RowError`` per rejected record, and
 a workout with any rejected record refused whole (``workout_rejected``). Rows become
 workouts by the layout's ``group_by`` fields, in file order; sets keep their order.
@@ -27,36 +28,19 @@ Choices where the apps leave a gap, stated once here:
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
+from api.imports.layouts import LAYOUTS, F, Layout
 from pipelines.parsers import base, dates, numbers, recovery
 from pipelines.parsers import values as v
+from pipelines.parsers.columns import Columns, bind
 from pipelines.parsers.csv_rows import Record, WorkoutReader, is_numbered
 from pipelines.parsers.dates import DateOrder
-from pipelines.parsers.layouts import LAYOUTS, Columns, F, Layout, bind
 
 _PROGRESS_EVERY = 1000
 _MEASURES = (F.WEIGHT, F.REPS, F.DISTANCE, F.DURATION, F.RPE)
-
-
-def sniff(head: bytes) -> str | None:
-    """The name of the layout whose header starts ``head`` (first ~64 KiB), else None.
-
-    Layouts are tried in :data:`layouts.LAYOUTS` order. Never raises.
-    """
-    if not head or b"\x00" in head:
-        return None
-    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    for name, layout in LAYOUTS.items():
-        try:
-            bind(layout, text)
-        except (base.ImportFormatError, csv.Error):
-            continue
-        return name
-    return None
 
 
 def parse_csv(

@@ -14,10 +14,11 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from api.imports.layouts import F
 from pipelines.parsers import base
 from pipelines.parsers import values as v
+from pipelines.parsers.columns import Cells, Columns
 from pipelines.parsers.dates import DateReader
-from pipelines.parsers.layouts import Cells, Columns, F
 from pipelines.parsers.numbers import NumberStyle
 
 _MAX_SPAN = timedelta(days=366)

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import fitdecode
 import pandas as pd
 
+from api.imports.formats import is_fit
 from pipelines.parsers import base, sports, streams
 from pipelines.parsers import values as v
 
@@ -44,11 +45,6 @@ _DEVICE_FIELDS = {
     "avg_power_w": "avg_power", "elev_gain_m": "total_ascent",
 }  # fmt: skip
 """``device`` keys ← FIT ``session`` fields."""
-
-
-def sniff_fit(head: bytes) -> bool:
-    """True when ``head`` starts with a FIT file header (size 12 or 14, ``.FIT`` at byte 8)."""
-    return len(head) >= 12 and head[0] in (12, 14) and head[8:12] == b".FIT"
 
 
 def _num(value: object) -> float:
@@ -331,7 +327,7 @@ def parse_fit(
     zone = v.load_zone(time_zone)
     if not data:
         raise base.ImportFormatError("empty_file", "the file is empty")
-    if not sniff_fit(data):
+    if not is_fit(data):
         if data[0] in (12, 14) and len(data) < 12:
             raise base.ImportFormatError(
                 "corrupt_fit", f"the file ends at byte {len(data)}, inside the FIT header"

@@ -37,7 +37,7 @@ import gpxpy
 import gpxpy.gpx
 
 from pipelines.parsers import base, sports, streams, values
-from pipelines.parsers.xmlsafe import local_name, parse_xml, root_name
+from pipelines.parsers.xmlsafe import local_name, parse_xml
 
 FORMAT = "gpx"
 
@@ -55,11 +55,6 @@ _EXTENSION_CHANNELS = {
     "distance": "distance_m",
 }
 _TRACK_START = re.compile(rb"<(?:[\w.-]+:)?(?:trk|rte)[\s>/]")
-
-
-def sniff_gpx(head: bytes) -> bool:
-    """True when ``head`` (the first bytes of a file) starts a ``<gpx>`` document."""
-    return root_name(head) == "gpx"
 
 
 def parse_gpx(

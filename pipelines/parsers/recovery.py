@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from api.imports.layouts import F
 from pipelines.parsers import base
 from pipelines.parsers import values as v
+from pipelines.parsers.columns import Columns
 from pipelines.parsers.csv_rows import Record, WorkoutReader
-from pipelines.parsers.layouts import Columns, F
 
 _TEXT = (F.EXERCISE, F.TITLE, F.NOTES, F.WORKOUT_NOTES)
 _PAIRS = ("()", "[]", "{}")

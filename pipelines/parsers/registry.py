@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from api.imports.formats import HEAD_BYTES, SUPPORTED, detect_format
+from api.imports.layouts import LAYOUTS
 from pipelines.parsers import archives, csv_export, fit, gpx, tcx, xmlsafe
 from pipelines.parsers.base import (
     DistanceUnit,
@@ -14,8 +16,6 @@ from pipelines.parsers.base import (
     WeightUnit,
 )
 from pipelines.parsers.dates import DateOrder
-
-SUPPORTED = "Strong, Hevy, FitNotes or GymBook CSV, GPX, TCX or FIT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,23 +54,36 @@ def _activity(parse_file: Callable[..., ParseResult]) -> Parser:
     return parse
 
 
+_ACTIVITIES: dict[str, Callable[..., ParseResult]] = {
+    "fit": fit.parse_fit,
+    "gpx": gpx.parse_gpx,
+    "tcx": tcx.parse_tcx,
+}
+
+
 def detect(data: bytes) -> tuple[str, Parser]:
-    """The format name and parser for one file; ``ImportFormatError`` when none fits."""
-    head = data[:65536]
+    """The format name and parser for one file, by the upload check's own detector.
+
+    Raises
+    ------
+    ImportFormatError
+        With the detector's code (``unsupported_format``, ``empty_file``,
+        ``binary_file``, ``encoding``), or ``unsafe_xml`` for XML with a DOCTYPE or
+        entity (refused by name and byte offset before anything reads it).
+    """
+    head = data[:HEAD_BYTES]
     if head.lstrip()[:1] == b"<" or head.startswith(b"\xef\xbb\xbf<"):
-        # XML with a DOCTYPE or entity is refused as unsafe, by name and byte offset,
-        # before any sniffer tries (and fails) to read its root.
         xmlsafe.refuse_declarations(data)
-    if fit.sniff_fit(head):
-        return "fit", _activity(fit.parse_fit)
-    if gpx.sniff_gpx(head):
-        return "gpx", _activity(gpx.parse_gpx)
-    if tcx.sniff_tcx(head):
-        return "tcx", _activity(tcx.parse_tcx)
-    layout = csv_export.sniff(head)
-    if layout is not None:
-        return layout, _csv(layout)
-    raise ImportFormatError("unsupported_format", f"not a recognised export ({SUPPORTED})")
+    found = detect_format(data)
+    if isinstance(found, tuple):
+        raise ImportFormatError(*found)
+    if found in _ACTIVITIES:
+        return found, _activity(_ACTIVITIES[found])
+    if found in LAYOUTS:
+        return found, _csv(found)
+    raise ImportFormatError(
+        "unsupported_format", f"a {found} archive inside an archive is not read ({SUPPORTED})"
+    )
 
 
 @dataclass(slots=True)

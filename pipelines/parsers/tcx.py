@@ -29,18 +29,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipelines.parsers import base, sports, streams, values
-from pipelines.parsers.xmlsafe import local_name, parse_xml, root_name
+from pipelines.parsers.xmlsafe import local_name, parse_xml
 
 FORMAT = "tcx"
 
 _ROOT = "TrainingCenterDatabase"
 _ACTIVITY_START = re.compile(rb"<(?:[\w.-]+:)?Activity[\s>]")
 _TPX = {"Speed": "speed_mps", "Watts": "power_w", "RunCadence": "cadence"}
-
-
-def sniff_tcx(head: bytes) -> bool:
-    """True when ``head`` (the first bytes of a file) starts a TCX document."""
-    return root_name(head) == _ROOT
 
 
 def parse_tcx(

@@ -32,7 +32,6 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 
-_HEADER_UNIT = re.compile(r"(.*?)\s*\(\s*([^()]*?)\s*\)")
 
 _DURATION_WHOLE = re.compile(r"\s*(?:\d+(?:\.\d+)?\s*[^\W\d_]+\s*)+")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([^\W\d_]+)")
@@ -188,19 +187,6 @@ def localize(wall: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """
     utc = wall.replace(tzinfo=zone).astimezone(UTC)
     return utc, utc.astimezone(zone).replace(tzinfo=None)
-
-
-def split_header_name(raw: str) -> tuple[str, str | None]:
-    """Normalise a CSV header name and split off a unit in parentheses.
-
-    ``' "Weight (kg)" '`` gives ``("weight", "kg")``; ``"Workout  #"`` gives
-    ``("workout #", None)``. Names are case-folded with whitespace collapsed.
-    """
-    name = " ".join(raw.strip().strip('"').split()).casefold()
-    match = _HEADER_UNIT.fullmatch(name)
-    if match is None:
-        return name, None
-    return match.group(1), match.group(2)
 
 
 def weight_unit_of(label: str) -> WeightUnit | None:

@@ -33,14 +33,6 @@ MAX_DEPTH = 64
 """Deepest element nesting accepted."""
 
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_ROOT = re.compile(r"^\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*<(?:[\w.-]+:)?([\w.-]+)[\s/>]", re.DOTALL)
-_BOMS = (
-    (b"\xef\xbb\xbf", "utf-8"),
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
-)
 
 
 class _TooDeep(Exception):
@@ -153,19 +145,3 @@ def parse_xml(data: bytes, *, root: str | None = None) -> ET.Element:
 def local_name(tag: object) -> str:
     """``"{namespace}Trackpoint"`` → ``"Trackpoint"`` (also a prefixed or plain name)."""
     return str(tag).rsplit("}", 1)[-1].rsplit(":", 1)[-1]
-
-
-def root_name(head: bytes) -> str | None:
-    """Local name of the root element at the start of ``head``, or None; never raises.
-
-    ``head`` is the first bytes of a file (it may end anywhere). A BOM selects the
-    encoding; the XML declaration, processing instructions and comments are skipped.
-    """
-    encoding = "utf-8"
-    for bom, name in _BOMS:
-        if head.startswith(bom):
-            head, encoding = head[len(bom) :], name
-            break
-    text = head[:4096].decode(encoding, errors="ignore")
-    match = _ROOT.match(text)
-    return match.group(1) if match else None

@@ -143,8 +143,9 @@ async def test_archives_of_many_files(live_client):
     assert job["status"] == "partial", job
     assert job["counts"]["workouts_created"] == 2 and job["counts"]["rows_rejected"] == 0
     assert [e["message"] for e in job["errors"] if e["line"] is None] == [
-        "notes.txt: not a recognised export (Strong, Hevy, FitNotes or GymBook CSV, GPX, TCX "
-        "or FIT)"
+        # The upload check's own detector and words (api.imports.formats).
+        "notes.txt: not a recognised export: expected Strong, Hevy, FitNotes or GymBook CSV, "
+        "GPX, TCX, FIT, or a .zip/.gz of them"
     ]
 
 

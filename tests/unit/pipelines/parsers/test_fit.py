@@ -23,8 +23,9 @@ import pandas as pd
 import pytest
 from fitdecode.utils import compute_crc
 
+from api.imports.formats import detect_format, is_fit
 from pipelines.parsers.base import SAMPLE_COLUMNS, ImportFormatError, ParseResult
-from pipelines.parsers.fit import parse_fit, sniff_fit
+from pipelines.parsers.fit import parse_fit
 
 REAL = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "real"
 FIT = REAL / "fit"
@@ -304,12 +305,12 @@ def test_strava_malformed_imports_the_points_before_byte_7471_and_says_so() -> N
     assert any("cover 5 min 14 s of the 59 min 18 s" in w for w in warnings)
 
 
-def test_sniff() -> None:
+def test_detector() -> None:
     for path in [*COMPLETE, STRAVA]:
-        assert sniff_fit(path.read_bytes()[:64])
-    assert not sniff_fit(b"Date,Workout Name\n")
-    assert not sniff_fit(b"")
-    assert not sniff_fit(FENIX2.read_bytes()[:11])
+        assert detect_format(path.read_bytes()[:64]) == "fit"
+    assert not is_fit(b"Date,Workout Name\n")
+    assert not is_fit(b"")
+    assert not is_fit(FENIX2.read_bytes()[:11])
 
 
 def test_progress_rises_to_one() -> None:

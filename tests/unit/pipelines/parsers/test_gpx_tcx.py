@@ -21,10 +21,11 @@ import gpxpy.gpx
 import numpy as np
 import pytest
 
+from api.imports.formats import detect_format
 from models import cardio
 from pipelines.parsers.base import ImportFormatError, ParsedWorkout
-from pipelines.parsers.gpx import parse_gpx, sniff_gpx
-from pipelines.parsers.tcx import parse_tcx, sniff_tcx
+from pipelines.parsers.gpx import parse_gpx
+from pipelines.parsers.tcx import parse_tcx
 
 REAL = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "real"
 GPX_DIR, TCX_DIR = REAL / "gpx", REAL / "tcx"
@@ -314,14 +315,13 @@ def test_tcx_notes_identity_and_the_point_without_position() -> None:
     assert int(samples["lat"].isna().sum()) == 1 and int(samples["hr"].isna().sum()) == 1
 
 
-def test_sniffers_on_real_files() -> None:
+def test_detector_on_real_files() -> None:
     for path in sorted(GPX_DIR.glob("*.gpx")):
-        assert sniff_gpx(path.read_bytes()[:65536]) and not sniff_tcx(path.read_bytes()[:65536])
+        assert detect_format(path.read_bytes()[:65536]) == "gpx"
     for path in sorted(TCX_DIR.glob("*.tcx")):
-        assert sniff_tcx(path.read_bytes()[:65536]) and not sniff_gpx(path.read_bytes()[:65536])
+        assert detect_format(path.read_bytes()[:65536]) == "tcx"
     for path in sorted((REAL / "strong").glob("*.csv")):
-        assert not sniff_gpx(path.read_bytes()[:65536])
-        assert not sniff_tcx(path.read_bytes()[:65536])
+        assert detect_format(path.read_bytes()[:65536]) == "strong"
 
 
 # ---------------------------------------------------------------- generated, hostile

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.parsers import layouts
+from api.imports import layouts
+from api.imports.formats import detect_format
+from api.imports.layouts import LAYOUTS, F, Layout
 from pipelines.parsers.base import (
     DistanceUnit,
     ImportFormatError,
@@ -23,8 +25,7 @@ from pipelines.parsers.base import (
     ParseResult,
     WeightUnit,
 )
-from pipelines.parsers.csv_export import parse_csv, sniff
-from pipelines.parsers.layouts import F, Layout
+from pipelines.parsers.csv_export import parse_csv
 from pipelines.parsers.numbers import NumberStyle
 from pipelines.parsers.values import (
     LB_TO_KG,
@@ -32,6 +33,13 @@ from pipelines.parsers.values import (
     split_quantity,
     unit_kind,
 )
+
+
+def sniff(head: bytes) -> str | None:
+    """The CSV layout the one format detector names, else None."""
+    found = detect_format(head)
+    return found if isinstance(found, str) and found in LAYOUTS else None
+
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from api.imports.formats import detect_format
+from api.imports.layouts import LAYOUTS
 from pipelines.parsers.base import (
     MAX_ERRORS,
     DistanceUnit,
@@ -22,7 +24,7 @@ from pipelines.parsers.base import (
     ParseResult,
     WeightUnit,
 )
-from pipelines.parsers.csv_export import parse_csv, sniff
+from pipelines.parsers.csv_export import parse_csv
 from pipelines.parsers.values import LB_TO_KG, MI_TO_M, parse_duration
 
 
@@ -33,6 +35,12 @@ def parse_strong(data: bytes, **options: Any) -> ParseResult:
 
 def sniff_strong(head: bytes) -> bool:
     return sniff(head) == "strong"
+
+
+def sniff(head: bytes) -> str | None:
+    """The CSV layout the one format detector names, else None."""
+    found = detect_format(head)
+    return found if isinstance(found, str) and found in LAYOUTS else None
 
 
 REPO_ROOT = Path(__file__).resolve().parents[4]

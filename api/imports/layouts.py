@@ -1,4 +1,8 @@
-"""Gym-log CSV layouts as data: one :class:`Layout` table per app, read by ``gymlog.py``.
+"""Gym-app CSV layouts as data: one :class:`Layout` table per app.
+
+Read by the format detector (:mod:`api.imports.formats`, for the upload check and the
+worker alike) and by the CSV reader of ``pipelines`` (which binds a table to a file's
+header and reads its rows).
 
 A layout says which header names hold which canonical field, how dates and numbers
 are written, where units come from and how rows form workouts. Supporting a new
@@ -14,17 +18,13 @@ of these stops the import with ``unit_required``. A unit inside a cell also deci
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import time
 from typing import Literal
 
-from pipelines.parsers import dates
-from pipelines.parsers import values as v
-from pipelines.parsers.base import DistanceUnit, ImportFormatError, SetType, WeightUnit
-from pipelines.parsers.numbers import NumberStyle
+from api.workouts.write_schemas import SetTypeName as SetType
 
 
 class F:
@@ -64,12 +64,9 @@ Column = str | tuple[str, str]
 """A canonical field, or ``(field, unit)`` when the header name carries the unit."""
 
 
-def _field_of(column: Column) -> str:
+def field_of(column: Column) -> str:
+    """The canonical field of a header table entry."""
     return column if isinstance(column, str) else column[0]
-
-
-Cells = dict[str, tuple[float, str | None, str]]
-"""Measure → (value, unit label or None, the field of the column it came from)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +128,7 @@ class Layout:
         """Refuse a table that could never read a file, when it is defined, not at import time."""
         folded = {" ".join(name.split()).casefold(): c for name, c in self.headers.items()}
         object.__setattr__(self, "lookup", folded)
-        mapped = {_field_of(column) for column in self.headers.values()}
+        mapped = {field_of(column) for column in self.headers.values()}
         unmapped = [key for key in (*self.required, *self.group_by) if key not in mapped]
         unknown = [n for order in self.positional for n in order if n.casefold() not in folded]
         if (
@@ -305,186 +302,47 @@ GYMBOOK_IT = Layout(
 LAYOUTS: dict[str, Layout] = {
     layout.name: layout for layout in (STRONG, HEVY, FITNOTES, GYMBOOK_IT)
 }
-"""Every known layout by name, in the order :func:`gymlog.sniff` tries them."""
+"""Every known layout by name, in the order the detector tries them."""
+
+
+_HEADER_UNIT = re.compile(r"(.*?)\s*\(\s*([^()]*?)\s*\)")
+MEASURES = ("weight", "distance", "duration", "workout_duration")
+"""Fields whose header may carry a unit in parentheses (``Weight (kg)``)."""
+
+
+def split_header_name(raw: str) -> tuple[str, str | None]:
+    """Normalise a CSV header name and split off a unit in parentheses.
+
+    ``' "Weight (kg)" '`` gives ``("weight", "kg")``; ``"Workout  #"`` gives
+    ``("workout #", None)``. Names are case-folded with whitespace collapsed.
+    """
+    name = " ".join(raw.strip().strip('"').split()).casefold()
+    match = _HEADER_UNIT.fullmatch(name)
+    if match is None:
+        return name, None
+    return match.group(1), match.group(2)
 
 
 @dataclass(frozen=True, slots=True)
-class Columns:
-    """A layout bound to one file's header: field → column, and the header's units."""
+class HeaderMap:
+    """A layout's fields found in one header: field → position, label and header unit."""
 
-    layout: Layout
-    delimiter: str
-    width: int
     index: dict[str, int]
     labels: dict[str, str]
     """Field → the header name as written, for messages."""
-    weight_unit: WeightUnit | None = None
-    distance_unit: DistanceUnit | None = None
-    seconds_per_unit: float | None = None
-    """A bare number in the duration column times this is seconds (``duration_seconds``)."""
-    workout_seconds: float | None = None
-    """The same for the workout's duration (Strong 6 ``Duration (sec)``)."""
-
-    def field(self, record: list[str], key: str) -> str:
-        """The raw text of field ``key`` in ``record`` ("" when the file has no such column)."""
-        index = self.index.get(key)
-        return record[index] if index is not None else ""
-
-    def issue(self, key: str, code: str, message: str) -> v.ValueIssue:
-        """A ``ValueIssue`` naming the column of ``key`` as the file spells it."""
-        return v.ValueIssue(code, message, self.labels.get(key, key))
-
-    def cells(self, record: list[str], style: NumberStyle) -> Cells:
-        """What the measure cells of a record hold, by what they measure.
-
-        A unit inside a cell decides what it measures (``"0,55 km"`` in a weight column
-        is a distance); durations come back in seconds.
-
-        Raises
-        ------
-        ValueIssue
-            ``invalid_number``, ``not_finite``, ``invalid_unit``, ``invalid_duration``,
-            or ``conflicting_values`` when two cells give the same measure.
-        """
-        found: Cells = {}
-        for key in (F.WEIGHT, F.REPS, F.DISTANCE, F.DURATION):
-            text = self.field(record, key)
-            if not text.strip():
-                continue
-            target, value, unit = self._cell(key, text, style)
-            if value is None:
-                continue
-            if target in found:
-                first = self.labels[found[target][2]]
-                message = f"both {first!r} and {self.labels[key]!r} give a {target}"
-                raise self.issue(key, "conflicting_values", message)
-            found[target] = (value, unit, key)
-        return found
-
-    def _cell(
-        self, key: str, text: str, style: NumberStyle
-    ) -> tuple[str, float | None, str | None]:
-        if key == F.DURATION and ":" in text:  # a clock, H:MM:SS
-            seconds = v.parse_duration(text)
-            if seconds is None:
-                raise self.issue(key, "invalid_duration", f"{text!r} is not a duration H:MM:SS")
-            return key, seconds, None
-        try:
-            # Counts and seconds may be grouped ("1,500"); a weight never is (numbers.py).
-            grouping = key in (F.REPS, F.DURATION, F.DISTANCE)
-            if self.layout.units_in_cells:
-                value, word = v.split_quantity(text, style, grouping=grouping)
-            else:
-                value, word = style.parse(text, grouping=grouping), None
-        except v.ValueIssue as issue:
-            raise self.issue(key, issue.code, issue.message) from None
-        if word is None:
-            if key == F.DURATION and value is not None:
-                if self.seconds_per_unit is None:
-                    message = f"{text!r} has no unit: expected a duration H:MM:SS"
-                    raise self.issue(key, "invalid_duration", message)
-                return key, value * self.seconds_per_unit, None
-            return key, value, None
-        kind, unit, seconds = v.unit_kind(self.layout.words.get(word, word))
-        if not kind:
-            raise self.issue(key, "invalid_unit", f"{word!r} in {text!r} is not a known unit")
-        return kind, value * seconds if kind == F.DURATION and value is not None else value, unit
+    units: dict[str, str]
+    """Field → the unit label its header gives (``kg`` of ``Weight (kg)``)."""
+    problems: list[str]
+    """Why the header is not this layout's (missing or doubled columns); empty if it is."""
 
 
-def bind(layout: Layout, text: str) -> Columns:
-    """Bind ``layout`` to the header on line 1 of ``text``, trying its delimiters in order.
+def map_header(layout: Layout, names: Sequence[str]) -> HeaderMap:
+    """Which of ``layout``'s fields the header ``names`` holds, by name.
 
-    Raises
-    ------
-    ImportFormatError
-        ``unsupported_format``, naming the missing columns, unknown header units or
-        two columns for one field (for the delimiter that splits the header most).
+    A name the table does not list but of the form ``Weight (kg)`` maps to the listed
+    ``weight`` with its unit. ``problems`` names required fields with no column and
+    fields with two.
     """
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    diagnostics: list[tuple[int, list[str]]] = []
-    translated: list[tuple[str, list[str]]] = []
-    for delimiter in layout.delimiters:
-        try:
-            names = next(csv.reader([first_line], delimiter=delimiter), [])
-        except csv.Error:
-            continue
-        columns, problems = _bind(layout, names, delimiter)
-        if columns is not None:
-            return columns
-        diagnostics.append((len(names), problems))
-        # Only a header with no known name (RPE is the same in every language) may be
-        # read by position: a known one that misses columns is not this app's.
-        if layout.positional and all(_known(layout, n) in (None, F.RPE) for n in names):
-            translated.append((delimiter, names))
-    for delimiter, names in translated:
-        columns = _positional(layout, names, _first_record(text, delimiter), delimiter)
-        if columns is not None:
-            return columns
-    _, problems = max(diagnostics, key=lambda item: item[0], default=(0, ["no columns"]))
-    raise ImportFormatError(
-        "unsupported_format",
-        f"not a {layout.name} CSV export: the header (line 1) has " + " and ".join(problems),
-    )
-
-
-def _known(layout: Layout, raw: str) -> str | None:
-    column = layout.lookup.get(v.split_header_name(raw)[0])
-    return None if column is None else _field_of(column)
-
-
-def _first_record(text: str, delimiter: str) -> list[str] | None:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        next(reader, None)
-        return next((record for record in reader if any(f.strip() for f in record)), None)
-    except csv.Error:
-        return None
-
-
-def _looks_numeric(text: str) -> bool:
-    for style in (NumberStyle("."), NumberStyle(",")):
-        try:
-            style.parse(text)
-        except v.ValueIssue:
-            continue
-        return True
-    return False
-
-
-def _positional(
-    layout: Layout, names: list[str], first: list[str] | None, delimiter: str
-) -> Columns | None:
-    """A translated header read by one of the layout's column orders, if the first row fits."""
-    if first is None or len(first) != len(names):
-        return None
-    for order in layout.positional:
-        if len(order) != len(names):
-            continue
-        bound, _ = _bind(layout, list(order), delimiter)
-        if bound is None:
-            continue
-        cell = {key: first[i] for key, i in bound.index.items()}
-        try:
-            if dates.detect([cell[F.DATE]], column="").read(cell[F.DATE]) is None:
-                continue
-        except ImportFormatError:  # a date, in more than one order
-            pass
-        if F.WORKOUT_NO in cell and not cell[F.WORKOUT_NO].strip().isdigit():
-            continue
-        if not (_looks_numeric(cell[F.WEIGHT]) and _looks_numeric(cell[F.REPS])):
-            continue
-        labels = {
-            key: f"{names[i].strip()} ({bound.labels[key]})" for key, i in bound.index.items()
-        }
-        # A translated header's units are not read: values take the caller's units.
-        return Columns(
-            layout, delimiter, len(names), bound.index, labels,
-            seconds_per_unit=bound.seconds_per_unit, workout_seconds=bound.workout_seconds,
-        )  # fmt: skip
-    return None
-
-
-def _bind(layout: Layout, names: list[str], delimiter: str) -> tuple[Columns | None, list[str]]:
     index: dict[str, int] = {}
     labels: dict[str, str] = {}
     units: dict[str, str] = {}
@@ -492,11 +350,11 @@ def _bind(layout: Layout, names: list[str], delimiter: str) -> tuple[Columns | N
     for position, raw in enumerate(names):
         label = raw.strip().strip('"').removeprefix("\ufeff").strip()
         column = layout.lookup.get(" ".join(label.split()).casefold())
-        if column is None:  # "Weight (kg)" for a listed "weight"
-            bare, unit = v.split_header_name(label)
+        if column is None:
+            bare, unit = split_header_name(label)
             listed = layout.lookup.get(bare)
-            if unit is not None and listed in _MEASURES:
-                column = (_field_of(listed), unit)
+            if unit is not None and listed in MEASURES:
+                column = (field_of(listed), unit)
         if column is None:
             continue
         key, unit = (column, None) if isinstance(column, str) else column
@@ -506,28 +364,23 @@ def _bind(layout: Layout, names: list[str], delimiter: str) -> tuple[Columns | N
         index[key], labels[key] = position, label
         if unit is not None:
             units[key] = unit
-    weight_unit = v.weight_unit_of(units.get(F.WEIGHT, ""))
-    distance_unit = v.distance_unit_of(units.get(F.DISTANCE, ""))
-    seconds = v.parse_duration("1" + units[F.DURATION]) if F.DURATION in units else None
-    whole = F.WORKOUT_DURATION
-    workout_seconds = v.parse_duration("1" + units[whole]) if whole in units else None
-    for key, known in (
-        (F.WEIGHT, weight_unit),
-        (F.DISTANCE, distance_unit),
-        (F.DURATION, seconds),
-        (whole, workout_seconds),
-    ):
-        if key in units and known is None:
-            problems.append(f"an unknown unit in column {labels[key]!r}")
     missing = [key for key in layout.required if key not in index]
     if missing:
         headers = layout.headers.items()
-        expected = [" or ".join(n for n, c in headers if _field_of(c) == k) for k in missing]
+        expected = [" or ".join(n for n, c in headers if field_of(c) == k) for k in missing]
         problems.append("no column " + ", ".join(expected))
-    if problems:
-        return None, problems
-    columns = Columns(layout, delimiter, len(names), index, labels, weight_unit, distance_unit)
-    return replace(columns, seconds_per_unit=seconds, workout_seconds=workout_seconds), []
+    return HeaderMap(index, labels, units, problems)
 
 
-_MEASURES = (F.WEIGHT, F.DISTANCE, F.DURATION, F.WORKOUT_DURATION)
+def known_field(layout: Layout, raw: str) -> str | None:
+    """The field a header name maps to in ``layout``, else None."""
+    column = layout.lookup.get(split_header_name(raw)[0])
+    return None if column is None else field_of(column)
+
+
+def translated(layout: Layout, names: Sequence[str]) -> bool:
+    """Whether a header may be this layout's in another language: it has a positional
+    order of its width and no name the table knows (``RPE`` is the same everywhere)."""
+    return any(len(order) == len(names) for order in layout.positional) and all(
+        known_field(layout, name) in (None, F.RPE) for name in names
+    )
