@@ -5,9 +5,11 @@ Services flush, never commit: the request's session commits before the response.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.analytics import service as analytics_service
@@ -25,6 +27,8 @@ from api.exercises.tables import Exercise
 from api.pagination import decode_cursor, encode_cursor
 from api.users.tables import User
 from api.workouts.sync import bump_sync_seq
+
+logger = logging.getLogger("forma.exercises")
 
 POPULARITY = PopularityCache(ttl_s=300.0)
 """How many athletes train each catalogue exercise, shared by every search of this process."""
@@ -50,6 +54,21 @@ async def list_exercises(
     rows = rows[:limit]
     next_cursor = encode_cursor([rows[-1].name_key, str(rows[-1].id)]) if more else None
     return ExercisePage(items=[ExerciseRead.from_row(r) for r in rows], next_cursor=next_cursor)
+
+
+async def _load_popularity(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """The catalogue's popularity counts, or none when the database cannot give them.
+
+    The count is ranking garnish: if it fails (a statement timeout on a huge
+    database), the search still answers, ranked without it until the next reload.
+    The savepoint keeps the request's transaction usable after the failure.
+    """
+    try:
+        async with session.begin_nested():
+            return await repository.catalogue_popularity(session)
+    except DBAPIError:
+        logger.warning("exercise popularity unavailable; searching without it", exc_info=True)
+        return {}
 
 
 def _cursor_uuid(raw: object) -> uuid.UUID:
@@ -92,7 +111,7 @@ async def _search(
         found = search.tier(q, name, [*aliases, *translated_aliases(ex_id)])
         if found is not None:
             matches.append((ex_id, owner, name_key, found))
-    catalogue = await POPULARITY.get(lambda: repository.catalogue_popularity(session))
+    catalogue = await POPULARITY.get(lambda: _load_popularity(session))
     # The caller's own exercises: only the caller can train them, so 1 or 0.
     own = await repository.trained_by(
         session, user_id=user.id, exercise_ids=[m[0] for m in matches if m[1] is not None]

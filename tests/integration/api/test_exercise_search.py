@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
-from api.exercises import service
+from api.exercises import repository, service
 from api.exercises.catalogue import exercise_id
 from tests.support.http import assert_error, register
 from tests.support.workouts import a_set, a_workout, new_id
@@ -182,3 +183,19 @@ async def test_a_cursor_of_another_listing_is_refused(client):
         "/v1/exercises", params={"cursor": searched["next_cursor"]}, headers=headers
     )
     assert_error(response, 422, "invalid_cursor")
+
+
+async def test_a_search_answers_when_the_counts_cannot_be_had(client, monkeypatch, caplog):
+    # A statement timeout on a huge database, say: ranked without popularity, and
+    # the request's transaction is still usable for the rest of the search.
+    async def failing(session):
+        await session.execute(text("SELECT 1 / 0"))
+        return {}
+
+    monkeypatch.setattr(repository, "catalogue_popularity", failing)
+    await _train(client, await register(client), str(exercise_id("zercher-squat-barbell")))
+    headers = await register(client)
+    assert await _names(client, headers, "squat", limit=200) == (
+        NAME_PREFIX + WORD_PREFIX + ALIAS_ONLY
+    )
+    assert "exercise popularity unavailable" in caplog.text
