@@ -2,7 +2,9 @@
 
 Every read starts from :func:`visible_to` (the catalogue + the user's own) or
 :func:`owned_by` (the user's own); statements on sets and workouts are scoped to
-the user the same way, so a custom exercise id of someone else never matches.
+the user the same way, so a custom exercise id of someone else never matches. The
+one read across users, :func:`catalogue_popularity`, counts athletes per catalogue
+exercise and nothing about custom ones.
 """
 
 from __future__ import annotations
@@ -136,8 +138,8 @@ async def names(
 ) -> list[tuple[uuid.UUID, str, str, list[str]]]:
     """``(id, name, name_key, aliases)`` of every exercise visible to the user.
 
-    Aliases are stored as written, so matching them needs :func:`normalise_name`
-    in Python; the catalogue is a few hundred rows, read only when a name is written.
+    Aliases are stored as written, so matching them needs :func:`match_key` in Python;
+    the catalogue is a few hundred rows, read only when a name is written.
     """
     stmt = visible_to(user_id).with_only_columns(
         Exercise.id, Exercise.name, Exercise.name_key, Exercise.aliases

@@ -111,6 +111,8 @@ async def _search(
         found = search.tier(q, name, [*aliases, *translated_aliases(ex_id)])
         if found is not None:
             matches.append((ex_id, owner, name_key, found))
+    if not matches:
+        return ExercisePage(items=[], next_cursor=None)
     catalogue = await POPULARITY.get(lambda: _load_popularity(session))
     # The caller's own exercises: only the caller can train them, so 1 or 0.
     own = await repository.trained_by(
