@@ -100,8 +100,11 @@ async def _search(
     """The matches of ``q`` (a match key) ranked, one page after the cursor's rank key.
 
     The whole ranked list is built and cut after the cursor's key, so a page boundary
-    never depends on offsets; with the popularity counts fixed for minutes, paging
-    through a search gives the same sequence as one big page.
+    never depends on offsets: while the popularity counts stay the same (a process
+    keeps them 5 minutes), paging through a search gives the same sequence as one big
+    page. A page read after a reload, or by another process, may see an exercise whose
+    count changed cross the boundary (shown twice or not at all); names, tiers and ids
+    never move.
     """
     after = _search_cursor(cursor) if cursor else None
     matches: list[tuple[uuid.UUID, uuid.UUID | None, str, int]] = []
