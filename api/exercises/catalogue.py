@@ -4,15 +4,16 @@ Every entry has a slug that never changes: the exercise id is ``uuid5`` of it
 (:func:`exercise_id`), so a catalogue exercise keeps its id across databases and
 releases. Names follow the Strong convention, ``Movement (Equipment)``, e.g.
 ``Bench Press (Barbell)``; aliases carry the names other apps (Hevy, FitNotes) and
-people use for the same exercise. Importers match a name with :func:`build_lookup`,
-keyed by :func:`normalise_name`; a name that matches nothing becomes the user's
-custom exercise.
+people use for the same exercise, and :data:`TRANSLATED_ALIASES` the names the
+commonest lifts go by in other languages. Importers match a name with
+:func:`build_lookup`, keyed by :func:`match_key` (:func:`normalise_name` with case and
+accents folded); a name that matches nothing becomes the user's custom exercise.
 
 Rules kept by the table (and checked by the unit tests):
 
 * slugs are unique, lowercase and hyphenated;
 * muscles come from :data:`MUSCLE_GROUPS`, equipment from :data:`EQUIPMENT`;
-* no normalised name or alias belongs to two exercises;
+* no match key of a name, alias or translated alias belongs to two exercises;
 * variants a Strong user logs side by side as different exercises (``Seated Calf
   Raise (Machine)`` and ``(Plate Loaded)``, ``Lat Pulldown (Cable)`` and
   ``(Machine)``) stay separate entries, so an import never merges them.
@@ -25,6 +26,7 @@ distance/duration activities.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import uuid
@@ -139,6 +141,37 @@ def normalise_name(name: str) -> str:
     key = _CLOSE_PAREN_RE.sub(")", key)
     key = _SPACES_RE.sub(" ", key).strip()
     return _SPELLING_RE.sub(lambda m: _SPELLING[m.group(1)], key)
+
+
+# Letters that carry no combining mark to drop, and so survive NFKD: the usual
+# base letters their speakers type when they leave the accent off.
+_UNMARKED = str.maketrans(
+    {"ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
+def fold_accents(text: str) -> str:
+    """``text`` without diacritics: NFKD, combining marks dropped, then NFC.
+
+    ``développé`` → ``developpe``, ``Klimmzüge`` → ``Klimmzuge``; ``ø``, ``ł``, ``æ``,
+    ``œ`` and the like, which have no mark to drop, become their usual base letters
+    (lowercase only: apply it to a casefolded key).
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare).translate(_UNMARKED)
+
+
+@functools.lru_cache(maxsize=8192)
+def match_key(name: str) -> str:
+    """The key names are matched and searched by: :func:`normalise_name`, then
+    :func:`fold_accents`, so case and accents never matter.
+
+    ``name_key`` in the database stays :func:`normalise_name` (it is what the unique
+    indexes hold, and rows written before accents were folded keep it); the match
+    key of a stored row is ``fold_accents(name_key)``, which equals ``match_key(name)``.
+    """
+    return fold_accents(normalise_name(name))
 
 
 def _x(
@@ -1116,18 +1149,71 @@ CATALOGUE_V1: tuple[CatalogueExercise, ...] = (
 # fmt: on
 
 
+# The usual gym names of the commonest lifts in Spanish, German, French, Portuguese
+# and Italian (common usage, not copied from any app's translation files; the real
+# exports at hand all carry English names). They live here, not in the ``aliases``
+# column: that column was seeded by migration 0002 and is only what the seed wrote,
+# while these are matched (imports, search, custom-name checks) on every database at
+# once, with no data migration. Each one is checked for collisions by the unit tests.
+TRANSLATED_ALIASES: dict[str, tuple[str, ...]] = {
+    "bench-press-barbell": (
+        "Press de Banca",
+        "Press Banca",
+        "Bankdrücken",
+        "Développé Couché",
+        "Supino Reto",
+        "Panca Piana",
+    ),
+    "squat-barbell": (
+        "Sentadilla",
+        "Sentadilla con Barra",
+        "Kniebeuge",
+        "Kniebeugen",
+        "Agachamento Livre",
+    ),
+    "deadlift-barbell": (
+        "Peso Muerto",
+        "Kreuzheben",
+        "Soulevé de Terre",
+        "Levantamento Terra",
+        "Stacco da Terra",
+    ),
+    "overhead-press-barbell": (
+        "Press Militar",
+        "Développé Militaire",
+        "Desenvolvimento Militar",
+        "Lento Avanti",
+    ),
+    "bent-over-row-barbell": ("Remo con Barra", "Langhantelrudern", "Rowing Barre"),
+    "pull-up": ("Dominadas", "Klimmzüge", "Tractions", "Barra Fixa", "Trazioni"),
+    "push-up": ("Flexiones", "Liegestütze", "Pompes", "Flexões", "Piegamenti"),
+    "leg-press": ("Prensa de Piernas", "Beinpresse", "Presse à Cuisses"),
+    "hip-thrust-barbell": ("Empuje de Cadera",),
+}
+
+_TRANSLATED_BY_ID: dict[uuid.UUID, tuple[str, ...]] = {
+    exercise_id(slug): names for slug, names in TRANSLATED_ALIASES.items()
+}
+
+
+def translated_aliases(exercise: uuid.UUID) -> tuple[str, ...]:
+    """The translated names of a catalogue exercise (none for any other id)."""
+    return _TRANSLATED_BY_ID.get(exercise, ())
+
+
 def build_lookup(
     catalogue: Iterable[CatalogueExercise] = CATALOGUE_V1,
 ) -> dict[str, CatalogueExercise]:
-    """Normalised name and every normalised alias → exercise.
+    """:func:`match_key` of the name, every alias and every translated alias → exercise.
 
     Raises :class:`ValueError` when one key belongs to two different exercises
     (an exercise repeating its own name as an alias is harmless).
     """
     lookup: dict[str, CatalogueExercise] = {}
     for exercise in catalogue:
-        for raw in (exercise.name, *exercise.aliases):
-            key = normalise_name(raw)
+        translated = TRANSLATED_ALIASES.get(exercise.slug, ())
+        for raw in (exercise.name, *exercise.aliases, *translated):
+            key = match_key(raw)
             if not key:
                 raise ValueError(f"{exercise.slug}: empty name or alias {raw!r}")
             existing = lookup.setdefault(key, exercise)

@@ -2,7 +2,9 @@
 
 Every read starts from :func:`visible_to` (the catalogue + the user's own) or
 :func:`owned_by` (the user's own); statements on sets and workouts are scoped to
-the user the same way, so a custom exercise id of someone else never matches.
+the user the same way, so a custom exercise id of someone else never matches. The
+one read across users, :func:`catalogue_popularity`, counts athletes per catalogue
+exercise and nothing about custom ones.
 """
 
 from __future__ import annotations
@@ -29,36 +31,80 @@ def owned_by(user_id: uuid.UUID) -> Select[Exercise]:
     return select(Exercise).where(Exercise.user_id == user_id)
 
 
-def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-async def search(
+async def by_name(
     session: AsyncSession,
     *,
     user_id: uuid.UUID,
-    q: str | None,
     limit: int,
     after: tuple[str, uuid.UUID] | None,
 ) -> list[Exercise]:
-    """Exercises whose name or an alias contains ``q`` (case-insensitive), by name.
+    """A page of the visible exercises by ``(name_key, id)``, after ``after``.
 
     Merged exercises are left out: their sets live on under the exercise they point to.
     """
     stmt = visible_to(user_id).where(Exercise.merged_into_id.is_(None))
-    if q:
-        pattern = _like(q)
-        stmt = stmt.where(
-            or_(
-                Exercise.name.ilike(pattern, escape="\\"),
-                func.array_to_string(Exercise.aliases, "\n").ilike(pattern, escape="\\"),
-            )
-        )
     if after is not None:
         stmt = stmt.where(tuple_(Exercise.name_key, Exercise.id) > tuple_(*after))
     stmt = stmt.order_by(Exercise.name_key, Exercise.id).limit(limit)
     return list((await session.execute(stmt)).scalars())
+
+
+async def searchable(
+    session: AsyncSession, *, user_id: uuid.UUID
+) -> list[tuple[uuid.UUID, uuid.UUID | None, str, str, list[str]]]:
+    """``(id, user_id, name, name_key, aliases)`` of every unmerged exercise visible to the user.
+
+    Searching folds accents, which PostgreSQL cannot do without ``unaccent``, so the
+    matching is done in Python (:mod:`api.exercises.search`) over these few hundred rows.
+    """
+    stmt = (
+        visible_to(user_id)
+        .where(Exercise.merged_into_id.is_(None))
+        .with_only_columns(
+            Exercise.id, Exercise.user_id, Exercise.name, Exercise.name_key, Exercise.aliases
+        )
+    )
+    return [(i, u, n, k, list(a or [])) for i, u, n, k, a in (await session.execute(stmt)).all()]
+
+
+async def by_ids(
+    session: AsyncSession, *, user_id: uuid.UUID, exercise_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Exercise]:
+    """The visible exercises among ``exercise_ids``, by id."""
+    stmt = visible_to(user_id).where(Exercise.id.in_(exercise_ids))
+    return {e.id: e for e in (await session.execute(stmt)).scalars()}
+
+
+async def catalogue_popularity(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """Catalogue exercise id → how many athletes have sets of it (deleted workouts' too).
+
+    Only catalogue exercises are counted: a custom exercise is its owner's alone, and
+    nobody else's search may learn anything about it. The distinct ``(user_id,
+    exercise_id)`` pairs come from an index-only scan of ``ix_workout_sets_user_exercise``;
+    leaving the workouts out (and with them the deleted flag) keeps it that cheap.
+    """
+    pairs = select(WorkoutSet.user_id, WorkoutSet.exercise_id).distinct().subquery()
+    stmt = (
+        select(pairs.c.exercise_id, func.count())
+        .join(Exercise, Exercise.id == pairs.c.exercise_id)
+        .where(Exercise.user_id.is_(None))
+        .group_by(pairs.c.exercise_id)
+    )
+    return {i: int(n) for i, n in (await session.execute(stmt)).all()}
+
+
+async def trained_by(
+    session: AsyncSession, *, user_id: uuid.UUID, exercise_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of ``exercise_ids`` the user has sets of (deleted workouts' too)."""
+    if not exercise_ids:
+        return set()
+    stmt = (
+        select(WorkoutSet.exercise_id)
+        .where(WorkoutSet.user_id == user_id, WorkoutSet.exercise_id.in_(exercise_ids))
+        .distinct()
+    )
+    return set((await session.execute(stmt)).scalars())
 
 
 async def get(
@@ -92,8 +138,8 @@ async def names(
 ) -> list[tuple[uuid.UUID, str, str, list[str]]]:
     """``(id, name, name_key, aliases)`` of every exercise visible to the user.
 
-    Aliases are stored as written, so matching them needs :func:`normalise_name`
-    in Python; the catalogue is a few hundred rows, read only when a name is written.
+    Aliases are stored as written, so matching them needs :func:`match_key` in Python;
+    the catalogue is a few hundred rows, read only when a name is written.
     """
     stmt = visible_to(user_id).with_only_columns(
         Exercise.id, Exercise.name, Exercise.name_key, Exercise.aliases

@@ -31,14 +31,25 @@ async def list_exercises(
     session: SessionDep,
     q: Annotated[
         str | None,
-        Query(max_length=100, pattern=r"^[^\x00]*$", description="part of a name or alias"),
+        Query(
+            max_length=100,
+            pattern=r"^[^\x00]*$",
+            description="part of a name or alias; case and accents do not matter",
+        ),
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> ExercisePage:
     """Search the catalogue and the caller's custom exercises by name or alias.
 
-    Custom exercises merged into another are left out; their sets are under the target.
+    Without `q`, everything by name. With `q` (case, accents, dashes and spacing
+    ignored), the matches best first: the name is `q`, then names starting with `q`,
+    then names with a word starting with `q`, then alias matches (including the
+    catalogue's translated names, e.g. `sentadilla`), then `q` anywhere else; within
+    each, exercises more athletes train first, then by name. A cursor belongs to its
+    listing: a search's cursor is refused (422 `invalid_cursor`) without its `q`, and
+    the other way round. Custom exercises merged into another are left out; their
+    sets are under the target.
     """
     return await service.list_exercises(session, user=user, q=q, limit=limit, cursor=cursor)
 

@@ -5,40 +5,145 @@ Services flush, never commit: the request's session commits before the response.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.analytics import service as analytics_service
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
-from api.exercises import repository
-from api.exercises.catalogue import normalise_name
+from api.exercises import repository, search
+from api.exercises.catalogue import (
+    fold_accents,
+    match_key,
+    normalise_name,
+    translated_aliases,
+)
 from api.exercises.schemas import ExerciseCreate, ExercisePage, ExerciseRead, ExerciseUpdate
+from api.exercises.search import PopularityCache, RankKey
 from api.exercises.tables import Exercise
 from api.pagination import decode_cursor, encode_cursor
 from api.users.tables import User
 from api.workouts.sync import bump_sync_seq
 
+logger = logging.getLogger("forma.exercises")
+
+POPULARITY = PopularityCache(ttl_s=300.0)
+"""How many athletes train each catalogue exercise, shared by every search of this process."""
+
 
 async def list_exercises(
     session: AsyncSession, *, user: User, q: str | None, limit: int, cursor: str | None
 ) -> ExercisePage:
-    """A page of the catalogue and the caller's unmerged custom exercises, by name."""
+    """A page of the catalogue and the caller's unmerged custom exercises.
+
+    Without ``q`` (or one that folds to nothing) they come by name; with ``q`` only the
+    matches come, best first (:mod:`api.exercises.search`).
+    """
+    key = match_key(q) if q else ""
+    if key:
+        return await _search(session, user=user, q=key, limit=limit, cursor=cursor)
     after = None
     if cursor:
-        key, raw_id = decode_cursor(cursor, size=2)
-        try:
-            after = (str(key), uuid.UUID(str(raw_id)))
-        except ValueError as exc:
-            raise Unprocessable("cursor is not valid", code="invalid_cursor") from exc
-    rows = await repository.search(
-        session, user_id=user.id, q=q or None, limit=limit + 1, after=after
-    )
+        name_key, raw_id = decode_cursor(cursor, size=2)
+        after = (str(name_key), _cursor_uuid(raw_id))
+    rows = await repository.by_name(session, user_id=user.id, limit=limit + 1, after=after)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor([rows[-1].name_key, str(rows[-1].id)]) if more else None
     return ExercisePage(items=[ExerciseRead.from_row(r) for r in rows], next_cursor=next_cursor)
+
+
+async def _load_popularity(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """The catalogue's popularity counts, or none when the database cannot give them.
+
+    The count is ranking garnish: if it fails (a statement timeout on a huge
+    database), the search still answers, ranked without it until the next reload.
+    The savepoint keeps the request's transaction usable after the failure.
+    """
+    try:
+        async with session.begin_nested():
+            return await repository.catalogue_popularity(session)
+    except DBAPIError:
+        logger.warning("exercise popularity unavailable; searching without it", exc_info=True)
+        return {}
+
+
+def _cursor_uuid(raw: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError as exc:
+        raise Unprocessable("cursor is not valid", code="invalid_cursor") from exc
+
+
+def _search_cursor(cursor: str) -> RankKey:
+    """The rank key a search cursor carries: ``[tier, popularity, name_key, id]``."""
+    tier, popularity, name_key, raw_id = decode_cursor(cursor, size=4)
+    if (
+        not isinstance(tier, int)
+        or tier not in search.TIERS
+        or not isinstance(popularity, int)
+        or popularity < 0
+        or not isinstance(name_key, str)
+    ):
+        raise Unprocessable("cursor is not valid", code="invalid_cursor")
+    return search.rank_key(
+        tier=tier, popularity=popularity, name_key=name_key, exercise_id=_cursor_uuid(raw_id)
+    )
+
+
+async def _search(
+    session: AsyncSession, *, user: User, q: str, limit: int, cursor: str | None
+) -> ExercisePage:
+    """The matches of ``q`` (a match key) ranked, one page after the cursor's rank key.
+
+    The whole ranked list is built and cut after the cursor's key, so a page boundary
+    never depends on offsets: while the popularity counts stay the same (a process
+    keeps them 5 minutes), paging through a search gives the same sequence as one big
+    page. A page read after a reload, or by another process, may see an exercise whose
+    count changed cross the boundary (shown twice or not at all); names, tiers and ids
+    never move.
+    """
+    after = _search_cursor(cursor) if cursor else None
+    matches: list[tuple[uuid.UUID, uuid.UUID | None, str, int]] = []
+    for ex_id, owner, name, name_key, aliases in await repository.searchable(
+        session, user_id=user.id
+    ):
+        found = search.tier(q, name, [*aliases, *translated_aliases(ex_id)])
+        if found is not None:
+            matches.append((ex_id, owner, name_key, found))
+    if not matches:
+        return ExercisePage(items=[], next_cursor=None)
+    catalogue = await POPULARITY.get(lambda: _load_popularity(session))
+    # The caller's own exercises: only the caller can train them, so 1 or 0.
+    own = await repository.trained_by(
+        session, user_id=user.id, exercise_ids=[m[0] for m in matches if m[1] is not None]
+    )
+    ranked = sorted(
+        search.rank_key(
+            tier=found,
+            popularity=catalogue.get(ex_id, 0) if owner is None else int(ex_id in own),
+            name_key=name_key,
+            exercise_id=ex_id,
+        )
+        for ex_id, owner, name_key, found in matches
+    )
+    if after is not None:
+        ranked = [k for k in ranked if k > after]
+    page = ranked[:limit]
+    rows = await repository.by_ids(
+        session, user_id=user.id, exercise_ids=[uuid.UUID(k[3]) for k in page]
+    )
+    # An exercise deleted since the first read is simply left out of the page.
+    found_rows = (rows.get(uuid.UUID(k[3])) for k in page)
+    items = [ExerciseRead.from_row(r) for r in found_rows if r is not None]
+    next_cursor = None
+    if len(ranked) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor([last[0], -last[1], last[2], last[3]])
+    return ExercisePage(items=items, next_cursor=next_cursor)
 
 
 async def get_exercise(session: AsyncSession, *, user: User, exercise_id: uuid.UUID) -> Exercise:
@@ -90,8 +195,9 @@ async def _ensure_names_free(
     aliases: list[str],
     exclude_id: uuid.UUID | None = None,
 ) -> None:
-    """409 ``exercise_exists`` when a name or alias matches (normalised) the name or an
-    alias of a catalogue exercise or of another of the caller's custom exercises.
+    """409 ``exercise_exists`` when a name or alias matches (by :func:`match_key`: case
+    and accents folded) the name, an alias or a translated alias of a catalogue
+    exercise, or the name or an alias of another of the caller's custom exercises.
 
     Aliases count too because imports resolve names through them: a custom alias equal
     to a catalogue name would silently send that exercise's future imports elsewhere.
@@ -100,12 +206,12 @@ async def _ensure_names_free(
     for ex_id, ex_name, ex_key, ex_aliases in await repository.names(session, user_id=user.id):
         if ex_id == exclude_id:
             continue
-        taken.setdefault(ex_key, (ex_id, ex_name))
-        for alias in ex_aliases:
-            taken.setdefault(normalise_name(alias), (ex_id, ex_name))
+        taken.setdefault(fold_accents(ex_key), (ex_id, ex_name))
+        for alias in (*ex_aliases, *translated_aliases(ex_id)):
+            taken.setdefault(match_key(alias), (ex_id, ex_name))
     wanted = ([(name, "name")] if name is not None else []) + [(a, "aliases") for a in aliases]
     for value, field in wanted:
-        hit = taken.get(normalise_name(value))
+        hit = taken.get(match_key(value))
         if hit is not None:
             raise _exists(hit[0], hit[1], field)
 

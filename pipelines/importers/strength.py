@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from api.analytics.markers import mark_stale
-from api.exercises.catalogue import normalise_name
+from api.exercises.catalogue import match_key
 from pipelines.parsers.base import ParsedSet, ParseResult
 from pipelines.store import imports as store
 
@@ -44,7 +44,8 @@ def store_strength(
     names: dict[str, str] = {}
     for workout in workouts:
         for s in workout.sets:
-            key = normalise_name(s.exercise_name)
+            # Case and accents folded: "Développé couché" finds the catalogue's alias.
+            key = match_key(s.exercise_name)
             by_key[key].append(s)
             names.setdefault(key, s.exercise_name.strip())
     lookup = store.exercise_lookup(conn, user_id)
@@ -86,7 +87,7 @@ def store_strength(
                     uuid.uuid4(),
                     wid,
                     user_id,
-                    lookup[normalise_name(s.exercise_name)],
+                    lookup[match_key(s.exercise_name)],
                     position,
                     s.set_type,
                     s.weight_kg,

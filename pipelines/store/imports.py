@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from api.exercises.catalogue import normalise_name
+from api.exercises.catalogue import fold_accents, match_key, normalise_name, translated_aliases
 from api.exercises.tables import Exercise
 from api.imports.tables import ImportFile, ImportJob
 from api.users.tables import User
@@ -161,7 +161,11 @@ def stale_jobs(conn: Connection, *, older_than_s: float) -> list[uuid.UUID]:
 
 
 def exercise_lookup(conn: Connection, user_id: uuid.UUID) -> dict[str, uuid.UUID]:
-    """Normalised name or alias → exercise id, the user's own names winning over the catalogue."""
+    """Match key (:func:`match_key`) of every name, alias and translated alias → exercise id.
+
+    The user's own names win over the catalogue's; among the user's own, the older
+    exercise wins, so the answer never depends on the order rows come back in.
+    """
     lookup: dict[str, uuid.UUID] = {}
     rows = conn.execute(
         select(
@@ -172,23 +176,28 @@ def exercise_lookup(conn: Connection, user_id: uuid.UUID) -> dict[str, uuid.UUID
             Exercise.merged_into_id,
         )
         .where((Exercise.user_id.is_(None)) | (Exercise.user_id == user_id))
-        .order_by(Exercise.user_id.nulls_first())
+        # Later rows overwrite earlier ones: the catalogue first, then the user's
+        # newest to oldest.
+        .order_by(Exercise.user_id.nulls_first(), Exercise.created_at.desc(), Exercise.id.desc())
     )
     for ex_id, name_key, aliases, _owner, merged_into in rows:
         # A merged exercise's names lead to the exercise it was merged into.
         target = merged_into or ex_id
-        for alias in aliases or ():
-            lookup[normalise_name(alias)] = target
-        lookup[name_key] = target
+        for alias in (*(aliases or ()), *translated_aliases(ex_id)):
+            lookup[match_key(alias)] = target
+        lookup[fold_accents(name_key)] = target
     return lookup
 
 
 def create_custom_exercises(
     conn: Connection, user_id: uuid.UUID, exercises: Iterable[tuple[str, str]]
 ) -> dict[str, uuid.UUID]:
-    """Insert the user's custom exercises ``(name, kind)``; return name_key → id for all of them."""
+    """Insert the user's custom exercises ``(name, kind)``; return the match key
+    (:func:`match_key`) of each name → its id."""
     values = []
+    given = []
     for name, kind in exercises:
+        given.append(name)
         values.append(
             {
                 "id": uuid.uuid4(),
@@ -213,7 +222,11 @@ def create_custom_exercises(
             Exercise.user_id == user_id, Exercise.name_key.in_(keys)
         )
     )
-    return {k: i for k, i in rows}
+    by_name_key = {k: i for k, i in rows}
+    return {
+        match_key(name): by_name_key[str(v["name_key"])]
+        for name, v in zip(given, values, strict=True)
+    }
 
 
 def insert_workouts(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:

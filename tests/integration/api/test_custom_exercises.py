@@ -80,6 +80,9 @@ async def test_create_is_201_and_found_by_search(client):
         "Flat Barbell Bench Press",  # an alias of the catalogue's bench press
         "flat  barbell bench press",
         "BENCH PRESS",
+        "Développé Couché",  # a translated name of it, accents on or off
+        "developpe couche",
+        "BÉNCH PRÉSS",
     ],
 )
 async def test_catalogue_names_and_aliases_are_taken(client, name):
@@ -109,6 +112,13 @@ async def test_own_names_and_aliases_are_taken_but_not_other_users(client):
     )
     error = assert_error(alias_taken, 409, "exercise_exists")
     assert error["details"] == {"id": BENCH_ID, "name": BENCH.name, "field": "aliases"}
+    # Accents never tell two of my names apart either: imports would merge them.
+    accented = await client.post(
+        "/v1/exercises",
+        headers=headers,
+        json={"name": "Hälf Knééling Landmine Jab", "kind": "strength"},
+    )
+    assert assert_error(accented, 409, "exercise_exists")["details"]["id"] == mine["id"]
     other = await register(client)
     theirs = await _create(client, other, **LANDMINE)
     assert theirs["id"] != mine["id"]

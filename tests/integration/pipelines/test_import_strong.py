@@ -195,6 +195,60 @@ async def test_impossible_dates_are_rejected_and_analytics_still_refresh(live_cl
     assert summary["stale"] is False and summary["workouts"] == 1
 
 
+async def test_names_match_whatever_their_case_and_accents(live_client, sync_engine):
+    # Translated catalogue names, accents on or off, and a custom exercise the user
+    # made before: nothing new is created for any of them, and two spellings of one
+    # new name that differ only in accents make one custom exercise, named as first seen.
+    headers = await register(live_client)
+    made = await live_client.post(
+        "/v1/exercises",
+        headers=headers,
+        json={"name": "Rowing Haltère Unilatéral", "kind": "strength", "primary_muscles": []},
+    )
+    assert made.status_code == 201, made.text
+    names = [
+        "Sentadilla",
+        "DÉVELOPPÉ COUCHÉ",
+        "developpe couche",
+        "Klimmzüge",
+        "rowing haltere unilateral",
+        "Élévation Latérale Poulie",
+        "ELEVATION laterale poulie",
+    ]
+    body = CLASSIC_HEADER + "".join(
+        f'2024-01-0{n + 1} 08:00:00,"A",1h,"{name}",1,50,5,0,0,,,\n' for n, name in enumerate(names)
+    )
+    response = await live_client.post(
+        "/v1/imports",
+        headers=headers,
+        files={"file": ("fr.csv", body.encode(), "text/csv")},
+        data={"weight_unit": "kg"},
+    )
+    job_id = uuid.UUID(response.json()["id"])
+    assert run_import(job_id) == "succeeded"
+    user_id = uuid.UUID((await live_client.get("/v1/users/me", headers=headers)).json()["id"])
+    with sync_engine.connect() as conn:
+        used = conn.execute(
+            text(
+                "SELECT e.name, e.user_id IS NULL, count(*) FROM workout_sets s"
+                " JOIN exercises e ON e.id = s.exercise_id WHERE s.user_id = :u"
+                " GROUP BY 1, 2"
+            ),
+            {"u": user_id},
+        ).all()
+        customs = conn.execute(
+            text("SELECT name FROM exercises WHERE user_id = :u ORDER BY name"), {"u": user_id}
+        ).scalars()
+        assert list(customs) == ["Rowing Haltère Unilatéral", "Élévation Latérale Poulie"]
+    assert sorted(used) == [
+        ("Bench Press (Barbell)", True, 2),
+        ("Pull Up", True, 1),
+        ("Rowing Haltère Unilatéral", False, 1),
+        ("Squat (Barbell)", True, 1),
+        ("Élévation Latérale Poulie", False, 2),
+    ]
+
+
 async def test_a_job_running_elsewhere_is_left_alone_and_a_stuck_one_resent(
     live_client, sync_engine, settings
 ):

@@ -18,10 +18,14 @@ from api.exercises.catalogue import (
     EXERCISE_KINDS,
     EXERCISE_NAMESPACE,
     MUSCLE_GROUPS,
+    TRANSLATED_ALIASES,
     CatalogueExercise,
     build_lookup,
     exercise_id,
+    fold_accents,
+    match_key,
     normalise_name,
+    translated_aliases,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -201,7 +205,7 @@ def lookup() -> dict[str, CatalogueExercise]:
 
 
 def _resolve(lookup: dict[str, CatalogueExercise], name: str) -> CatalogueExercise | None:
-    return lookup.get(normalise_name(name))
+    return lookup.get(match_key(name))
 
 
 # ── table hygiene ───────────────────────────────────────────────────────────
@@ -242,12 +246,70 @@ def test_display_names_unique_after_normalising() -> None:
     assert len(set(keys)) == len(keys)
 
 
+def _every_name(exercise: CatalogueExercise) -> tuple[str, ...]:
+    return (exercise.name, *exercise.aliases, *TRANSLATED_ALIASES.get(exercise.slug, ()))
+
+
 def test_build_lookup_has_no_collisions(lookup: dict[str, CatalogueExercise]) -> None:
-    expected = {normalise_name(n) for e in CATALOGUE_V1 for n in (e.name, *e.aliases)}
+    expected = {match_key(n) for e in CATALOGUE_V1 for n in _every_name(e)}
     assert set(lookup) == expected
     for exercise in CATALOGUE_V1:
-        for name in (exercise.name, *exercise.aliases):
-            assert lookup[normalise_name(name)] is exercise
+        for name in _every_name(exercise):
+            assert lookup[match_key(name)] is exercise
+
+
+def test_no_two_exercises_share_a_folded_key() -> None:
+    # Independent of build_lookup: every folded key of the whole catalogue, names,
+    # aliases and translations, belongs to exactly one exercise, so folding case and
+    # accents never merges two entries on import.
+    owners: dict[str, set[str]] = defaultdict(set)
+    for exercise in CATALOGUE_V1:
+        for name in _every_name(exercise):
+            owners[match_key(name)].add(exercise.slug)
+    shared = {key: slugs for key, slugs in owners.items() if len(slugs) > 1}
+    assert shared == {}
+    # Folding accents adds no collision that case-folding alone did not have.
+    unfolded = {normalise_name(n) for e in CATALOGUE_V1 for n in _every_name(e)}
+    assert len(unfolded) == len(owners)
+
+
+def test_build_lookup_raises_on_a_collision_only_accents_tell_apart() -> None:
+    bench = CATALOGUE_V1[0]
+    one = replace(bench, slug="one", name="Développé", aliases=())
+    two = replace(bench, slug="two", name="Developpe", aliases=())
+    with pytest.raises(ValueError, match="two"):
+        build_lookup((one, two))
+
+
+def test_translated_aliases_name_catalogue_exercises() -> None:
+    slugs = {e.slug for e in CATALOGUE_V1}
+    assert set(TRANSLATED_ALIASES) <= slugs
+    for slug, names in TRANSLATED_ALIASES.items():
+        assert names and all(n == n.strip() and n for n in names)
+        assert translated_aliases(exercise_id(slug)) == names
+    assert translated_aliases(uuid.uuid4()) == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Sentadilla", "squat-barbell"),
+        ("SENTADILLA CON BARRA", "squat-barbell"),
+        ("Développé couché", "bench-press-barbell"),
+        ("developpe couche", "bench-press-barbell"),
+        ("Bankdrücken", "bench-press-barbell"),
+        ("bankdrucken", "bench-press-barbell"),
+        ("Peso muerto", "deadlift-barbell"),
+        ("Soulevé de terre", "deadlift-barbell"),
+        ("Klimmzüge", "pull-up"),
+        ("Flexões", "push-up"),
+    ],
+)
+def test_translated_names_resolve(
+    lookup: dict[str, CatalogueExercise], name: str, slug: str
+) -> None:
+    found = _resolve(lookup, name)
+    assert found is not None and found.slug == slug
 
 
 def test_build_lookup_raises_on_collision() -> None:
@@ -310,6 +372,32 @@ def test_exercise_id_is_uuid5_of_slug() -> None:
 )
 def test_normalise_name(raw: str, expected: str) -> None:
     assert normalise_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Développé Couché", "developpe couche"),
+        ("DÉVELOPPÉ  couché", "developpe couche"),
+        ("Klimmzüge", "klimmzuge"),
+        ("Flexões", "flexoes"),
+        ("Ørsted Łódź", "orsted lodz"),
+        ("Cœur Æble", "coeur aeble"),
+        ("Straße", "strasse"),
+        ("Presse à cuisses – 45°", "presse a cuisses 45°"),
+        ("Squat (Barbell)", "squat (barbell)"),
+        ("Жим лёжа", "жим лежа"),  # Cyrillic keeps its letters; only marks go
+    ],
+)
+def test_match_key_folds_case_and_accents(raw: str, expected: str) -> None:
+    assert match_key(raw) == expected
+
+
+def test_match_key_of_a_stored_name_key_is_its_folded_form() -> None:
+    # exercise_lookup folds the stored name_key instead of re-normalising the name.
+    for name in ("Développé Couché", "Bench Press (Barbell)", "Klimmzüge – Weighted", "ÆØÅ"):
+        assert fold_accents(normalise_name(name)) == match_key(name)
+        assert match_key(match_key(name)) == match_key(name)
 
 
 def test_normalise_name_is_idempotent() -> None:
