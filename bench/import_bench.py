@@ -139,9 +139,9 @@ def main() -> None:
 
 def run(url: str, sets: int, track_mb: float, rng: random.Random) -> None:
     from pipelines.db import transaction
+    from pipelines.imports import store as store
+    from pipelines.imports.task import run_import
     from pipelines.migrate import upgrade
-    from pipelines.store import imports as store
-    from pipelines.tasks.imports import run_import
 
     upgrade(url)
     engine = create_engine(to_sync_url(url))

@@ -2,7 +2,7 @@
 
 Pure pandas/numpy, no I/O. A *stream* is a DataFrame with one row per recorded
 point and the columns of :data:`SAMPLE_COLUMNS` (the same names as
-``pipelines.parsers.base.SAMPLE_COLUMNS``; NaN where a channel is absent):
+``pipelines.imports.parsers.base.SAMPLE_COLUMNS``; NaN where a channel is absent):
 
 ================= ==============================================================
 ``time``          datetime64[ns, UTC]

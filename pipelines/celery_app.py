@@ -20,7 +20,7 @@ def create_celery(settings: Settings) -> Celery:
     app = Celery(
         "forma",
         broker=settings.redis_url,
-        include=["pipelines.tasks.imports", "pipelines.tasks.analytics"],
+        include=["pipelines.imports.task", "pipelines.tasks.analytics"],
     )
     app.conf.update(
         task_default_queue=settings.celery_queue,

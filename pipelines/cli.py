@@ -24,9 +24,10 @@ from pydantic import ValidationError
 
 from api.config import Settings
 from api.serve import LISTEN_FD, listening_socket
-from pipelines import analytics_command, import_command
+from pipelines import analytics_command
 from pipelines.demo import command as demo_command
 from pipelines.embedded import ensure_servers, stop_servers
+from pipelines.imports import command as import_command
 from pipelines.supervisor import Child, CrashLoop, RestartPolicy, Supervisor
 
 _STOP_GRACE_S = 15.0

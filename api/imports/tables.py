@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.db import Base, Timestamps, UUIDPk
 
 STATUSES = ("queued", "running", "succeeded", "partial", "failed")
-"""``partial``: workouts stored, some records rejected (rule: ``pipelines.importers.outcome``)."""
+"""``partial``: workouts stored, some records rejected (rule: ``pipelines.imports.outcome``)."""
 
 
 class ImportJob(UUIDPk, Timestamps, Base):

@@ -17,9 +17,9 @@ from api.config import get_settings
 from models import analytics
 from pipelines.celery_app import REFRESH, app, pending_tokens, publish, publish_coalesced
 from pipelines.db import transaction
+from pipelines.imports import store as import_store
 from pipelines.store import analytics as store
 from pipelines.store import analytics_refresh as refresh_store
-from pipelines.store import imports as import_store
 from pipelines.store import maintenance
 
 logger = logging.getLogger("forma.analytics")

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from api.exercises.catalogue import exercise_id
+from pipelines.imports.task import run_import
 from pipelines.tasks.analytics import refresh_user
-from pipelines.tasks.imports import run_import
 from tests.conftest import REAL_DATA
 from tests.support.http import assert_error, register
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from api.exercises.catalogue import CATALOGUE_V1, exercise_id
+from pipelines.imports.task import run_import
 from pipelines.tasks.analytics import refresh_user
-from pipelines.tasks.imports import run_import
 from tests.support.http import assert_error, register
 
 BENCH = next(e for e in CATALOGUE_V1 if e.name == "Bench Press (Barbell)")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipelines.tasks.imports import run_import
+from pipelines.imports.task import run_import
 from tests.conftest import REAL_DATA
 from tests.support.http import register
 

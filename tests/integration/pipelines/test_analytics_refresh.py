@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from api.analytics.markers import clear_if_unchanged, mark_stale
+from pipelines.imports.task import run_import
 from pipelines.tasks.analytics import refresh_user, sweep
-from pipelines.tasks.imports import run_import
 from tests.support.http import register
 
 HEADER = (

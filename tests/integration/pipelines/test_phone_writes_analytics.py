@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
+from pipelines.imports.task import run_import
 from pipelines.tasks.analytics import refresh_user
-from pipelines.tasks.imports import run_import
 from tests.conftest import REAL_DATA
 from tests.support.http import assert_error, register
 from tests.support.workouts import a_set, a_workout, new_id

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from models import cardio
-from pipelines.parsers.base import SAMPLE_COLUMNS
+from pipelines.imports.parsers.base import SAMPLE_COLUMNS
 
 T0 = pd.Timestamp("2024-05-01T06:00:00Z")
 # Metres per degree of latitude on the mean-radius sphere: 6,371,008.8 · π / 180.

@@ -1,0 +1,1 @@
+"""The import pipeline: detect a file's format, parse it, store its workouts; task, command."""

@@ -1,0 +1,108 @@
+"""Records broken by an unquoted delimiter inside a text field, put back together.
+
+Apps write free text unquoted: FitNotes exports ``Lateral Raise (Single Arm, Cable)`` as
+two fields, one too many. Such a record has ``k`` extra fields; it is recovered when
+exactly one of its text columns (exercise, title, notes, or a column the layout does
+not read) can take them back — re-joined with the delimiter — so that every other
+field reads as the layout says: the date as the file's dates, numbers as its numbers,
+the set type from the table, and brackets balanced in every text field (``(Single Arm``
+is not a name). No reading, or more than one, rejects the record (``malformed_row``)
+with its line and the reason. Records with too few fields (a file cut off) are never
+recovered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api.imports.layouts import F
+from pipelines.imports.parsers import base
+from pipelines.imports.parsers import values as v
+from pipelines.imports.parsers.columns import Columns
+from pipelines.imports.parsers.csv_rows import Record, WorkoutReader
+
+_TEXT = (F.EXERCISE, F.TITLE, F.NOTES, F.WORKOUT_NOTES)
+_PAIRS = ("()", "[]", "{}")
+
+
+@dataclass(slots=True)
+class Recovered:
+    """What :func:`recover` made of the misfit records."""
+
+    records: list[Record] = field(default_factory=list)
+    """Recovered records, header-wide."""
+    columns: set[str] = field(default_factory=set)
+    """Fields (or header names of unread columns) that held the delimiter."""
+    unreadable: list[Record] = field(default_factory=list)
+    """Records left as they were: rejected, and their workouts with them."""
+    errors: list[base.RowError] = field(default_factory=list)
+
+
+def _balanced(text: str) -> bool:
+    return all(text.count(pair[0]) == text.count(pair[1]) for pair in _PAIRS)
+
+
+def _reads(columns: Columns, reader: WorkoutReader, line: int, record: list[str]) -> bool:
+    """Whether every field of ``record`` reads as the layout says."""
+    if reader.dates.read(columns.field(record, F.DATE)) is None:
+        return False
+    ignored = reader.ignored_units.copy()
+    try:
+        reader.set_of(line, record)
+    except (v.ValueIssue, base.ImportFormatError):
+        return False
+    finally:
+        reader.ignored_units = ignored
+    return True
+
+
+def recover(misfits: list[Record], columns: Columns, reader: WorkoutReader) -> Recovered:
+    """Recover the misfit records that have exactly one reading (see the module's rule).
+
+    Parameters
+    ----------
+    misfits : list of (line, fields)
+        Records whose field count differs from the header's.
+    columns : Columns
+        The layout bound to the file's header.
+    reader : WorkoutReader
+        With the file's date format and number style, to check each reading.
+
+    Returns
+    -------
+    Recovered
+        Recovered records, and the others with one ``malformed_row`` error each.
+    """
+    found = Recovered()
+    read = {index: key for key, index in columns.index.items()}
+    text_columns = [i for i in range(columns.width) if read.get(i, F.NOTES) in _TEXT]
+    names = {
+        i: columns.labels.get(read[i], read[i]) if i in read else f"column {i + 1}"
+        for i in range(columns.width)
+    }
+    for line, record in misfits:
+        extra = len(record) - columns.width
+        message = f"the record has {len(record)} fields, the header {columns.width}"
+        if extra > 0:
+            readings = []
+            for i in text_columns:
+                joined = columns.delimiter.join(record[i : i + extra + 1])
+                candidate = [*record[:i], joined, *record[i + extra + 1 :]]
+                texts = (candidate[j] for j in text_columns)
+                if all(_balanced(t) for t in texts) and _reads(columns, reader, line, candidate):
+                    readings.append((i, candidate))
+            if len(readings) == 1:
+                index, candidate = readings[0]
+                found.records.append((line, candidate))
+                found.columns.add(read.get(index, names[index]))
+                continue
+            where = " or ".join(repr(names[i]) for i, _ in readings)
+            message += (
+                f"; an unquoted {columns.delimiter!r} could have split {where}, so the row "
+                "cannot be read one way"
+                if readings
+                else f"; no text column can hold the extra {columns.delimiter!r}"
+            )
+        found.unreadable.append((line, record))
+        found.errors.append(base.RowError(line, None, "malformed_row", message))
+    return found
