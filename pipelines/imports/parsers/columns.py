@@ -40,6 +40,8 @@ class Columns:
     """A bare number in the duration column times this is seconds (``duration_seconds``)."""
     workout_seconds: float | None = None
     """The same for the workout's duration (Strong 6 ``Duration (sec)``)."""
+    header: tuple[str, ...] = ()
+    """Every header name as written, read or not (for messages)."""
 
     def field(self, record: list[str], key: str) -> str:
         """The raw text of field ``key`` in ``record`` ("" when the file has no such column)."""
@@ -191,6 +193,7 @@ def _positional(
         return Columns(
             layout, delimiter, len(names), bound.index, labels,
             seconds_per_unit=bound.seconds_per_unit, workout_seconds=bound.workout_seconds,
+            header=tuple(name.strip() for name in names),
         )  # fmt: skip
     return None
 
@@ -217,4 +220,7 @@ def _bind(layout: Layout, names: list[str], delimiter: str) -> tuple[Columns | N
     columns = Columns(
         layout, delimiter, len(names), found.index, labels, weight_unit, distance_unit
     )
-    return replace(columns, seconds_per_unit=seconds, workout_seconds=workout_seconds), []
+    header = tuple(name.strip().strip('"') for name in names)
+    return replace(
+        columns, seconds_per_unit=seconds, workout_seconds=workout_seconds, header=header
+    ), []

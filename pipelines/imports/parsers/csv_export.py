@@ -115,7 +115,8 @@ def parse_csv(
         raise base.ImportFormatError(
             "no_rows", f"the file has a {spec.name} header but no data rows"
         )
-    reader = _reader(columns, well_formed, zone, weight_unit, distance_unit, date_order)
+    units = (weight_unit, distance_unit)
+    reader = _reader(columns, well_formed, misfits, zone, units, date_order)
     found = recovery.recover(misfits, columns, reader)
     records = sorted(well_formed + found.records) if found.records else well_formed
     return _assemble(columns, reader, records, found, rows, on_progress)
@@ -131,24 +132,28 @@ def _cells(columns: Columns, records: list[Record], *keys: str) -> Iterator[str]
 def _reader(
     columns: Columns,
     records: list[Record],
+    misfits: list[Record],
     zone: ZoneInfo,
-    weight_unit: base.WeightUnit | None,
-    distance_unit: base.DistanceUnit | None,
+    units: tuple[base.WeightUnit | None, base.DistanceUnit | None],
     date_order: DateOrder | None,
 ) -> WorkoutReader:
-    """The file's one date format and number style, decided from its well-formed records."""
+    """The file's one date format and number style, decided from its well-formed records
+    (and, for dates, from what the misfit records' date cells could be)."""
     spec = columns.layout
     style = numbers.detect_style(
         _cells(columns, records, *_MEASURES), default=spec.decimal, delimiter=columns.delimiter
     )
+    date_cells = [*_cells(columns, records, F.DATE, F.END)]
+    for key in (F.DATE, F.END):
+        date_cells.extend(recovery.shifted_cells(misfits, columns, key))
     date_reader = dates.detect(
-        _cells(columns, records, F.DATE, F.END),
+        date_cells,
         column=columns.labels[F.DATE],
         date_order=date_order,
         times=set(_cells(columns, records, F.TIME)),
         locale=spec.locale,
     )
-    return WorkoutReader(columns, zone, weight_unit, distance_unit, dates=date_reader, style=style)
+    return WorkoutReader(columns, zone, *units, dates=date_reader, style=style)
 
 
 def _assemble(

@@ -169,11 +169,15 @@ _FIELD = re.compile(r"d+|M+|y+")
 def numeric_shapes(locale: str | None) -> frozenset[tuple[str, int, tuple[str, ...]]]:
     """How CLDR writes all-numeric dates: ``(order, year digits, separators)``.
 
-    From the short and medium date patterns of ``locale`` (every locale when None):
+    From the short and medium date patterns of every locale of ``locale``'s language
+    (every locale when None):
     ``dd/MM/y`` gives ``("dmy", 4, ("/", "/"))``, Korean ``yy. M. d.`` ``("ymd", 2, (".", "."))``.
     """
     shapes = set()
-    for name in (locale,) if locale else _all_locales():
+    # Every region of the language: an Italian GymBook may run on a Swiss phone.
+    language = locale.split("_")[0] if locale else None
+    names = [n for n in _all_locales() if language is None or n.split("_")[0] == language]
+    for name in names:
         formats = Locale.parse(name).date_formats
         for width in ("short", "medium"):
             pattern = str(formats[width].pattern).replace("'", "")

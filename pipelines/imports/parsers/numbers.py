@@ -6,7 +6,9 @@ file is read off its own cells (:func:`detect_style`): a separator followed by o
 three digits, or the last of two different separators (``1.234,5``), is a decimal; a
 separator followed by exactly three digits (``1,250``) says nothing on its own. A file
 whose cells say nothing takes the layout's decimal, else ``,`` when its delimiter is
-``;`` (CSV tools in decimal-comma locales write semicolons), else ``.``.
+``;`` (CSV tools in decimal-comma locales write semicolons), else ``.``; such a file's
+``1.500`` in a count or seconds column is refused (``ambiguous_number``), never read
+as 1.5 or 1,500 by chance.
 
 Digit grouping (``1.500``, ``1 500``, ``1'500``, ``1,500``) is accepted only where the
 caller allows it: never in a weight column, where ``1,250`` may be a weight with three
@@ -24,6 +26,7 @@ from pipelines.imports.parsers.values import ValueIssue, parse_number
 
 _SEPARATOR = re.compile(r"[.,]")
 _GROUP_MARKS = {" ", "\u00a0", "\u202f", "'", "\u2019"}
+_AMBIGUOUS = re.compile(r"[+-]?\d{1,3}[.,]\d{3}")
 _NUMBER_PART = re.compile(r"\s*[+-]?[\d.,'\u00a0\u202f\u2019 ]*\d")
 
 
@@ -32,6 +35,9 @@ class NumberStyle:
     """How one file writes numbers: its decimal separator (``"."`` or ``","``)."""
 
     decimal: str = "."
+    shown: bool = True
+    """Whether the file's own cells showed the decimal; when not, ``1.500`` in a column
+    that may be grouped is refused as ambiguous rather than read one way."""
 
     @property
     def group(self) -> str:
@@ -58,6 +64,12 @@ class NumberStyle:
         if not value:
             return None
         plain: str | None = value
+        if grouping and not self.shown and _AMBIGUOUS.fullmatch(value):
+            message = (
+                f"{text!r} could be {value[:-4]}.{value[-3:]} or {value[:-4]}{value[-3:]}: "
+                "no other number in the file shows which separator is the decimal"
+            )
+            raise ValueIssue("ambiguous_number", message)
         if grouping and (self.group in value or _GROUP_MARKS.intersection(value)):
             plain = _ungroup(value, self.decimal)
         if plain is not None and self.decimal == ",":
@@ -123,4 +135,4 @@ def detect_style(cells: Iterable[str], *, default: str | None, delimiter: str) -
     votes = Counter(vote for cell in set(cells) if (vote := _vote(cell)) is not None)
     if votes:
         return NumberStyle(max(votes, key=lambda mark: (votes[mark], mark == (default or "."))))
-    return NumberStyle(default or ("," if delimiter == ";" else "."))
+    return NumberStyle(default or ("," if delimiter == ";" else "."), shown=False)

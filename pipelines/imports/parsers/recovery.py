@@ -5,14 +5,15 @@ two fields, one too many. Such a record has ``k`` extra fields; it is recovered 
 exactly one of its text columns (exercise, title, notes, or a column the layout does
 not read) can take them back — re-joined with the delimiter — so that every other
 field reads as the layout says: the date as the file's dates, numbers as its numbers,
-the set type from the table, and brackets balanced in every text field (``(Single Arm``
-is not a name). No reading, or more than one, rejects the record (``malformed_row``)
+counters (workout number, superset id) as whole numbers, the set type from the table,
+and brackets balanced in every text field (``(Single Arm`` is not a name). No reading, or more than one, rejects the record (``malformed_row``)
 with its line and the reason. Records with too few fields (a file cut off) are never
 recovered.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from api.imports.layouts import F
@@ -46,6 +47,18 @@ def _reads(columns: Columns, reader: WorkoutReader, line: int, record: list[str]
     """Whether every field of ``record`` reads as the layout says."""
     if reader.dates.read(columns.field(record, F.DATE)) is None:
         return False
+    end = columns.field(record, F.END).strip()
+    if end and reader.dates.read(end) is None:
+        return False
+    # Workout numbers and superset ids are counters (Strong "Workout #", Hevy "superset_id").
+    for key in (F.WORKOUT_NO, F.SUPERSET):
+        number = columns.field(record, key).strip()
+        if number and not number.isdigit():
+            return False
+    duration = columns.field(record, F.WORKOUT_DURATION).strip()
+    bare = columns.workout_seconds == 1.0
+    if duration and v.parse_duration(duration, bare_seconds=bare) is None:
+        return False
     ignored = reader.ignored_units.copy()
     try:
         reader.set_of(line, record)
@@ -54,6 +67,29 @@ def _reads(columns: Columns, reader: WorkoutReader, line: int, record: list[str]
     finally:
         reader.ignored_units = ignored
     return True
+
+
+def _text_columns(columns: Columns) -> list[int]:
+    read = {index: key for key, index in columns.index.items()}
+    return [i for i in range(columns.width) if read.get(i, F.NOTES) in _TEXT]
+
+
+def shifted_cells(misfits: list[Record], columns: Columns, key: str) -> Iterator[str]:
+    """The cells field ``key`` could hold in each misfit record, one per possible reading.
+
+    For deciding a file's date format when many of its rows are misfits: only cells
+    with a digit (a date has one) are given.
+    """
+    position = columns.index.get(key)
+    if position is None:
+        return
+    text_columns = _text_columns(columns)
+    for _, record in misfits:
+        extra = len(record) - columns.width
+        if extra <= 0:
+            continue
+        seen = {record[position if position < i else position + extra] for i in text_columns}
+        yield from (cell for cell in seen if any(c.isdigit() for c in cell))
 
 
 def recover(misfits: list[Record], columns: Columns, reader: WorkoutReader) -> Recovered:
