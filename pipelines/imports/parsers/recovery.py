@@ -6,9 +6,9 @@ exactly one of its text columns (exercise, title, notes, or a column the layout 
 not read) can take them back — re-joined with the delimiter — so that every other
 field reads as the layout says: the date as the file's dates, numbers as its numbers,
 counters (workout number, superset id) as whole numbers, the set type from the table,
-and brackets balanced in every text field (``(Single Arm`` is not a name). No reading, or more than one, rejects the record (``malformed_row``)
-with its line and the reason. Records with too few fields (a file cut off) are never
-recovered.
+and brackets balanced in every text field (``(Single Arm`` is not a name). No reading,
+or more than one, rejects the record (``malformed_row``) with its line and the reason.
+Records with too few fields (a file cut off) are never recovered.
 """
 
 from __future__ import annotations
