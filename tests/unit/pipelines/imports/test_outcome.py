@@ -107,3 +107,34 @@ def test_inside_an_archive_the_example_names_its_file() -> None:
         "3 rows have dates in a format not recognised, such as 'Mar 3, 2025, 7:05 PM' "
         "(b.csv line 2)"
     )
+
+
+def test_past_the_listed_errors_the_csv_tally_counts_every_row() -> None:
+    # 1,000 good one-row workouts, then 2,931 whose date no order reads (month 31): the
+    # parser lists the first 1,000 errors, and the sentence still counts all 2,931.
+    from pipelines.imports.parsers.csv_export import parse_csv
+
+    header = (
+        "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,"
+        "Notes,Workout Notes,RPE\n"
+    )
+    good = "".join(
+        f"2020-01-01 08:{m // 60:02d}:{m % 60:02d},W{m},1h,Squat,1,100,5,0,0,,,\n"
+        for m in range(1000)
+    )
+    bad = "".join(
+        f"31/31/2025 {h % 24}:{h % 60:02d},B{h},1h,Squat,1,100,5,0,0,,,\n" for h in range(2931)
+    )
+    result = parse_csv(
+        (header + good + bad).encode(),
+        layout="strong",
+        time_zone="UTC",
+        weight_unit="kg",
+        distance_unit=None,
+    )
+    assert len(result.errors) == 1000 and result.errors_total == 2931
+    assert result.error_tally == {("invalid_date", "Date"): 2931}
+    sentence = main_cause([FileResult("export.csv", result)])
+    assert sentence is not None and sentence.startswith(
+        "2,931 rows have dates in a format not recognised, such as '31/31/2025 0:00' (line 1002)"
+    )
