@@ -181,6 +181,8 @@ class WorkoutReader:
     def _set_type(self, record: list[str]) -> tuple[base.SetType | None, str]:
         """The set type and its table key; type None for a row that is not a set (rest timer)."""
         written = self._field(record, F.SET_TYPE).strip()
+        if self.spec.set_numbers and written.isdigit():  # the common case: a set number
+            return "working", written
         label = self.spec.set_type_key(written)
         if not label or (self.spec.set_numbers and _SET_NUMBER.fullmatch(label)):
             return "working", label

@@ -17,6 +17,7 @@ decimals in a decimal-comma file and is refused rather than read as 1,250 kg.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -26,6 +27,10 @@ from pipelines.imports.parsers.values import ValueIssue, parse_number
 
 _SEPARATOR = re.compile(r"[.,]")
 _GROUP_MARKS = {" ", "\u00a0", "\u202f", "'", "\u2019"}
+_PLAIN = {
+    ".": re.compile(r"[+-]?\d+(?:\.\d+)?"),
+    ",": re.compile(r"[+-]?\d+(?:,\d+)?"),
+}
 _AMBIGUOUS = re.compile(r"[+-]?\d{1,3}[.,]\d{3}")
 _NUMBER_PART = re.compile(r"\s*[+-]?[\d.,'\u00a0\u202f\u2019 ]*\d")
 
@@ -63,6 +68,12 @@ class NumberStyle:
         value = text.strip()
         if not value:
             return None
+        # The common case, kept cheap: "100", "62.5" ("62,5" in a decimal-comma file).
+        plain_match = _PLAIN[self.decimal].fullmatch(value)
+        if plain_match and (self.shown or not grouping or not _AMBIGUOUS.fullmatch(value)):
+            number = float(value.replace(",", ".") if self.decimal == "," else value)
+            if math.isfinite(number):
+                return number
         plain: str | None = value
         if grouping and not self.shown and _AMBIGUOUS.fullmatch(value):
             message = (
