@@ -82,6 +82,7 @@ EXERCISES: dict[str, tuple[str, float]] = {
     "Lateral Raise (Single Arm, Cable)": ("Shoulders", 7.5),
     "Bent Over Row (Barbell)": ("Back", 50.0),
 }
+DEFAULT_LOAD = 20.0
 _HOURS = (6, 12, 19, 0, 23, 7)
 """Start hours cycled through: morning, noon (12 PM), evening, midnight (12 AM), late."""
 
@@ -95,7 +96,8 @@ def training_plan(
     """Deterministic synthetic training, one workout on each of ``days``.
 
     Loads step by 1.25 kg so that most weights have a fraction (``61,25``); each
-    workout does every exercise of ``exercises`` for ``sets_per_exercise`` sets.
+    workout does every exercise of ``exercises`` for ``sets_per_exercise`` sets. A name
+    not in :data:`EXERCISES` starts at ``DEFAULT_LOAD``.
     """
     workouts = []
     for i, day in enumerate(days):
@@ -103,7 +105,7 @@ def training_plan(
         sets = tuple(
             PlannedSet(
                 exercise=name,
-                weight_kg=EXERCISES[name][1] + 1.25 * (i + k),
+                weight_kg=EXERCISES.get(name, ("Other", DEFAULT_LOAD))[1] + 1.25 * (i + k),
                 reps=5 + (i + 2 * k) % 8,
                 rpe=(7.5, 8.0, 8.5, None)[(i + k) % 4],
             )

@@ -265,3 +265,24 @@ async def test_unreadable_dates_make_a_partial_job(live_client, tmp_path, capsys
         "the first reasons:"
     ) in out
     assert "invalid_date" in out and _BAD_DATE in out
+
+
+def test_the_builders_write_the_documented_spellings():
+    # The builders are checked against the formats the bug reports quote, so that the
+    # tests above exercise those formats and not a spelling of our own.
+    assert x.hevy_date(datetime(2025, 3, 3, 19, 5), "en_US") == "Mar 3, 2025, 7:05 PM"
+    assert x.hevy_date(datetime(2025, 3, 3, 0, 30), "en_US") == "Mar 3, 2025, 12:30 AM"
+    assert x.hevy_date(datetime(2025, 2, 14, 7, 34), "pt_BR") == "14 Fev 2025, 07:34"
+    assert x.hevy_date(datetime(2025, 9, 1, 7, 34), "pt_BR") == "1 Set 2025, 07:34"
+    plan = x.training_plan([date(2020, 1, 3)], exercises=["Lateral Raise (Single Arm, Cable)"])
+    fitnotes = x.fitnotes_csv(plan, time_zone="UTC").content.decode().splitlines()
+    assert fitnotes[0] == x.FITNOTES_HEADER
+    assert fitnotes[1] == "2020-01-03,Lateral Raise (Single Arm, Cable),Shoulders,7.5,5,,,"
+    strong = x.strong6_csv(
+        x.training_plan([date(2025, 3, 3)], exercises=["Squat (Barbell)"]),
+        locale="de_DE",
+        time_zone="UTC",
+    )
+    rows = strong.content.decode().splitlines()
+    assert rows[0].startswith('"Workout #";"Date";') and '"Weight (kg)"' in rows[0]
+    assert rows[2].split(";")[6] == '"81,25"'  # 80 + 1.25 kg, decimal comma
