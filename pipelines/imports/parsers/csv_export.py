@@ -117,7 +117,7 @@ def parse_csv(
         )
     units = (weight_unit, distance_unit)
     reader = _reader(columns, well_formed, misfits, zone, units, date_order)
-    found = recovery.recover(misfits, columns, reader)
+    found = recovery.recover(misfits, columns, reader, well_formed)
     records = sorted(well_formed + found.records) if found.records else well_formed
     return _assemble(columns, reader, records, found, rows, on_progress)
 

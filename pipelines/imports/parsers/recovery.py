@@ -8,7 +8,13 @@ field reads as the layout says: the date as the file's dates, numbers as its num
 counters (workout number, superset id) as whole numbers, the set type from the table,
 and brackets balanced in every text field (``(Single Arm`` is not a name). No reading,
 or more than one, rejects the record (``malformed_row``) with its line and the reason.
-Records with too few fields (a file cut off) are never recovered.
+Empty fields at the end may be a trailing delimiter: readings without them are tried
+too. Where two readings remain, the one whose columns the layout does not read hold
+values they hold in the file's well-formed records wins (FitNotes' ``Category`` is
+``Shoulders`` on other rows, never ``Hammer,Shoulders``), then the one whose re-joined
+text has no space at either end (apps trim what they write: ``Curl, Hammer`` splits
+into ``Curl`` and `` Hammer``, and `` Hammer,Arms`` is no value an app wrote). Records
+with too few fields (a file cut off) are never recovered.
 """
 
 from __future__ import annotations
@@ -92,7 +98,50 @@ def shifted_cells(misfits: list[Record], columns: Columns, key: str) -> Iterator
         yield from (cell for cell in seen if any(c.isdigit() for c in cell))
 
 
-def recover(misfits: list[Record], columns: Columns, reader: WorkoutReader) -> Recovered:
+def _readings(
+    record: list[str], columns: Columns, reader: WorkoutReader, line: int
+) -> list[tuple[int, list[str]]]:
+    """Every (text column, header-wide record) reading of a record with extra fields.
+
+    Trailing empty fields past the header may be a trailing delimiter rather than a
+    split: readings without them are tried too, and readings that come out the same
+    count once.
+    """
+    text_columns = _text_columns(columns)
+    variants = [record]
+    while len(variants[-1]) > columns.width + 1 and variants[-1][-1] == "":
+        variants.append(variants[-1][:-1])
+    found: dict[tuple[str, ...], int] = {}
+    for fields in variants:
+        extra = len(fields) - columns.width
+        for i in text_columns:
+            joined = columns.delimiter.join(fields[i : i + extra + 1])
+            candidate = [*fields[:i], joined, *fields[i + extra + 1 :]]
+            if tuple(candidate) in found:
+                continue
+            texts = (candidate[j] for j in text_columns)
+            if all(_balanced(t) for t in texts) and _reads(columns, reader, line, candidate):
+                found[tuple(candidate)] = i
+    return [(i, list(candidate)) for candidate, i in found.items()]
+
+
+def _seen(
+    readings: list[tuple[int, list[str]]], columns: Columns, vocabulary: dict[int, set[str]]
+) -> list[tuple[int, list[str]]]:
+    """The readings whose unread columns hold the most values those columns hold in the
+    well-formed records (FitNotes' ``Category`` is ``Shoulders`` elsewhere, never
+    ``Hammer,Shoulders``)."""
+
+    def score(candidate: list[str]) -> int:
+        return sum(candidate[i] in values for i, values in vocabulary.items())
+
+    best = max(score(candidate) for _, candidate in readings)
+    return [(i, candidate) for i, candidate in readings if score(candidate) == best]
+
+
+def recover(
+    misfits: list[Record], columns: Columns, reader: WorkoutReader, well_formed: list[Record]
+) -> Recovered:
     """Recover the misfit records that have exactly one reading (see the module's rule).
 
     Parameters
@@ -103,6 +152,9 @@ def recover(misfits: list[Record], columns: Columns, reader: WorkoutReader) -> R
         The layout bound to the file's header.
     reader : WorkoutReader
         With the file's date format and number style, to check each reading.
+    well_formed : list of (line, fields)
+        The file's other records: where two readings remain, the one whose unread
+        columns hold values those columns hold elsewhere in the file is taken.
 
     Returns
     -------
@@ -111,28 +163,26 @@ def recover(misfits: list[Record], columns: Columns, reader: WorkoutReader) -> R
     """
     found = Recovered()
     read = {index: key for key, index in columns.index.items()}
-    text_columns = [i for i in range(columns.width) if read.get(i, F.NOTES) in _TEXT]
     names = {
-        i: columns.labels.get(read[i], read[i]) if i in read else f"column {i + 1}"
-        for i in range(columns.width)
+        i: columns.labels.get(read.get(i, ""), columns.header[i]) for i in range(columns.width)
     }
+    unread = [i for i in _text_columns(columns) if i not in read]
+    vocabulary = {i: {record[i] for _, record in well_formed} for i in unread}
     for line, record in misfits:
-        extra = len(record) - columns.width
         message = f"the record has {len(record)} fields, the header {columns.width}"
-        if extra > 0:
-            readings = []
-            for i in text_columns:
-                joined = columns.delimiter.join(record[i : i + extra + 1])
-                candidate = [*record[:i], joined, *record[i + extra + 1 :]]
-                texts = (candidate[j] for j in text_columns)
-                if all(_balanced(t) for t in texts) and _reads(columns, reader, line, candidate):
-                    readings.append((i, candidate))
+        if len(record) > columns.width:
+            readings = _readings(record, columns, reader, line)
+            if len(readings) > 1 and vocabulary:
+                readings = _seen(readings, columns, vocabulary)
+            if len(readings) > 1:  # apps trim values: a re-joined text does not start
+                trimmed = [(i, c) for i, c in readings if c[i] == c[i].strip()]  # with " "
+                readings = trimmed or readings
             if len(readings) == 1:
                 index, candidate = readings[0]
                 found.records.append((line, candidate))
                 found.columns.add(read.get(index, names[index]))
                 continue
-            where = " or ".join(repr(names[i]) for i, _ in readings)
+            where = " or ".join(dict.fromkeys(repr(names[i]) for i, _ in readings))
             message += (
                 f"; an unquoted {columns.delimiter!r} could have split {where}, so the row "
                 "cannot be read one way"

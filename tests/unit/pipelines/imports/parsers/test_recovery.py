@@ -71,18 +71,20 @@ def test_a_title_with_a_comma_is_recovered(layout: str) -> None:
     assert [w.title for w in result.workouts] == ["Legs, heavy"] and result.errors == []
 
 
-@pytest.mark.parametrize("layout", ["hevy", "fitnotes", "gymbook"])
+@pytest.mark.parametrize("layout", ["strong", "hevy", "fitnotes", "gymbook"])
 def test_notes_before_a_typed_column_or_at_the_end_are_recovered(layout: str) -> None:
+    # Strong's Notes are followed by Workout Notes, text too: " easy" as a workout note
+    # would start with the space an app never writes at the start of a value.
     rows = [{"day": "1", "exercise": "Squat (Barbell)", "notes": "felt good, easy"}]
     result = _parse(layout, _file(layout, rows))
     assert [s.notes for w in result.workouts for s in w.sets] == ["felt good, easy"]
 
 
 def test_two_readings_reject_the_row_with_its_line_and_why() -> None:
-    # Strong's Notes and Workout Notes are side by side, both text: "felt good, easy"
-    # could be all notes, or "felt good" and a workout note " easy".
+    # Strong's Notes and Workout Notes are side by side, both text: "felt good,easy"
+    # could be all notes, or "felt good" and a workout note "easy".
     rows = [
-        {"day": "1", "exercise": "Squat (Barbell)", "notes": "felt good, easy"},
+        {"day": "1", "exercise": "Squat (Barbell)", "notes": "felt good,easy"},
         {"day": "1", "exercise": "Bench Press (Barbell)"},
         {"day": "2", "exercise": "Squat (Barbell)"},
     ]
