@@ -55,6 +55,8 @@ _DOT_CLOCK = re.compile(r"(?<=\s)(\d{1,2})\.(\d{2})(?:\.(\d{2}))?(?=\s*[^\W\d_]*
 _LABELLED = re.compile(r"(\d+)\s*([年月日년월일])")
 _LABELS = {"年": "y", "년": "y", "月": "m", "월": "m", "日": "d", "일": "d"}
 _AM_PM = re.compile(r"(?<![^\W\d_])([ap])\.?\s*m\.?(?![^\W\d_])")
+# Two-letter abbreviations with dots in any script: Greek "π.μ."/"μ.μ." like "a.m.".
+_DOTTED = re.compile(r"(?<![^\W\d_])([^\W\d_])\.\s?([^\W\d_])\.(?![^\W\d_])")
 _ISO_T = re.compile(r"(?<=\d)t(?=\d)")
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
 _QUOTED = re.compile(r"'([^']+)'")
@@ -63,11 +65,17 @@ Meaning = tuple[str, int]
 """What a word means: ``("month", 1–12)``, ``("period", 0 or 12)`` or ``("skip", 0)``."""
 
 
+def _fold(text: str) -> str:
+    """NFKC, case-folded, composed again (case-folding Greek ``ΐ`` decomposes it, and a
+    lone combining mark would split the word)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
 def normalise_word(text: str) -> str:
     """The key a date word is looked up by: NFKC, case-folded, dots and spaces dropped,
     ``a. m.``/``p.m.`` as ``am``/``pm``."""
-    folded = _AM_PM.sub(r"\1m", unicodedata.normalize("NFKC", text).casefold())
-    return folded.replace(".", "").replace(" ", "")
+    folded = _AM_PM.sub(r"\1m", _fold(text))
+    return _DOTTED.sub(r"\1\2", folded).replace(".", "").replace(" ", "")
 
 
 def _unaccented(word: str) -> str:
@@ -137,7 +145,8 @@ class _Parts:
 
 
 def _cut(text: str) -> _Parts:
-    folded = _ISO_T.sub(" ", _AM_PM.sub(r"\1m", unicodedata.normalize("NFKC", text).casefold()))
+    folded = _AM_PM.sub(r"\1m", _fold(text))
+    folded = _ISO_T.sub(" ", _DOTTED.sub(r"\1\2", folded))
     clock = None
     found = _CLOCK.search(folded) or _DOT_CLOCK.search(folded)
     if found is not None:
@@ -375,7 +384,7 @@ def detect(
             note += f" {best[0]}"
         chosen = date_order if date_order in best else best[0]
         return DateReader(chosen, words, dict(readings[chosen]), note)
-    if date_order is not None:
+    if date_order in best:
         return DateReader(date_order, words, dict(readings[date_order]))
     # Orders no locale writes this way go: "14/02/25" is yy/MM/dd nowhere in Italian.
     for shapes in (numeric_shapes(locale), numeric_shapes(None)):
@@ -386,6 +395,13 @@ def detect(
     example = next(v for v in sorted(distinct) if differs(other, v))
     one, two = first[example], readings[other][example]
     assert one is not None and two is not None  # noqa: S101 - differs() saw both
+    if date_order is not None:  # the order given reads fewer of them than these two
+        raise ImportFormatError(
+            "ambiguous_date_order",
+            f"date_order {date_order} does not read the dates in column {column!r} "
+            f"({example!r} is {_spell(one)} as {best[0]} or {_spell(two)} as {other}); "
+            f"pass {best[0]} or {other}",
+        )
     raise ImportFormatError(
         "ambiguous_date_order",
         f"the dates in column {column!r} can be read in more than one order: {example!r} is "

@@ -22,8 +22,9 @@ from pipelines.imports.parsers.base import ImportFormatError
 
 LOCALES = (
     "en_US", "en_GB", "de", "fr", "es", "it", "pt_BR", "pt_PT", "nl", "sv", "pl", "ru", "tr",
-    "ja", "zh", "ko",
+    "ja", "zh", "ko", "el",
 )  # fmt: skip
+"""The locales the issue names, and Greek (its AM/PM words are dotted: "π.μ.", "μ.μ.")."""
 
 # Two-digit years are read 00–68 → 20xx (POSIX): stay inside that window.
 moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2068, 12, 31))
@@ -131,6 +132,14 @@ def test_an_ambiguous_file_needs_the_order_and_names_a_date() -> None:
     assert mdy.read("03/04/2025 10:00") == datetime(2025, 3, 4, 10)
     # Orders that agree on every value are no ambiguity (the 1st of January either way).
     assert dates.detect(["01/01/2025"], column="Date").read("01/01/2025") == datetime(2025, 1, 1)
+
+
+def test_a_date_order_that_reads_neither_way_is_refused_by_name() -> None:
+    with pytest.raises(ImportFormatError) as caught:
+        dates.detect(["03/04/2025 10:00", "05/06/2025 10:00"], column="Date", date_order="ymd")
+    assert caught.value.code == "ambiguous_date_order"
+    assert "date_order ymd does not read" in caught.value.message
+    assert "pass dmy or mdy" in caught.value.message
 
 
 def test_a_date_order_the_file_contradicts_is_not_used_and_said() -> None:
