@@ -20,6 +20,7 @@ from pipelines.imports.parsers import values as v
 from pipelines.imports.parsers.base import DistanceUnit, ImportFormatError, WeightUnit
 from pipelines.imports.parsers.numbers import NumberStyle
 
+_CELLS = (F.WEIGHT, F.REPS, F.DISTANCE, F.DURATION)
 Cells = dict[str, tuple[float, str | None, str]]
 """Measure → (value, unit label or None, the field of the column it came from)."""
 
@@ -65,9 +66,12 @@ class Columns:
             or ``conflicting_values`` when two cells give the same measure.
         """
         found: Cells = {}
-        for key in (F.WEIGHT, F.REPS, F.DISTANCE, F.DURATION):
-            text = self.field(record, key)
-            if not text.strip():
+        for key in _CELLS:
+            index = self.index.get(key)
+            if index is None:
+                continue
+            text = record[index]
+            if not text or text.isspace():
                 continue
             target, value, unit = self._cell(key, text, style)
             if value is None:

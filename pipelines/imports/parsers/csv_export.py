@@ -122,11 +122,15 @@ def parse_csv(
     return _assemble(columns, reader, records, found, rows, on_progress)
 
 
-def _cells(columns: Columns, records: list[Record], *keys: str) -> Iterator[str]:
+def _cells(
+    columns: Columns, records: list[Record], *keys: str, distinct: bool = True
+) -> Iterator[str]:
+    """The cells of the ``keys`` columns: each once, or once per row (``distinct=False``)."""
     for key in keys:
         index = columns.index.get(key)
         if index is not None:
-            yield from (record[index] for _, record in records)
+            cells = (record[index] for _, record in records)
+            yield from set(cells) if distinct else cells
 
 
 def _reader(
@@ -143,7 +147,8 @@ def _reader(
     style = numbers.detect_style(
         _cells(columns, records, *_MEASURES), default=spec.decimal, delimiter=columns.delimiter
     )
-    date_cells = [*_cells(columns, records, F.DATE, F.END)]
+    # Once per row: the format most rows are written in wins (dates.detect).
+    date_cells = [*_cells(columns, records, F.DATE, F.END, distinct=False)]
     for key in (F.DATE, F.END):
         date_cells.extend(recovery.shifted_cells(misfits, columns, key))
     date_reader = dates.detect(

@@ -48,6 +48,7 @@ class WorkoutReader:
         style: NumberStyle,
     ) -> None:
         self.columns = columns
+        self._index = columns.index
         self.dates = dates
         self.style = style
         self.spec = columns.layout
@@ -83,7 +84,8 @@ class WorkoutReader:
         return notes
 
     def _field(self, record: list[str], key: str) -> str:
-        return self.columns.field(record, key)
+        index = self._index.get(key)
+        return record[index] if index is not None else ""
 
     def _reject(self, group: list[Record], code: str, message: str) -> None:
         label = self.columns.labels[F.DATE]
@@ -219,7 +221,7 @@ class WorkoutReader:
         exercise = self._field(record, F.EXERCISE).strip()
         if not exercise:
             raise self._issue(F.EXERCISE, "missing_value", "the exercise name is empty")
-        flag = self._field(record, F.SKIPPED).strip().casefold()
+        flag = self._field(record, F.SKIPPED).strip().casefold() if self.spec.flags else ""
         if flag and flag not in self.spec.flags:
             message = f"{flag!r} is not one of {', '.join(self.spec.flags)}"
             raise self._issue(F.SKIPPED, "invalid_value", message)
@@ -236,7 +238,8 @@ class WorkoutReader:
         reps_value, _, reps_column = cells.get(F.REPS, (None, None, F.REPS))
         seconds, _, seconds_column = cells.get(F.DURATION, (None, None, F.DURATION))
         rpe = self._number(record, F.RPE)
-        notes = [v.clean_note(self._field(record, F.NOTES)), self.spec.set_type_notes.get(label)]
+        note = self._field(record, F.NOTES)
+        notes = [v.clean_note(note) if note else None, self.spec.set_type_notes.get(label)]
         superset = self._field(record, F.SUPERSET).strip()
         notes.append(f"superset {superset}" if superset else None)
         parsed = base.ParsedSet(
@@ -276,7 +279,7 @@ class WorkoutReader:
         unit_key = F.WEIGHT_UNIT if key == F.WEIGHT else F.DISTANCE_UNIT
         lookup = v.weight_unit_of if key == F.WEIGHT else v.distance_unit_of
         value, unit, column = cells.get(key, (None, None, key))
-        row_text = self._field(record, unit_key).strip()
+        row_text = self._field(record, unit_key).strip() if unit_key in self._index else ""
         if unit is None and row_text:
             unit = lookup(row_text)
             if unit is None and value:
@@ -294,12 +297,15 @@ class WorkoutReader:
                 f"column {self.columns.labels[column]!r} has values without a unit (line {line}: "
                 f"{value:g}); pass {argument} or set unit_system on the profile",
             )
-        weight, distance = v.weight_unit_of(unit or ""), v.distance_unit_of(unit or "")
         if key == F.WEIGHT:
+            weight = v.weight_unit_of(unit or "")
             si, high, what = v.to_kg(value, weight) if weight else value, 1000.0, "weight (kg)"
         else:
+            distance = v.distance_unit_of(unit or "")
             si, high, what = v.to_m(value, distance) if distance else value, 1e6, "distance (m)"
-        return self._checked(column, lambda x: v.in_range(x, 0, high, what), si), unit
+        if not 0 <= si <= high:
+            self._checked(column, lambda x: v.in_range(x, 0, high, what), si)  # raises
+        return si, unit
 
 
 def _seconds(value: float | None) -> float | None:

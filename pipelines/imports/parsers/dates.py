@@ -304,7 +304,7 @@ class DateReader:
 
     def clock_in(self, text: str) -> bool:
         """Whether ``text`` gives a time of day (``H:MM``), not only a date."""
-        return _cut(text).clock is not None
+        return _CLOCK.search(text) is not None or _DOT_CLOCK.search(_fold(text)) is not None
 
     def read_time(self, text: str) -> time | None:
         """A time of day alone (``19:05``, ``7:05 PM``), or None."""
