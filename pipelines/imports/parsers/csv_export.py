@@ -129,8 +129,10 @@ def _cells(
     for key in keys:
         index = columns.index.get(key)
         if index is not None:
-            cells = (record[index] for _, record in records)
-            yield from set(cells) if distinct else cells
+            if distinct:
+                yield from {record[index] for _, record in records}
+            else:
+                yield from [record[index] for _, record in records]
 
 
 def _reader(
@@ -170,16 +172,16 @@ def _assemble(
     on_progress: base.ProgressCallback | None,
 ) -> base.ParseResult:
     spec = columns.layout
-    key_columns = [columns.index.get(key) for key in spec.group_by]
+    # A workout's identity: the text of its group_by fields the file has.
+    present = [i for key in spec.group_by if (i := columns.index.get(key)) is not None]
     skip_column = columns.index.get(F.SKIPPED)
     reader.errors.extend(found.errors)
     groups: dict[tuple[str, ...], list[Record]] = {}
     tainted: dict[tuple[str, ...], list[int]] = {}
     for line, record in found.unreadable:
         # A cut-off record still names its workout, which is then incomplete.
-        if all(i is None or i < len(record) for i in key_columns):
-            key = tuple(record[i] if i is not None else "" for i in key_columns)
-            tainted.setdefault(key, []).append(line)
+        if all(i < len(record) for i in present):
+            tainted.setdefault(tuple([record[i] for i in present]), []).append(line)
         else:
             reader.rows_rejected += 1
     skipped = 0
@@ -187,7 +189,7 @@ def _assemble(
         if skip_column is not None and spec.flags.get(record[skip_column].strip().casefold()):
             skipped += 1
             continue
-        key = tuple(record[i] if i is not None else "" for i in key_columns)
+        key = tuple([record[i] for i in present])
         groups.setdefault(key, []).append((line, record))
     workouts: list[base.ParsedWorkout] = []
     collapsed = 0
