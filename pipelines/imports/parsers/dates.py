@@ -46,8 +46,12 @@ DATE_ORDERS: tuple[DateOrder, ...] = get_args(DateOrder)
 PREFERRED = (
     "en", "pt_BR", "pt_PT", "es", "de", "fr", "it", "nl", "sv", "pl", "ru", "tr", "ja", "zh",
     "ko", "da", "nb", "fi", "cs", "uk", "el", "hu", "ro", "id", "vi", "he", "ar",
+    "en_GB", "en_AU", "en_IN", "es_419", "es_MX", "fr_CA", "de_AT", "de_CH", "nl_BE",
+    "zh_Hant",
 )  # fmt: skip
-"""Locales tried first, in order: the languages the gym apps ship in."""
+"""Locales tried first, in order: the languages the gym apps ship in, then the regional
+variants whose month words differ from their language's (``Sept`` in en-GB, ``Jänner``
+in de-AT). Other CLDR languages are tried after these, for their own words only."""
 
 _CLOCK = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?(?!\d)")
 # Finnish, Danish and Norwegian clocks use dots ("klo 18.15"): after a space, at the end.
