@@ -144,6 +144,8 @@ def detect_format(content: bytes) -> str | tuple[str, str]:
         if root in _XML_FORMATS:
             return _XML_FORMATS[root]
         return ("unsupported_format", f"an XML file that is neither GPX nor TCX ({SUPPORTED})")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
+        return ("encoding", "the file is UTF-16 text; export it again as UTF-8 CSV")
     if b"\x00" in head:
         return ("binary_file", f"the file is binary but not a FIT or archive ({SUPPORTED})")
     text = _decode_head(head)

@@ -214,11 +214,17 @@ def _assemble(
     if on_progress is not None:
         on_progress(1.0)
     warnings = reader.warnings(skipped, has_workouts=bool(workouts))
-    if found.records:
+    if found.columns:
         what = " or ".join(sorted({columns.labels.get(k, k) for k in found.columns}))
         warnings.append(
-            f"{len(found.records)} rows had an unquoted {columns.delimiter!r} inside {what}; "
-            "each could be read only one way and was imported"
+            f"{len(found.records) - found.trailing} rows had an unquoted "
+            f"{columns.delimiter!r} inside {what}; each could be read only one way and was "
+            "imported"
+        )
+    if found.trailing:
+        warnings.append(
+            f"{found.trailing} rows ended in empty fields past the header's "
+            f"{columns.width} (a trailing {columns.delimiter!r}); they were read without them"
         )
     tally = Counter((e.code, e.column) for e in reader.errors if e.code != "workout_rejected")
     return base.ParseResult(

@@ -98,7 +98,7 @@ class WorkoutReader:
         raw_date = self._field(first, F.DATE)
         date_wall = self.dates.read(raw_date)
         if date_wall is None:
-            message = f"{raw_date!r} is not a date written like the file's other dates"
+            message = f"{raw_date!r} is not a date, or not written like the file's other dates"
             example = next((t for t, d in self.dates.readings.items() if d is not None), None)
             if example is not None:
                 message += f" (such as {example!r})"

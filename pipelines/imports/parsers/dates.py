@@ -11,8 +11,8 @@ CLDR's trailing dots and change case (``Fev`` for ``fev.``).
 
 The format is decided once per file (:func:`detect`), never per row:
 
-* the **locale** is the first of :data:`PREFERRED` (then every other CLDR locale) whose
-  words cover every word of the file's dates; failing that, the one covering most;
+* the **locale** is the one of :data:`PREFERRED` (then of every other CLDR language)
+  whose words cover most of the file's date words, and of those read most as months;
 * the **order** of day, month and year is the one of ``dmy``, ``mdy``, ``ymd`` under which
   the fewest distinct values fail to be dates. A day above 12, a four-digit year or a
   month name usually leaves one; when several orders read every value but to different
@@ -32,7 +32,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from functools import cache
 from typing import Any, Literal, get_args
 
@@ -253,11 +253,17 @@ def _year(value: int, digits: int) -> int | None:
     return None
 
 
-def _clock(parts: _Parts, words: Mapping[str, Meaning]) -> time | None:
-    """The time of day, or None when it is absent or impossible."""
+def _clock(parts: _Parts, words: Mapping[str, Meaning], twelve_hour: bool = False) -> time | None:
+    """The time of day, or None when it is absent or impossible.
+
+    In a file whose times carry AM/PM (``twelve_hour``), a time without it is no time
+    of that file: ``7:05`` beside ``7:05 PM`` could be either.
+    """
     hour, minute, second = parts.clock or (0, 0, 0)
     periods = [words[w][1] for w in parts.words if words.get(w, ("", 0))[0] == "period"]
     if len(periods) > 1 or (periods and parts.clock is None):
+        return None
+    if twelve_hour and parts.clock is not None and not periods:
         return None
     if periods:
         if not 1 <= hour <= 12:
@@ -268,7 +274,9 @@ def _clock(parts: _Parts, words: Mapping[str, Meaning]) -> time | None:
     return time(hour, minute, second)
 
 
-def _assemble(parts: _Parts, order: DateOrder, words: Mapping[str, Meaning]) -> datetime | None:
+def _assemble(
+    parts: _Parts, order: DateOrder, words: Mapping[str, Meaning], twelve_hour: bool = False
+) -> datetime | None:
     """The wall time ``parts`` names when unlabelled numbers come in ``order``."""
     fields: dict[str, tuple[int, int]] = {}
     for word in parts.words:
@@ -293,7 +301,7 @@ def _assemble(parts: _Parts, order: DateOrder, words: Mapping[str, Meaning]) -> 
     fields.update(zip(slots, free, strict=True))
     year = _year(*fields["y"])
     (month, month_digits), (day, day_digits) = fields["m"], fields["d"]
-    of_day = _clock(parts, words)
+    of_day = _clock(parts, words, twelve_hour)
     if year is None or month_digits > 2 or day_digits > 2 or of_day is None:
         return None
     try:
@@ -303,16 +311,28 @@ def _assemble(parts: _Parts, order: DateOrder, words: Mapping[str, Meaning]) -> 
 
 
 def _choose_vocabulary(words: set[str]) -> Mapping[str, Meaning]:
+    """The vocabulary of the locale that reads the file's date words best.
+
+    Scored by (words covered, words read as months): a date column names months, so
+    French, where ``mar`` is Tuesday, loses ``1 Mar``/``1 Sept`` to British English,
+    where both are months. The apps' locales are all scored; the other languages only
+    when none of those covers every word. Ties go to the earlier locale.
+    """
     if not words:
         return {}
-    best: tuple[int, Mapping[str, Meaning]] = (-1, {})
-    for locale in _all_locales():
+
+    def score(known: Mapping[str, Meaning]) -> tuple[int, int]:
+        meanings = [known[word] for word in words if word in known]
+        return len(meanings), sum(meaning[0] == "month" for meaning in meanings)
+
+    best: tuple[tuple[int, int], Mapping[str, Meaning]] = ((-1, -1), {})
+    for index, locale in enumerate(_all_locales()):
+        if index == len(PREFERRED) and best[0][0] == len(words):
+            break
         known = vocabulary(locale)
-        covered = sum(word in known for word in words)
-        if covered == len(words):
-            return known
-        if covered > best[0]:
-            best = (covered, known)
+        found = score(known)
+        if found > best[0]:
+            best = (found, known)
     return best[1]
 
 
@@ -329,11 +349,14 @@ class DateReader:
     readings: dict[str, datetime | None]
     note: str | None = None
     """A sentence for the import's warnings (e.g. a ``date_order`` that was not needed)."""
+    twelve_hour: bool = False
+    """The file writes AM/PM: a time without it is refused."""
 
     def read(self, text: str) -> datetime | None:
         """The naive wall time ``text`` names, or None when it is not a date of this file."""
         if text not in self.readings:
-            self.readings[text] = _assemble(_cut(text), self.order, self.words)
+            parts = _cut(text)
+            self.readings[text] = _assemble(parts, self.order, self.words, self.twelve_hour)
         return self.readings[text]
 
     def clock_in(self, text: str) -> bool:
@@ -345,7 +368,7 @@ class DateReader:
         parts = _cut(text)
         if parts.clock is None or parts.numbers or any(w not in self.words for w in parts.words):
             return None
-        return _clock(parts, self.words)
+        return _clock(parts, self.words, self.twelve_hour)
 
 
 def _spell(value: datetime) -> str:
@@ -393,13 +416,23 @@ def detect(
     found = {word for parts in cut.values() for word in parts.words}
     found |= {word for value in set(times) for word in _cut(value).words}
     words = _choose_vocabulary(found)
+    periods = {w for w, meaning in words.items() if meaning[0] == "period"}
+    twelve = any(periods.intersection(parts.words) for parts in cut.values())
+    twelve |= any(periods.intersection(_cut(value).words) for value in set(times))
     readings = {
-        order: {value: _assemble(parts, order, words) for value, parts in cut.items()}
+        order: {v: _assemble(parts, order, words, twelve) for v, parts in cut.items()}
         for order in DATE_ORDERS
     }
-    # Weighted by rows: the order most of the file is written in, when values disagree.
+    # Weighted by rows: the order most of the file is written in, when values disagree. A
+    # reading before 1900 or after tomorrow is no workout's date: it counts as a failure
+    # ("14.02.25" as yy.MM.dd would put workouts in 2031).
+    latest = datetime.now() + timedelta(days=2)
+
+    def implausible(reading: datetime | None) -> bool:
+        return reading is None or not datetime(1900, 1, 1) <= reading <= latest
+
     failures = {
-        order: sum(counts[v] for v, r in readings[order].items() if r is None)
+        order: sum(counts[v] for v, r in readings[order].items() if implausible(r))
         for order in DATE_ORDERS
     }
     fewest = min(failures.values())
@@ -417,14 +450,14 @@ def detect(
             note = f"date_order {date_order} was not used: the dates in {column!r} read only as"
             note += f" {best[0]}"
         chosen = date_order if date_order in best else best[0]
-        return DateReader(chosen, words, dict(readings[chosen]), note)
+        return DateReader(chosen, words, dict(readings[chosen]), note, twelve)
     if date_order in best:
-        return DateReader(date_order, words, dict(readings[date_order]))
+        return DateReader(date_order, words, dict(readings[date_order]), None, twelve)
     # Orders no locale writes this way go: "14/02/25" is yy/MM/dd nowhere in Italian.
     for shapes in (numeric_shapes(locale), numeric_shapes(None)):
         fitting = [o for o in best if all(_fits_shape(p, o, shapes) for p in cut.values())]
         if len(fitting) == 1:
-            return DateReader(fitting[0], words, dict(readings[fitting[0]]))
+            return DateReader(fitting[0], words, dict(readings[fitting[0]]), None, twelve)
     other = disagreeing[0]
     example = next(v for v in sorted(distinct) if differs(other, v))
     one, two = first[example], readings[other][example]
@@ -436,9 +469,14 @@ def detect(
             f"({example!r} is {_spell(one)} as {best[0]} or {_spell(two)} as {other}); "
             f"pass {best[0]} or {other}",
         )
+    fits = (
+        "every date in the file fits both"
+        if fewest == 0
+        else "as many of the file's dates fit one as the other"
+    )
     raise ImportFormatError(
         "ambiguous_date_order",
         f"the dates in column {column!r} can be read in more than one order: {example!r} is "
-        f"{_spell(one)} ({best[0]}) or {_spell(two)} ({other}); every date in the file fits "
-        "both. Pass date_order (dmy, mdy or ymd) to say which the phone wrote",
+        f"{_spell(one)} ({best[0]}) or {_spell(two)} ({other}); {fits}. Say which the phone "
+        "wrote: date_order (dmy, mdy or ymd) on the upload, --date-order on forma import",
     )

@@ -3,7 +3,9 @@
 Apps write free text unquoted: FitNotes exports ``Lateral Raise (Single Arm, Cable)`` as
 two fields, one too many. Such a record has ``k`` extra fields; it is recovered when
 exactly one of its text columns (exercise, title, notes, or a column the layout does
-not read) can take them back — re-joined with the delimiter — so that every other
+not read) can take them back — re-joined with the delimiter, every piece with a letter
+(a text does not start or end with the delimiter; ``Bench Press (Barbell),1,40`` is a
+name and unquoted decimal commas, not a name) — so that every other
 field reads as the layout says: the date as the file's dates, numbers as its numbers,
 counters (workout number, superset id) as whole numbers, the set type from the table,
 and brackets balanced in every text field (``(Single Arm`` is not a name). No reading,
@@ -40,6 +42,8 @@ class Recovered:
     """Recovered records, header-wide."""
     columns: set[str] = field(default_factory=set)
     """Fields (or header names of unread columns) that held the delimiter."""
+    trailing: int = 0
+    """Recovered records whose extra fields were empty ones at the end (a trailing delimiter)."""
     unreadable: list[Record] = field(default_factory=list)
     """Records left as they were: rejected, and their workouts with them."""
     errors: list[base.RowError] = field(default_factory=list)
@@ -98,26 +102,41 @@ def shifted_cells(misfits: list[Record], columns: Columns, key: str) -> Iterator
         yield from (cell for cell in seen if any(c.isdigit() for c in cell))
 
 
+TRAILING = -1
+"""The reading index of a record whose extra fields were only a trailing delimiter."""
+
+
+def _pieces_read_as_text(pieces: list[str]) -> bool:
+    """Every piece a re-joined text is made of has a letter: a text neither starts nor
+    ends with the delimiter, and ``Bench Press (Barbell)`` + ``1`` + ``40`` is a name
+    followed by numbers (decimal commas left unquoted), not one name."""
+    return all(any(c.isalpha() for c in piece) for piece in pieces)
+
+
 def _readings(
     record: list[str], columns: Columns, reader: WorkoutReader, line: int
 ) -> list[tuple[int, list[str]]]:
     """Every (text column, header-wide record) reading of a record with extra fields.
 
     Trailing empty fields past the header may be a trailing delimiter rather than a
-    split: readings without them are tried too, and readings that come out the same
-    count once.
+    split: readings without them are tried too (down to the header's width, the
+    reading :data:`TRAILING`), and readings that come out the same count once.
     """
     text_columns = _text_columns(columns)
     variants = [record]
-    while len(variants[-1]) > columns.width + 1 and variants[-1][-1] == "":
+    while len(variants[-1]) > columns.width and variants[-1][-1] == "":
         variants.append(variants[-1][:-1])
     found: dict[tuple[str, ...], int] = {}
     for fields in variants:
         extra = len(fields) - columns.width
+        if extra == 0:
+            if _reads(columns, reader, line, fields):
+                found.setdefault(tuple(fields), TRAILING)
+            continue
         for i in text_columns:
-            joined = columns.delimiter.join(fields[i : i + extra + 1])
-            candidate = [*fields[:i], joined, *fields[i + extra + 1 :]]
-            if tuple(candidate) in found:
+            pieces = fields[i : i + extra + 1]
+            candidate = [*fields[:i], columns.delimiter.join(pieces), *fields[i + extra + 1 :]]
+            if tuple(candidate) in found or not _pieces_read_as_text(pieces):
                 continue
             texts = (candidate[j] for j in text_columns)
             if all(_balanced(t) for t in texts) and _reads(columns, reader, line, candidate):
@@ -175,14 +194,23 @@ def recover(
             if len(readings) > 1 and vocabulary:
                 readings = _seen(readings, columns, vocabulary)
             if len(readings) > 1:  # apps trim values: a re-joined text does not start
-                trimmed = [(i, c) for i, c in readings if c[i] == c[i].strip()]  # with " "
+                trimmed = [  # with " "
+                    (i, c) for i, c in readings if i == TRAILING or c[i] == c[i].strip()
+                ]
                 readings = trimmed or readings
             if len(readings) == 1:
                 index, candidate = readings[0]
                 found.records.append((line, candidate))
-                found.columns.add(read.get(index, names[index]))
+                if index == TRAILING:
+                    found.trailing += 1
+                else:
+                    found.columns.add(read.get(index, names[index]))
                 continue
-            where = " or ".join(dict.fromkeys(repr(names[i]) for i, _ in readings))
+            where = " or ".join(
+                dict.fromkeys(
+                    "a trailing delimiter" if i == TRAILING else repr(names[i]) for i, _ in readings
+                )
+            )
             message += (
                 f"; an unquoted {columns.delimiter!r} could have split {where}, so the row "
                 "cannot be read one way"

@@ -768,3 +768,12 @@ def test_value_helpers() -> None:
     assert unit_kind("min") == ("duration", None, 60.0) and unit_kind("m") == ("distance", "m", 1.0)
     assert unit_kind("lbs") == ("weight", "lb", 1.0) and unit_kind("reps") == ("reps", None, 1.0)
     assert unit_kind("stone") == ("", None, 0.0)
+
+
+def test_a_utf16_export_is_named_for_its_encoding() -> None:
+    # Excel's "Unicode text": UTF-16 with a byte-order mark, NUL bytes between letters.
+    data = "Date,Exercise,Category,Weight (kgs),Reps\n".encode("utf-16")
+    assert detect_format(data) == (
+        "encoding",
+        "the file is UTF-16 text; export it again as UTF-8 CSV",
+    )

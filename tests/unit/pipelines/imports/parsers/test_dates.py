@@ -26,8 +26,9 @@ LOCALES = (
 )  # fmt: skip
 """The locales the issue names, and Greek (its AM/PM words are dotted: "π.μ.", "μ.μ.")."""
 
-# Two-digit years are read 00–68 → 20xx (POSIX): stay inside that window.
-moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2068, 12, 31))
+# Workouts already done (a date after tomorrow is no workout's), and two-digit years
+# read 00–68 → 20xx (POSIX).
+moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2026, 11, 30))
 files = st.lists(moments, min_size=1, max_size=8)
 
 
@@ -171,8 +172,22 @@ def test_layout_language_settles_a_two_digit_year_first_or_last() -> None:
     assert italian.read("14/02/25") == datetime(2025, 2, 14)
 
 
+def test_a_twelve_hour_file_refuses_a_time_without_am_or_pm() -> None:
+    reader = dates.detect(["Mar 3, 2025, 7:05 PM", "Mar 5, 2025, 7:05"], column="start_time")
+    assert reader.read("Mar 3, 2025, 7:05 PM") == datetime(2025, 3, 3, 19, 5)
+    assert reader.read("Mar 5, 2025, 7:05") is None  # 7:05 or 19:05: not guessed
+
+
+def test_dates_after_tomorrow_do_not_decide_the_order() -> None:
+    # yy.MM.dd would put "31.05.25" in 2031: only day-first leaves every workout done.
+    reader = dates.detect(["14.02.25, 19:34", "31.05.25, 00:15"], column="Date")
+    assert reader.read("31.05.25, 00:15") == datetime(2025, 5, 31, 0, 15)
+
+
 def test_times_of_day_alone() -> None:
-    reader = dates.detect(["09/01/25"], column="Data", times=["7:05 PM"], locale="it")
+    reader = dates.detect(["09/01/25"], column="Data", times=["19:05"], locale="it")
     assert reader.read_time("19:05") == datetime(1900, 1, 1, 19, 5).time()
-    assert reader.read_time("7:05 PM") == datetime(1900, 1, 1, 19, 5).time()
     assert reader.read_time("24:30") is None and reader.read_time("9 May") is None
+    twelve = dates.detect(["09/01/25"], column="Data", times=["7:05 PM"], locale="it")
+    assert twelve.read_time("7:05 PM") == datetime(1900, 1, 1, 19, 5).time()
+    assert twelve.read_time("19:05") is None  # beside AM/PM times, a bare time is refused

@@ -15,7 +15,7 @@ FILES = {
     "strong": (
         "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,"
         "Notes,Workout Notes,RPE",
-        "2024-05-0{day} 18:00:00,{title},1h 5m,{exercise},1,100,5,0,0,{notes},,8",
+        "2024-05-0{day} 18:00:00,{title},1h 5m,{exercise},1,100,5,0,0,{notes},{wnotes},8",
     ),
     "hevy": (
         "title,start_time,end_time,description,exercise_title,superset_id,exercise_notes,"
@@ -38,7 +38,7 @@ COMMA_NAME = "Lateral Raise (Single Arm, Cable)"
 
 def _file(layout: str, rows: list[dict[str, str]]) -> bytes:
     header, template = FILES[layout]
-    lines = [template.format(**{"title": "Day", "notes": "", **row}) for row in rows]
+    lines = [template.format(**{"title": "Day", "notes": "", "wnotes": "", **row}) for row in rows]
     return "\n".join([header, *lines, ""]).encode()
 
 
@@ -82,9 +82,10 @@ def test_notes_before_a_typed_column_or_at_the_end_are_recovered(layout: str) ->
 
 def test_two_readings_reject_the_row_with_its_line_and_why() -> None:
     # Strong's Notes and Workout Notes are side by side, both text: "felt good,easy"
-    # could be all notes, or "felt good" and a workout note "easy".
+    # then "tired" could be notes "felt good,easy" and a workout note "tired", or notes
+    # "felt good" and a workout note "easy,tired".
     rows = [
-        {"day": "1", "exercise": "Squat (Barbell)", "notes": "felt good,easy"},
+        {"day": "1", "exercise": "Squat (Barbell)", "notes": "felt good,easy", "wnotes": "tired"},
         {"day": "1", "exercise": "Bench Press (Barbell)"},
         {"day": "2", "exercise": "Squat (Barbell)"},
     ]
@@ -121,3 +122,22 @@ def test_unbalanced_brackets_are_not_a_name() -> None:
     assert [s.exercise_name for w in result.workouts for s in w.sets] == [
         "Raise (Single Arm, Cable)"
     ]
+
+
+def test_trailing_delimiters_are_read_as_such_and_said() -> None:
+    header, _ = FILES["hevy"]
+    row = '"A","3 Mar 2025, 19:05","3 Mar 2025, 20:05","","Squat (Barbell)",,"",0,"normal",100,5,,,'
+    result = _parse("hevy", f"{header}\n{row},,,\n".encode())
+    (parsed,) = [s for w in result.workouts for s in w.sets]
+    assert (parsed.weight_kg, parsed.reps, parsed.notes) == (100.0, 5, None)
+    assert any("a trailing ','" in warning for warning in result.warnings)
+
+
+def test_unquoted_decimal_commas_are_not_a_name() -> None:
+    # A comma-separated Strong file whose weights and RPE carry unquoted decimal commas:
+    # "Bench Press (Barbell),1,40" would read, but a name is not followed by bare numbers.
+    header, _ = FILES["strong"]
+    row = '2025-01-13 07:05:00,"Push",1h 1m,"Bench Press (Barbell)",1,40,0,5,0,0,"","",8,5'
+    result = _parse("strong", f"{header}\n{row}\n".encode())
+    assert result.workouts == [] and result.errors[0].code == "malformed_row"
+    assert "no text column can hold" in result.errors[0].message
