@@ -3,168 +3,57 @@
 Gym apps write the date column in the phone's language and locale: ``Mar 3, 2025, 7:05 PM``
 (en-US), ``14 Fev 2025, 07:34`` (Portuguese), ``03.03.2025, 19:05`` (German),
 ``2025年3月3日 19:05`` (Chinese), ``2025. 3. 3. 오후 7:05`` (Korean). The words come from
-CLDR through babel: month names and abbreviations (format and stand-alone forms),
-weekday names, the AM/PM markers and the literal words of the locale's date patterns
-(``de``, ``г.``, ``at``), each case-folded, NFKC-normalised (narrow no-break spaces are
-spaces), with dots dropped and an accent-free spelling too — because the apps drop
-CLDR's trailing dots and change case (``Fev`` for ``fev.``).
+CLDR through babel (:mod:`date_words`).
 
 The format is decided once per file (:func:`detect`), never per row:
 
-* the **locale** is the one of :data:`PREFERRED` (then of every other CLDR language)
-  whose words cover most of the file's date words, and of those read most as months;
+* the **locale** is the one of :data:`date_words.PREFERRED` (then of every other CLDR
+  language) whose words cover most of the file's date words, and of those read most
+  as months;
 * the **order** of day, month and year is the one of ``dmy``, ``mdy``, ``ymd`` under which
-  the fewest distinct values fail to be dates. A day above 12, a four-digit year or a
-  month name usually leaves one; when several orders read every value but to different
-  dates (every date could be read both ways) the caller's ``date_order`` decides, and
-  without one :class:`~pipelines.imports.parsers.base.ImportFormatError` ``ambiguous_date_order``
+  the fewest rows fail to be a workout's date (none after tomorrow, none before 1900). A
+  day above 12, a four-digit year or a month name usually leaves one. When several
+  orders read the dates to different days, one that no CLDR locale (of the layout's
+  language, if it fixes one) writes that way goes; if two remain, the caller's
+  ``date_order`` decides, and without one
+  :class:`~pipelines.imports.parsers.base.ImportFormatError` ``ambiguous_date_order``
   names a value that shows it. Orders that agree on every value are no ambiguity.
 
-Times are ``H:MM`` or ``H:MM:SS`` with a colon, on a 24-hour clock or a 12-hour one with
-the locale's AM/PM words (``PM``, ``p. m.``, ``午後``, ``오후``, ``下午``). Two-digit
-years follow POSIX (69–99 → 19xx, 00–68 → 20xx).
+Times are ``H:MM`` or ``H:MM:SS`` with a colon (or ``H.MM`` at the end, as in Finnish), on
+a 24-hour clock or a 12-hour one with the locale's AM/PM words (``PM``, ``p. m.``,
+``午後``, ``오후``, ``下午``, ``μ.μ.``); in a file that writes them, a time without one is
+refused. Two-digit years follow POSIX (69–99 → 19xx, 00–68 → 20xx).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import cache
-from typing import Any, Literal, get_args
-
-from babel import Locale, localedata
+from typing import Literal, get_args
 
 from pipelines.imports.parsers.base import ImportFormatError
+from pipelines.imports.parsers.date_words import (
+    AM_PM,
+    DOTTED,
+    Meaning,
+    choose_vocabulary,
+    fold,
+    numeric_shapes,
+)
 
 DateOrder = Literal["dmy", "mdy", "ymd"]
 DATE_ORDERS: tuple[DateOrder, ...] = get_args(DateOrder)
-
-PREFERRED = (
-    "en", "pt_BR", "pt_PT", "es", "de", "fr", "it", "nl", "sv", "pl", "ru", "tr", "ja", "zh",
-    "ko", "da", "nb", "fi", "cs", "uk", "el", "hu", "ro", "id", "vi", "he", "ar",
-    "en_GB", "en_AU", "en_IN", "es_419", "es_MX", "fr_CA", "de_AT", "de_CH", "nl_BE",
-    "zh_Hant",
-)  # fmt: skip
-"""Locales tried first, in order: the languages the gym apps ship in, then the regional
-variants whose month words differ from their language's (``Sept`` in en-GB, ``Jänner``
-in de-AT). Other CLDR languages are tried after these, for their own words only."""
 
 _CLOCK = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?(?!\d)")
 # Finnish, Danish and Norwegian clocks use dots ("klo 18.15"): after a space, at the end.
 _DOT_CLOCK = re.compile(r"(?<=\s)(\d{1,2})\.(\d{2})(?:\.(\d{2}))?(?=\s*[^\W\d_]*\s*$)")
 _LABELLED = re.compile(r"(\d+)\s*([年月日년월일])")
 _LABELS = {"年": "y", "년": "y", "月": "m", "월": "m", "日": "d", "일": "d"}
-_AM_PM = re.compile(r"(?<![^\W\d_])([ap])\.?\s*m\.?(?![^\W\d_])")
-# Two-letter abbreviations with dots in any script: Greek "π.μ."/"μ.μ." like "a.m.".
-_DOTTED = re.compile(r"(?<![^\W\d_])([^\W\d_])\.\s?([^\W\d_])\.(?![^\W\d_])")
 _ISO_T = re.compile(r"(?<=\d)t(?=\d)")
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
-_QUOTED = re.compile(r"'([^']+)'")
-
-Meaning = tuple[str, int]
-"""What a word means: ``("month", 1–12)``, ``("period", 0 or 12)`` or ``("skip", 0)``."""
-
-
-def _fold(text: str) -> str:
-    """NFKC, case-folded, composed again (case-folding Greek ``ΐ`` decomposes it, and a
-    lone combining mark would split the word)."""
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-
-
-def normalise_word(text: str) -> str:
-    """The key a date word is looked up by: NFKC, case-folded, dots and spaces dropped,
-    ``a. m.``/``p.m.`` as ``am``/``pm``."""
-    folded = _AM_PM.sub(r"\1m", _fold(text))
-    return _DOTTED.sub(r"\1\2", folded).replace(".", "").replace(" ", "")
-
-
-def _unaccented(word: str) -> str:
-    decomposed = unicodedata.normalize("NFD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-class _Words:
-    """A locale's date words being collected: later meanings never demote a month."""
-
-    def __init__(self) -> None:
-        self.words: dict[str, Meaning] = {}
-
-    def add(self, text: str, meaning: Meaning) -> None:
-        key = normalise_word(text)
-        if not key or not key.isalpha():
-            return
-        for spelling in (key, _unaccented(key)):
-            current = self.words.get(spelling)
-            if current is None or (current[0] != "month" and meaning[0] == "month"):
-                self.words[spelling] = meaning
-
-    def add_calendar(self, months: Any, days: Any, periods: Any) -> None:
-        """Months, weekdays and AM/PM from CLDR's ``months``/``days``/``day_periods``."""
-        for context in ("format", "stand-alone"):
-            for width in ("abbreviated", "wide"):
-                for name in _names(days, context, width).values():
-                    self.add(name, ("skip", 0))
-                for key, name in _names(periods, context, width).items():
-                    if key in ("am", "pm"):
-                        self.add(name, ("period", 0 if key == "am" else 12))
-                for number, name in _names(months, context, width).items():
-                    self.add(name, ("month", number))
-
-
-def _names(table: Any, context: str, width: str) -> dict[Any, str]:
-    """``table[context][width]`` when it is there as names (raw CLDR data has aliases)."""
-    try:
-        found = table[context][width]
-        return {key: value for key, value in found.items() if isinstance(value, str)}
-    except (KeyError, TypeError, AttributeError):
-        return {}
-
-
-@cache
-def vocabulary(locale: str) -> Mapping[str, Meaning]:
-    """Every date word of a CLDR ``locale`` (``"pt_BR"``) → its meaning.
-
-    A word that is both a month and something else (Spanish ``mar``: March and the
-    abbreviation of Tuesday) is the month. Locales of :data:`PREFERRED` are read whole
-    (with what they inherit, and the literal words of their patterns); any other only
-    for its own months, weekdays and AM/PM, and babel's copy of its data is dropped
-    again — holding every locale's data would cost a worker about 220 MB (measured),
-    the words alone about 7 MB.
-    """
-    collected = _Words()
-    if locale not in PREFERRED:
-        raw = localedata.load(locale, merge_inherited=False)
-        collected.add_calendar(raw.get("months"), raw.get("days"), raw.get("day_periods"))
-        localedata._cache.pop(locale, None)  # noqa: SLF001 - babel has no public way
-        return collected.words
-    data = Locale.parse(locale)
-    for patterns in (data.date_formats, data.time_formats):
-        for pattern in patterns.values():
-            for literal in _QUOTED.findall(str(pattern)):
-                for word in _TOKEN.findall(literal.casefold()):
-                    collected.add(word, ("skip", 0))
-    # "{1} 'à' {0}": the relative forms are where most locales keep their "at" word
-    # (babel has no public name for them).
-    joined = [
-        *data.datetime_formats.values(),
-        *data._data.get("datetime_formats_relative", {}).values(),  # noqa: SLF001
-    ]
-    for literal in _QUOTED.findall(" ".join(str(pattern) for pattern in joined)):
-        collected.add(literal, ("skip", 0))
-    collected.add_calendar(data.months, data.days, data.day_periods)
-    return collected.words
-
-
-@cache
-def _all_locales() -> tuple[str, ...]:
-    # Languages, not each territory's variant: their month words are the language's, and
-    # loading all 1,147 CLDR locales would hold 220 MB of babel's data in a worker.
-    languages = {name for name in localedata.locale_identifiers() if "_" not in name}
-    return (*PREFERRED, *sorted(languages - set(PREFERRED)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +68,8 @@ class _Parts:
 
 
 def _cut(text: str) -> _Parts:
-    folded = _AM_PM.sub(r"\1m", _fold(text))
-    folded = _ISO_T.sub(" ", _DOTTED.sub(r"\1\2", folded))
+    folded = AM_PM.sub(r"\1m", fold(text))
+    folded = _ISO_T.sub(" ", DOTTED.sub(r"\1\2", folded))
     clock = None
     found = _CLOCK.search(folded) or _DOT_CLOCK.search(folded)
     if found is not None:
@@ -203,37 +92,6 @@ def _cut(text: str) -> _Parts:
             words.append(word)
             after_number = -1
     return _Parts(tuple(numbers), tuple(words), clock, tuple(separators))
-
-
-_FIELD = re.compile(r"d+|M+|y+")
-
-
-@cache
-def numeric_shapes(locale: str | None) -> frozenset[tuple[str, int, tuple[str, ...]]]:
-    """How CLDR writes all-numeric dates: ``(order, year digits, separators)``.
-
-    From the short and medium date patterns of every locale of ``locale``'s language
-    (every locale when None):
-    ``dd/MM/y`` gives ``("dmy", 4, ("/", "/"))``, Korean ``yy. M. d.`` ``("ymd", 2, (".", "."))``.
-    """
-    shapes = set()
-    # Every region of the language: an Italian GymBook may run on a Swiss phone.
-    language = locale.split("_")[0] if locale else None
-    names = [n for n in _all_locales() if language is None or n.split("_")[0] == language]
-    for name in names:
-        formats = Locale.parse(name).date_formats
-        for width in ("short", "medium"):
-            pattern = str(formats[width].pattern).replace("'", "")
-            fields = _FIELD.findall(pattern)
-            if "L" in pattern or any(f.startswith("M") and len(f) > 2 for f in fields):
-                continue
-            if sorted(f[0] for f in fields) != ["M", "d", "y"]:
-                continue
-            order = "".join(f[0] for f in fields).replace("M", "m")
-            year = next(len(f) for f in fields if f[0] == "y")
-            between = tuple("".join(s.split()) for s in _FIELD.split(pattern)[1:-1])
-            shapes.add((order, 2 if year == 2 else 4, between))
-    return frozenset(shapes)
 
 
 def _fits_shape(
@@ -310,38 +168,12 @@ def _assemble(
         return None
 
 
-def _choose_vocabulary(words: set[str]) -> Mapping[str, Meaning]:
-    """The vocabulary of the locale that reads the file's date words best.
-
-    Scored by (words covered, words read as months): a date column names months, so
-    French, where ``mar`` is Tuesday, loses ``1 Mar``/``1 Sept`` to British English,
-    where both are months. The apps' locales are all scored; the other languages only
-    when none of those covers every word. Ties go to the earlier locale.
-    """
-    if not words:
-        return {}
-
-    def score(known: Mapping[str, Meaning]) -> tuple[int, int]:
-        meanings = [known[word] for word in words if word in known]
-        return len(meanings), sum(meaning[0] == "month" for meaning in meanings)
-
-    best: tuple[tuple[int, int], Mapping[str, Meaning]] = ((-1, -1), {})
-    for index, locale in enumerate(_all_locales()):
-        if index == len(PREFERRED) and best[0][0] == len(words):
-            break
-        known = vocabulary(locale)
-        found = score(known)
-        if found > best[0]:
-            best = (found, known)
-    return best[1]
-
-
 @dataclass(frozen=True, slots=True)
 class DateReader:
     """The date format of one file: ``read`` maps each value to its wall time.
 
     ``readings`` holds every value seen at detection; other values are read on demand
-    with the same locale and order. ``order`` is None when no value needed one.
+    with the same locale and order.
     """
 
     order: DateOrder
@@ -361,7 +193,7 @@ class DateReader:
 
     def clock_in(self, text: str) -> bool:
         """Whether ``text`` gives a time of day (``H:MM``), not only a date."""
-        return _CLOCK.search(text) is not None or _DOT_CLOCK.search(_fold(text)) is not None
+        return _CLOCK.search(text) is not None or _DOT_CLOCK.search(fold(text)) is not None
 
     def read_time(self, text: str) -> time | None:
         """A time of day alone (``19:05``, ``7:05 PM``), or None."""
@@ -415,7 +247,7 @@ def detect(
     cut = {value: _cut(value) for value in distinct}
     found = {word for parts in cut.values() for word in parts.words}
     found |= {word for value in set(times) for word in _cut(value).words}
-    words = _choose_vocabulary(found)
+    words = choose_vocabulary(found)
     periods = {w for w, meaning in words.items() if meaning[0] == "period"}
     twelve = any(periods.intersection(parts.words) for parts in cut.values())
     twelve |= any(periods.intersection(_cut(value).words) for value in set(times))
