@@ -38,6 +38,8 @@ _XML_BOMS = (
     (b"\xfe\xff", "utf-16-be"),
 )
 _XML_FORMATS = {"gpx": "gpx", "TrainingCenterDatabase": "tcx"}
+_FIRST_LINE = re.compile(r"[^\r\n]*")
+"""Line 1, whatever the line ending (``\r\n``, ``\n``, or ``\r`` alone as old Mac tools wrote)."""
 _NUMBER_LIKE = re.compile(r"\s*[+-]?(?:\d[\d.,'\u00a0\u202f ]*)?\s*")
 
 
@@ -102,7 +104,7 @@ def _fits(layout: Layout, width: int, first: list[str] | None) -> bool:
 
 def csv_layout(text: str) -> str | None:
     """The name of the CSV layout whose header starts ``text``, else None; never raises."""
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    first_line = _FIRST_LINE.match(text).group()  # type: ignore[union-attr]
     for layout in LAYOUTS.values():
         for delimiter in layout.delimiters:
             try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, replace
 
 from api.imports.layouts import F, Layout, map_header, translated
@@ -122,7 +123,7 @@ def bind(layout: Layout, text: str) -> Columns:
         ``unsupported_format``, naming the missing columns, unknown header units or
         two columns for one field (for the delimiter that splits the header most).
     """
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    first_line = re.match(r"[^\r\n]*", text).group()  # type: ignore[union-attr]
     diagnostics: list[tuple[int, list[str]]] = []
     candidates: list[tuple[str, list[str]]] = []
     for delimiter in layout.delimiters:

@@ -15,12 +15,14 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from api.imports.layouts import F
+from api.schemas import check_text
 from pipelines.imports.parsers import base
 from pipelines.imports.parsers import values as v
 from pipelines.imports.parsers.columns import Cells, Columns
 from pipelines.imports.parsers.dates import DateReader
 from pipelines.imports.parsers.numbers import NumberStyle
 
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _MAX_SPAN = timedelta(days=366)
 """A workout nobody stopped runs for days (Strong files have 234 h); past a year it is noise."""
 _SET_NUMBER = re.compile(r"\d+(?:\.0*)?")
@@ -62,6 +64,8 @@ class WorkoutReader:
         self.has_clock = F.TIME in columns.index
         self.nominal_starts = 0
         """Workouts whose date had no time of day, started at the nominal time."""
+        self.ends_dropped = 0
+        """Workouts whose written end was not after their start (or a year past it)."""
 
     def warnings(self, skipped: int, *, has_workouts: bool) -> list[str]:
         """Plain-language notes on what was read in a documented, lossy way."""
@@ -76,6 +80,12 @@ class WorkoutReader:
             notes.append(f"{skipped} sets marked as skipped ({label!r}) were not imported")
         if self.dates.note:
             notes.append(self.dates.note)
+        if self.ends_dropped:
+            label = self.columns.labels[F.END]
+            notes.append(
+                f"{self.ends_dropped} workouts give an end ({label!r}) not after their start, "
+                "or more than a year after it; they were imported without an end"
+            )
         for (label, unit), count in sorted(self.ignored_units.items()):
             notes.append(
                 f"{count} rows give {unit!r} in column {label!r} for a zero or empty value; "
@@ -87,8 +97,10 @@ class WorkoutReader:
         index = self._index.get(key)
         return record[index] if index is not None else ""
 
-    def _reject(self, group: list[Record], code: str, message: str) -> None:
-        label = self.columns.labels[F.DATE]
+    def _reject(
+        self, group: list[Record], code: str, message: str, label: str | None = None
+    ) -> None:
+        label = label or self.columns.labels[F.DATE]
         self.errors.extend(base.RowError(n, label, code, message) for n, _ in group)
         self.rows_rejected += len(group)
 
@@ -121,6 +133,12 @@ class WorkoutReader:
             if at is not None:
                 times.append(datetime.combine(date_wall.date(), at))
         title = self._field(first, F.TITLE).strip() or self.spec.default_title
+        for key in (F.TITLE, F.WORKOUT_NOTES):
+            try:
+                self._text(first, key)
+            except v.ValueIssue as issue:
+                self._reject(group, issue.code, issue.message, issue.column)
+                return None
         if bad:
             self.rows_rejected += len(group) + len(bad_lines)
             lines = ", ".join(str(n) for n in sorted(bad)[:5]) + ("…" if len(bad) > 5 else "")
@@ -155,6 +173,7 @@ class WorkoutReader:
             ended_at = v.localize(end_wall, self.zone)[0]
             if not timedelta(0) < ended_at - started_at <= _MAX_SPAN:
                 ended_at = None
+                self.ends_dropped += bool(end_text and not times)
         if F.WORKOUT_DURATION in self.columns.index:
             ended_at = self._ended(started_at, self._field(first, F.WORKOUT_DURATION))
         notes = (v.clean_note(self._field(r, F.WORKOUT_NOTES)) for _, r in group)
@@ -172,6 +191,15 @@ class WorkoutReader:
 
     def _issue(self, key: str, code: str, message: str) -> v.ValueIssue:
         return self.columns.issue(key, code, message)
+
+    def _text(self, record: list[str], key: str) -> str:
+        """A text cell, refused (``invalid_text``) by the rule every text input of Forma
+        follows (no control characters: :func:`api.schemas.check_text`)."""
+        text = self._field(record, key)
+        try:
+            return check_text(text)
+        except ValueError as error:
+            raise self._issue(key, "invalid_text", f"{text!r} {error}") from None
 
     def _ended(self, started_at: datetime, text: str) -> datetime | None:
         """The end from a workout duration (``1h 6m``, or bare seconds with ``(sec)``)."""
@@ -218,7 +246,8 @@ class WorkoutReader:
         set_type, label = self._set_type(record)
         if set_type is None:
             return None, None
-        exercise = self._field(record, F.EXERCISE).strip()
+        # Zero-width characters at the ends are invisible: "Squat (Barbell)\u200b" is Squat.
+        exercise = self._text(record, F.EXERCISE).strip().strip(_INVISIBLE).strip()
         if not exercise:
             raise self._issue(F.EXERCISE, "missing_value", "the exercise name is empty")
         flag = self._field(record, F.SKIPPED).strip().casefold() if self.spec.flags else ""
@@ -238,7 +267,7 @@ class WorkoutReader:
         reps_value, _, reps_column = cells.get(F.REPS, (None, None, F.REPS))
         seconds, _, seconds_column = cells.get(F.DURATION, (None, None, F.DURATION))
         rpe = self._number(record, F.RPE)
-        note = self._field(record, F.NOTES)
+        note = self._text(record, F.NOTES)
         notes = [v.clean_note(note) if note else None, self.spec.set_type_notes.get(label)]
         superset = self._field(record, F.SUPERSET).strip()
         notes.append(f"superset {superset}" if superset else None)

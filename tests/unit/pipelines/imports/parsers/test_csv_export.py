@@ -777,3 +777,31 @@ def test_a_utf16_export_is_named_for_its_encoding() -> None:
         "encoding",
         "the file is UTF-16 text; export it again as UTF-8 CSV",
     )
+
+
+def test_old_mac_line_endings_read_like_any_other() -> None:
+    lines = ["Date,Exercise,Category,Weight (kgs),Reps", "2024-05-01,Squat,Legs,100.0,5"]
+    data = "\r".join([*lines, "2024-05-02,Squat,Legs,102.5,5", ""]).encode()
+    assert detect_format(data) == "fitnotes"
+    result = parse(data, "fitnotes")
+    assert [s.weight_kg for s in sets_of(result)] == [100.0, 102.5]
+    assert [s.line for s in sets_of(result)] == [2, 3]
+
+
+def test_text_with_control_characters_is_refused_and_invisible_ends_dropped() -> None:
+    header = "Date,Exercise,Category,Weight (kgs),Reps\n"
+    data = (
+        header + "2024-05-01,Squat\x07 (Barbell),Legs,100.0,5\n"
+        "2024-05-02,Squat (Barbell)\u200b,Legs,100.0,5\n"
+    ).encode()
+    result = parse(data, "fitnotes")
+    bad = next(e for e in result.errors if e.code == "invalid_text")
+    assert (bad.line, bad.column) == (2, "Exercise") and "U+0007" in bad.message
+    assert [s.exercise_name for s in sets_of(result)] == ["Squat (Barbell)"]
+
+
+def test_an_end_before_the_start_is_left_out_and_said() -> None:
+    row = hevy_row().replace('"15 Jan 2024, 08:30"', '"15 Jan 2024, 06:30"')  # end 1 h early
+    result = parse(hevy(row), "hevy")
+    assert result.workouts[0].ended_at is None
+    assert any("not after their start" in warning for warning in result.warnings)
