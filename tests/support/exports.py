@@ -25,6 +25,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
+from api.imports.formats import detect_format
+from api.imports.layouts import LAYOUTS
+
 
 @dataclass(frozen=True, slots=True)
 class PlannedSet:
@@ -307,3 +310,9 @@ def strong_classic_csv(
         expected=expected_workouts(plan, time_zone),
         form={"weight_unit": "kg"},
     )
+
+
+def csv_layout_of(head: bytes) -> str | None:
+    """The CSV layout the one format detector names for a file's first bytes, else None."""
+    found = detect_format(head)
+    return found if isinstance(found, str) and found in LAYOUTS else None

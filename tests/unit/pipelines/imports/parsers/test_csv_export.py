@@ -17,7 +17,7 @@ import pytest
 
 from api.imports import layouts
 from api.imports.formats import detect_format
-from api.imports.layouts import LAYOUTS, F, Layout
+from api.imports.layouts import F, Layout
 from pipelines.imports.parsers.base import (
     DistanceUnit,
     ImportFormatError,
@@ -33,13 +33,7 @@ from pipelines.imports.parsers.values import (
     split_quantity,
     unit_kind,
 )
-
-
-def sniff(head: bytes) -> str | None:
-    """The CSV layout the one format detector names, else None."""
-    found = detect_format(head)
-    return found if isinstance(found, str) and found in LAYOUTS else None
-
+from tests.support.exports import csv_layout_of as sniff
 
 REPO_ROOT = Path(__file__).resolve().parents[5]
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"

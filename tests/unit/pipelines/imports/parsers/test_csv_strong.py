@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 
-from api.imports.formats import detect_format
-from api.imports.layouts import LAYOUTS
 from pipelines.imports.parsers.base import (
     MAX_ERRORS,
     DistanceUnit,
@@ -26,6 +24,7 @@ from pipelines.imports.parsers.base import (
 )
 from pipelines.imports.parsers.csv_export import parse_csv
 from pipelines.imports.parsers.values import LB_TO_KG, MI_TO_M, parse_duration
+from tests.support.exports import csv_layout_of as sniff
 
 
 def parse_strong(data: bytes, **options: Any) -> ParseResult:
@@ -35,12 +34,6 @@ def parse_strong(data: bytes, **options: Any) -> ParseResult:
 
 def sniff_strong(head: bytes) -> bool:
     return sniff(head) == "strong"
-
-
-def sniff(head: bytes) -> str | None:
-    """The CSV layout the one format detector names, else None."""
-    found = detect_format(head)
-    return found if isinstance(found, str) and found in LAYOUTS else None
 
 
 REPO_ROOT = Path(__file__).resolve().parents[5]
