@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from dataclasses import asdict
+from datetime import date
 from typing import Any
 
-import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.analytics import markers, repository, views
@@ -31,7 +31,7 @@ from api.db import after_commit
 from api.errors import NotFound, Unprocessable
 from api.exercises import repository as exercise_repository
 from api.users.tables import User
-from models.progress import plateaus
+from models.analytics.progress import plateau, pose_weeks
 
 
 async def mark_stale(session: AsyncSession, *, user_id: uuid.UUID, since_day: date) -> None:
@@ -172,49 +172,19 @@ async def exercise_progress(
 
 
 def _plateau(series: list[Any], days: list[Any], today: date, weeks: int) -> Plateau | None:
-    """No new best e1RM for ``weeks`` weeks while still training (models.progress)."""
-    if not series:
-        return None
-    frame = pd.DataFrame(
-        {"exercise_id": "x", "day": [r.day for r in series], "e1rm_kg": [r.e1rm_kg for r in series]}
+    """No new best e1RM for ``weeks`` weeks while still training (models.analytics.progress)."""
+    found = plateau(
+        [(r.day, r.e1rm_kg) for r in series], [d.day for d in days], today=today, weeks=weeks
     )
-    found = plateaus(frame, today=today, weeks=weeks)
-    best = max(series, key=lambda r: (r.e1rm_kg, -r.day.toordinal()))
-    running, best_on = -1.0, series[0].day
-    for r in series:  # one row per training day of one exercise
-        if r.e1rm_kg > running:
-            running, best_on = r.e1rm_kg, r.day
-    since = sum(1 for d in days if d.day > best_on)
-    return Plateau(
-        plateaued=not found.empty,
-        best_e1rm_kg=best.e1rm_kg,
-        best_on=best_on,
-        weeks_without_gain=(today - best_on).days / 7,
-        sessions_since=since,
-    )
+    return Plateau(**asdict(found)) if found is not None else None
 
 
 def _pose(days: list[Any]) -> list[PoseWeek]:
-    """Weekly form-score and rep-discrepancy means, weighted by the sets behind them."""
-    weeks: dict[date, list[float]] = {}
-    for d in days:
-        if not d.form_sets and not d.detected_sets:
-            continue
-        w = weeks.setdefault(d.day - timedelta(days=d.day.weekday()), [0, 0.0, 0, 0.0])
-        w[0] += d.form_sets
-        w[1] += (d.mean_form_score or 0.0) * d.form_sets
-        w[2] += d.detected_sets
-        w[3] += (d.rep_discrepancy or 0.0) * d.detected_sets
-    return [
-        PoseWeek(
-            week_start=week,
-            form_sets=int(v[0]),
-            mean_form_score=v[1] / v[0] if v[0] else None,
-            detected_sets=int(v[2]),
-            rep_discrepancy=v[3] / v[2] if v[2] else None,
-        )
-        for week, v in sorted(weeks.items())
-    ]
+    """Weekly form-score and rep-discrepancy means (models.analytics.progress)."""
+    found = pose_weeks(
+        (d.day, d.form_sets, d.mean_form_score, d.detected_sets, d.rep_discrepancy) for d in days
+    )
+    return [PoseWeek(**asdict(week)) for week in found]
 
 
 async def load(

@@ -30,8 +30,10 @@ from api.analytics.schemas import (
 from api.analytics.tables import AnalyticsState, DailyLoad, Period
 from api.errors import Unprocessable
 from api.users.tables import User
-from models.balance import ratios, streak
-from models.training_load import HISTORY_DAYS, STATE_COLUMNS, series_by_athlete
+from models.analytics.balance import ratios
+from models.analytics.habits import habits as habits_of
+from models.analytics.training_load import HISTORY_DAYS, STATE_COLUMNS, series_by_athlete
+from models.vocabulary import local_day, week_start
 
 DEFAULT_LOAD_DAYS = 90
 MAX_LOAD_DAYS = 3660
@@ -40,12 +42,7 @@ LOAD_UNIT = "AU (session-RPE scale)"
 
 def local_today(user: User, now: datetime | None = None) -> date:
     """Today in the athlete's own time zone."""
-    moment = now or datetime.now(ZoneInfo("UTC"))
-    return moment.astimezone(ZoneInfo(user.time_zone)).date()
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+    return local_day(now or datetime.now(ZoneInfo("UTC")), user.time_zone)
 
 
 def _day(row: DailyLoad, projected: bool = False) -> LoadDay:
@@ -144,7 +141,7 @@ async def load_series(
         if tail and tail[-1].day < until:
             items += [d for d in _projection(tail, until) if d.date >= start]
     weeks = await repository.periods_between(
-        session, user_id=user.id, period="week", start=_monday(start), end=end
+        session, user_id=user.id, period="week", start=week_start(start), end=end
     )
     return LoadSeries(
         load_unit=LOAD_UNIT,
@@ -161,7 +158,7 @@ async def muscle_balance(
     session: AsyncSession, *, user: User, weeks: int, freshness: dict[str, Any]
 ) -> MuscleBalance:
     """The last ``weeks`` ISO weeks (this one included) of fractional sets per muscle."""
-    current = _monday(local_today(user))
+    current = week_start(local_today(user))
     first = current - timedelta(weeks=weeks - 1)
     rows = await repository.muscle_weeks(session, user_id=user.id, start=first)
     periods = await repository.periods_between(
@@ -189,14 +186,10 @@ async def muscle_balance(
                 upper_lower=period.upper_lower if period else None,
             )
         )
-    window = ratios(
-        pd.DataFrame({"muscle": list(totals), "sets": [v[0] for v in totals.values()]}).assign(
-            week_start=first
-        )
-    )
+    window = ratios(list(totals), [v[0] for v in totals.values()]) if totals else None
     push_pull, upper_lower = (
-        (_none_if_nan(window["push_pull"].iloc[0]), _none_if_nan(window["upper_lower"].iloc[0]))
-        if len(window)
+        (_none_if_nan(window["push_pull"][0]), _none_if_nan(window["upper_lower"][0]))
+        if window is not None
         else (None, None)
     )
     return MuscleBalance(
@@ -213,22 +206,19 @@ async def muscle_balance(
 async def habits(session: AsyncSession, *, user: User, state: AnalyticsState | None) -> Habits:
     """Streak (DESIGN §5: consecutive ISO weeks with a workout up to this one; this week,
     while still empty, does not break it), sessions per week, usual days and hours."""
-    today = local_today(user)
-    current = _monday(today)
-    starts = await repository.week_starts(session, user_id=user.id)
-    streak_weeks = streak(starts, today=today)
-    workouts = state.workouts if state else 0
-    if not workouts or state is None or state.first_workout_on is None:
-        return Habits(
-            streak_weeks=streak_weeks, sessions_per_week=0.0, weekday_share=[0.0] * 7,
-            hour_share=[0.0] * 24,
-        )  # fmt: skip
-    span = max((current - _monday(state.first_workout_on)).days // 7 + 1, 1)
+    found = habits_of(
+        workouts=state.workouts if state else 0,
+        first_workout_on=state.first_workout_on if state else None,
+        weekday_counts=state.weekday_counts if state else [],
+        hour_counts=state.hour_counts if state else [],
+        week_starts=await repository.week_starts(session, user_id=user.id),
+        today=local_today(user),
+    )
     return Habits(
-        streak_weeks=streak_weeks,
-        sessions_per_week=workouts / span,
-        weekday_share=[c / workouts for c in state.weekday_counts] or [0.0] * 7,
-        hour_share=[c / workouts for c in state.hour_counts] or [0.0] * 24,
+        streak_weeks=found.streak_weeks,
+        sessions_per_week=found.sessions_per_week,
+        weekday_share=found.weekday_share,
+        hour_share=found.hour_share,
     )
 
 

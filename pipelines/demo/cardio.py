@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from models.load import Physiology, session_load
+from models.sessions.load import Physiology, session_load
 from pipelines.demo.athletes import Rng
 from pipelines.demo.calendar import Plan
 from pipelines.demo.truth import Truth

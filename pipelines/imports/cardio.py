@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-import models.cardio as cardio_math
 from api.analytics.markers import mark_stale
-from models.load import Physiology, session_load
+from models.sessions.load import Physiology, session_load
+from models.sessions.summary import summarise
 from pipelines.imports import cardio_store as store
 from pipelines.imports import store as import_store
 from pipelines.imports.parsers.base import ParsedWorkout, ParseResult
@@ -71,7 +71,7 @@ def _summary(workout: ParsedWorkout) -> tuple[pd.DataFrame | None, dict[str, Any
     samples, warnings = session.samples, list(session.warnings)
     summary: dict[str, Any] = {}
     if samples is not None and len(samples) >= 2:
-        summary = cardio_math.summarise(samples, sport=session.sport)
+        summary = summarise(samples, sport=session.sport)
     else:
         samples = None
         summary = {"elapsed_s": session.elapsed_s, "distance_m": session.distance_m, "points": 0}

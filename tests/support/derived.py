@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from models.analytics import Derived, Inputs, Previous, derive, read_from
-from models.training_load import HISTORY_DAYS
+from models.analytics.training_load import HISTORY_DAYS
 
 EXERCISES = {
     "bench": ("strength", ["chest"], ["triceps", "front_delts"]),

@@ -2,7 +2,7 @@
 
 A parser reads its format into *records*, one per recorded point: a mapping keyed by
 :data:`base.SAMPLE_COLUMNS` (missing keys are NaN) or a tuple in that order. Values
-are as the file wrote them — numbers, or text that :func:`models.cardio.sanitise`
+are as the file wrote them — numbers, or text that :func:`models.sessions.streams.sanitise`
 reads and counts when unreadable. ``time`` is a :class:`datetime` (naive = UTC), an
 ISO 8601 text, anything else (FIT seconds since power-on) or None. From there:
 
@@ -11,7 +11,7 @@ ISO 8601 text, anything else (FIT seconds since power-on) or None. From there:
    others by reason; several *parts* (GPX tracks and routes) are ordered by their
    first kept time.
 2. :func:`clean_stream` optionally merges consecutive points sharing a time (FIT
-   devices split one instant across messages), then runs ``models.cardio.sanitise``
+   devices split one instant across messages), then runs ``models.sessions.streams.sanitise``
    (numbers, ranges, repeated and backward times, GPS jumps).
 3. :func:`cardio_workout` wraps a clean stream as a workout with its summary.
 
@@ -31,7 +31,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from models import cardio
+from models.sessions.streams import sanitise
+from models.sessions.summary import summarise
 from pipelines.imports.parsers import base
 
 Record = Mapping[str, Any] | Sequence[Any]
@@ -82,7 +83,7 @@ class CleanStream:
     """A sanitised stream: ``frame`` shape (m, 10), ``time`` strictly increasing
     datetime64[ns, UTC], other columns float64 in the units of
     :data:`base.SAMPLE_COLUMNS`; ``merged`` points folded into the one before (same
-    time); ``warnings`` what ``cardio.sanitise`` changed, one line a kind, counted."""
+    time); ``warnings`` what ``sanitise`` changed, one line a kind, counted."""
 
     frame: pd.DataFrame
     merged: int
@@ -204,7 +205,7 @@ def clean_stream(samples: pd.DataFrame, *, merge_same_time: bool = False) -> Cle
     merge_same_time : bool
         Fold each run of consecutive points sharing a time into its first, filling
         its missing values from the others (FIT: Strava writes position and distance
-        in separate records). Otherwise ``cardio.sanitise`` drops the repeats.
+        in separate records). Otherwise ``sanitise`` drops the repeats.
 
     Returns
     -------
@@ -215,7 +216,7 @@ def clean_stream(samples: pd.DataFrame, *, merge_same_time: bool = False) -> Cle
         run = (samples["time"] != samples["time"].shift()).cumsum()
         folded = samples.groupby(run, sort=False).first().reset_index(drop=True)
         merged, samples = len(samples) - len(folded), folded
-    frame, warnings = cardio.sanitise(samples)
+    frame, warnings = sanitise(samples)
     return CleanStream(frame=frame, merged=merged, warnings=warnings)
 
 
@@ -262,7 +263,7 @@ def cardio_workout(
     """Wrap a clean stream as a workout (step 3 of the module docstring).
 
     ``started_at``/``ended_at`` default to the stream's first and last times (UTC);
-    the session's elapsed time and distance are ``cardio.summarise``'s, or the
+    the session's elapsed time and distance are ``summarise``'s, or the
     ``device``'s own when the stream has fewer than two points. The label is kept
     stripped, at most 64 characters.
     """
@@ -272,7 +273,7 @@ def cardio_workout(
     if ended_at is None:
         ended_at = times.iloc[-1].as_unit("us", round_ok=True).to_pydatetime()
     device = device or {}
-    summary = cardio.summarise(frame, sport=sport) if len(frame) >= 2 else None
+    summary = summarise(frame, sport=sport) if len(frame) >= 2 else None
     session = base.CardioSession(
         sport=sport,
         sport_label=(sport_label or "").strip()[:64] or None,

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from api.imports.formats import detect_format
-from models import cardio
+from models.sessions.summary import summarise
 from pipelines.imports.parsers.base import ImportFormatError, ParsedWorkout
 from pipelines.imports.parsers.gpx import parse_gpx
 from pipelines.imports.parsers.tcx import parse_tcx
@@ -42,7 +42,7 @@ def only(data: bytes, time_zone: str = "UTC") -> ParsedWorkout:
 
 def summary(workout: ParsedWorkout) -> dict[str, Any]:
     assert workout.cardio is not None
-    return cardio.summarise(workout.cardio.samples, sport=workout.cardio.sport)
+    return summarise(workout.cardio.samples, sport=workout.cardio.sport)
 
 
 def utc(text: str) -> datetime:

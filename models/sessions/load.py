@@ -27,7 +27,7 @@ DEFAULT_HR_REST = 60.0
 FALLBACK_DELTA_HR = 0.5
 MAX_GAP_S = 120.0
 """Longer gaps between heart-rate samples count as pauses, not as time at that HR —
-the same bound as moving time in :mod:`models.cardio` (smart recording leaves real
+the same bound as moving time in :mod:`models.sessions.streams` (smart recording leaves real
 running gaps of up to ~106 s in Garmin files)."""
 
 _COEFFS = {"male": (0.64, 1.92), "female": (0.86, 1.67)}

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from models.load import combined_loads
+from models.sessions.load import combined_loads
 
 NAN = math.nan
 

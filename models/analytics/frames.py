@@ -1,7 +1,7 @@
 """The frames of the analytics engine: its inputs, what a refresh keeps, what it
 returns, their column types, and the calendar and sort helpers its parts share.
 
-See :mod:`models.analytics` for the engine and the incremental rule.
+See :mod:`models.analytics.engine` for the engine and the incremental rule.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-COUNTED = ("working", "dropset", "failure")
+from models.vocabulary import week_starts
 
 _F, _S, _D = "float64", object, "datetime64[ns]"
 #: Column types of the input frames; :func:`derive` coerces to them.
@@ -30,8 +30,6 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "muscles": {"exercise_id": _S, "muscle": _S, "share": _F},
     "body_mass": {"user_id": _S, "day": _D, "body_mass_kg": _F},
 }  # fmt: skip
-TIE_DECIMALS = 6  # e1RMs equal to 1e-6 kg tie (Epley is not exact in binary floating point)
-EARLIEST = ["day", "performed_at", "position", "_tie"]
 
 
 def order(frame: pd.DataFrame, columns: list[str], descending: tuple[str, ...] = ()) -> np.ndarray:
@@ -64,7 +62,7 @@ class Previous:
 
     ``read_from``: ``user_id → day`` (datetime64) from which rows are recomputed.
     ``history``: each athlete's last ≤ 28 load-series rows before it (columns of
-    :func:`models.training_load.series_by_athlete` history). ``last_active``:
+    :func:`models.analytics.training_load.series_by_athlete` history). ``last_active``:
     ``user_id → `` the last day before ``read_from`` with a session (NaT = none).
     ``events``: the PR events dated before ``read_from`` (columns of :data:`EVENT_COLUMNS`).
     """
@@ -132,21 +130,11 @@ def typed(inputs: Inputs) -> Inputs:
 
 def read_from(since: pd.Series) -> pd.Series:
     """``min(Monday of the ISO week, 1st of the month)`` of each day (datetime64 in/out)."""
-    days = pd.to_datetime(since)
-    monday = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
-    first = days.dt.to_period("M").dt.start_time
-    return pd.Series(np.minimum(monday.to_numpy(), first.to_numpy()), index=since.index)
+    return pd.Series(np.minimum(week_starts(since), month_start(since)), index=since.index)
 
 
 def _days(days: pd.Series | np.ndarray) -> np.ndarray:
     return np.asarray(pd.to_datetime(days).to_numpy(), dtype="datetime64[D]")
-
-
-def week_start(days: pd.Series | np.ndarray) -> np.ndarray:
-    """Monday of each day's ISO week (1970-01-01 was a Thursday: weekday = (n + 3) % 7)."""
-    d = _days(days)
-    monday = d - ((d.view("int64") + 3) % 7).astype("timedelta64[D]")
-    return monday.astype("datetime64[ns]")
 
 
 def month_start(days: pd.Series | np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from models.load import (
+from models.sessions.load import (
     FALLBACK_DELTA_HR,
     Physiology,
     session_load,

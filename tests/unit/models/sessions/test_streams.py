@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import cardio
+from models.sessions import streams as cardio
+from models.sessions.summary import summarise
 from pipelines.imports.parsers.base import SAMPLE_COLUMNS
 
 T0 = pd.Timestamp("2024-05-01T06:00:00Z")
@@ -42,15 +43,15 @@ def test_distance_from_positions_when_no_device_distance() -> None:
         lat=[0.0, 0.001, np.nan, 0.002, 0.003],
         lon=[0.0, 0.0, np.nan, 0.0, 0.0],
     )
-    assert cardio.summarise(frame, sport="run")["distance_m"] == pytest.approx(3 * DEG_M / 1000)
+    assert summarise(frame, sport="run")["distance_m"] == pytest.approx(3 * DEG_M / 1000)
 
 
 def test_device_distance_wins_and_a_decreasing_one_is_ignored() -> None:
     lat = [0.0, 0.001, 0.002]
     device = stream([0, 10, 20], lat=lat, lon=[0.0] * 3, distance_m=[0.0, 100.0, 250.0])
-    assert cardio.summarise(device, sport="run")["distance_m"] == 250.0
+    assert summarise(device, sport="run")["distance_m"] == 250.0
     broken = stream([0, 10, 20], lat=lat, lon=[0.0] * 3, distance_m=[0.0, 100.0, 90.0])
-    assert cardio.summarise(broken, sport="run")["distance_m"] == pytest.approx(2 * DEG_M / 1000)
+    assert summarise(broken, sport="run")["distance_m"] == pytest.approx(2 * DEG_M / 1000)
 
 
 def test_moving_time_leaves_out_a_pause_and_a_long_gap() -> None:
@@ -59,7 +60,7 @@ def test_moving_time_leaves_out_a_pause_and_a_long_gap() -> None:
     # 90→300 s: 210 s gap (> MAX_GAP_S = 120 s) even though the speed over it is 3.2 m/s.
     lat = [0.0, 0.0003, 0.0006, 0.0006, 0.0009, 0.0009 + 210 * 3.2 / DEG_M]
     frame = stream([0, 10, 20, 80, 90, 300], lat=lat, lon=[0.0] * 6)
-    summary = cardio.summarise(frame, sport="run")
+    summary = summarise(frame, sport="run")
     assert summary["elapsed_s"] == 300.0
     assert summary["moving_s"] == 30.0
 
@@ -67,24 +68,24 @@ def test_moving_time_leaves_out_a_pause_and_a_long_gap() -> None:
 def test_moving_threshold_depends_on_the_sport() -> None:
     # 0.5 m/s: slower than the run threshold (0.894 m/s), faster than a hike's (0.278 m/s).
     frame = stream([0, 10], lat=[0.0, 5.0 / DEG_M], lon=[0.0, 0.0])
-    assert cardio.summarise(frame, sport="run")["moving_s"] == 0.0
-    assert cardio.summarise(frame, sport="hike")["moving_s"] == 10.0
-    assert cardio.summarise(frame, sport="ski-mountaineering")["moving_s"] == 10.0  # → other
+    assert summarise(frame, sport="run")["moving_s"] == 0.0
+    assert summarise(frame, sport="hike")["moving_s"] == 10.0
+    assert summarise(frame, sport="ski-mountaineering")["moving_s"] == 10.0  # → other
 
 
 def test_device_speed_decides_over_positions() -> None:
     # Positions do not move (GPS frozen) but the wheel sensor says 5 m/s: moving.
     frozen = stream([0, 5, 10], lat=[0.0] * 3, lon=[0.0] * 3, speed_mps=[5.0, 5.0, 5.0])
-    assert cardio.summarise(frozen, sport="ride")["moving_s"] == 10.0
+    assert summarise(frozen, sport="ride")["moving_s"] == 10.0
     # Positions drift 2 m/s while the sensor reads 0: stopped.
     drift = stream([0, 5], lat=[0.0, 10 / DEG_M], lon=[0.0, 0.0], speed_mps=[0.0, 0.0])
-    assert cardio.summarise(drift, sport="ride")["moving_s"] == 0.0
+    assert summarise(drift, sport="ride")["moving_s"] == 0.0
 
 
 def test_without_any_speed_short_intervals_count_as_moving() -> None:
     # Indoor trainer: heart rate and power only. 0→1→2 s count; the 200 s gap does not.
     frame = stream([0, 1, 2, 202], hr=[100.0] * 4, power_w=[200.0] * 4)
-    summary = cardio.summarise(frame, sport="ride")
+    summary = summarise(frame, sport="ride")
     assert summary["moving_s"] == 2.0
     assert summary["distance_m"] is None
     assert summary["avg_speed_mps"] is None and summary["pace_s_per_km"] is None
@@ -93,7 +94,7 @@ def test_without_any_speed_short_intervals_count_as_moving() -> None:
 def test_elevation_noise_below_the_hysteresis_adds_nothing() -> None:
     # Every value stays within ±3 m of the first: no level change is ever counted.
     flat = stream([0, 1, 2, 3, 4, 5], ele_m=[100.0, 102.0, 99.5, 101.0, 97.5, 102.9])
-    summary = cardio.summarise(flat, sport="run")
+    summary = summarise(flat, sport="run")
     assert (summary["elev_gain_m"], summary["elev_loss_m"]) == (0.0, 0.0)
 
 
@@ -101,7 +102,7 @@ def test_elevation_gain_and_loss_with_hysteresis() -> None:
     # 100 → 104: +4 (level 104); 103: within 3 m; 110: +6 (level 110); 106: −4 (level 106);
     # 107.5: within 3 m. Gain 10, loss 4.
     frame = stream([0, 1, 2, 3, 4, 5], ele_m=[100.0, 104.0, 103.0, 110.0, 106.0, 107.5])
-    summary = cardio.summarise(frame, sport="hike")
+    summary = summarise(frame, sport="hike")
     assert (summary["elev_gain_m"], summary["elev_loss_m"]) == (10.0, 4.0)
 
 
@@ -110,7 +111,7 @@ def test_heart_rate_is_time_weighted() -> None:
     # 40→400 s is a 360 s gap (> 120 s) and does not count.
     # (10·110 + 30·135) / 40 = 5,150 / 40 = 128.75 bpm; the point mean would be 117.5.
     frame = stream([0, 10, 40, 400], hr=[100.0, 120.0, 150.0, 100.0])
-    summary = cardio.summarise(frame, sport="run")
+    summary = summarise(frame, sport="run")
     assert summary["avg_hr"] == pytest.approx(128.75)
     assert summary["max_hr"] == 150.0
 
@@ -118,7 +119,7 @@ def test_heart_rate_is_time_weighted() -> None:
 def test_power_and_cadence_averages_count_zeros() -> None:
     # 1 s apart: (200+0)/2, (0+0)/2, (0+100)/2 → (100 + 0 + 50) / 3 = 50 W.
     frame = stream([0, 1, 2, 3], power_w=[200.0, 0.0, 0.0, 100.0], cadence=[90.0, 0.0, 0.0, 90.0])
-    summary = cardio.summarise(frame, sport="ride")
+    summary = summarise(frame, sport="ride")
     assert summary["avg_power_w"] == pytest.approx(50.0)
     assert summary["avg_cadence"] == pytest.approx(30.0)
 
@@ -126,7 +127,7 @@ def test_power_and_cadence_averages_count_zeros() -> None:
 def test_pace_is_none_at_zero_distance() -> None:
     # The sensor says 2 m/s (moving) but the cumulative distance never grows.
     frame = stream([0, 10, 20], speed_mps=[2.0] * 3, distance_m=[0.0, 0.0, 0.0])
-    summary = cardio.summarise(frame, sport="run")
+    summary = summarise(frame, sport="run")
     assert summary["moving_s"] == 20.0 and summary["distance_m"] == 0.0
     assert summary["avg_speed_mps"] == 0.0
     assert summary["pace_s_per_km"] is None
@@ -135,18 +136,18 @@ def test_pace_is_none_at_zero_distance() -> None:
 def test_pace_and_speed() -> None:
     # 1,000 m in 300 s of movement: 3.333 m/s, 300 s per km.
     frame = stream([0, 100, 200, 300], distance_m=[0.0, 300.0, 650.0, 1000.0])
-    summary = cardio.summarise(frame, sport="run")
+    summary = summarise(frame, sport="run")
     assert summary["avg_speed_mps"] == pytest.approx(1000 / 300)
     assert summary["pace_s_per_km"] == pytest.approx(300.0)
 
 
 def test_empty_and_single_point_streams() -> None:
     for frame in (stream([]), stream([0], hr=[120.0])):
-        summary = cardio.summarise(frame, sport="run")
+        summary = summarise(frame, sport="run")
         assert summary["elapsed_s"] == 0.0 and summary["moving_s"] == 0.0
         assert summary["distance_m"] is None and summary["pace_s_per_km"] is None
         assert summary["points"] == len(frame)
-    assert cardio.summarise(stream([0], hr=[120.0]), sport="run")["avg_hr"] == 120.0
+    assert summarise(stream([0], hr=[120.0]), sport="run")["avg_hr"] == 120.0
 
 
 def test_sanitise_drops_backwards_duplicate_and_jump() -> None:
@@ -256,14 +257,14 @@ def test_a_leap_of_the_distance_counter_is_taken_out() -> None:
     clean, warnings = cardio.sanitise(frame)
     assert clean["distance_m"].tolist() == [0, 3, 6, 9, 9, 12]
     assert any("distance counter" in w for w in warnings)
-    assert cardio.summarise(clean, sport="run")["distance_m"] == 12
+    assert summarise(clean, sport="run")["distance_m"] == 12
 
 
 def test_a_long_gap_does_not_inflate_speed() -> None:
     # 3 m/s for 10 s, a 300 s outage covering 900 m, then 3 m/s for 10 s.
     seconds = [*range(0, 11), *range(310, 321)]
     distance = [3.0 * t if t <= 10 else 30 + 900 + 3.0 * (t - 310) for t in seconds]
-    summary = cardio.summarise(
+    summary = summarise(
         cardio.sanitise(stream(seconds, distance_m=distance))[0], sport="run"
     )
     assert summary["moving_s"] == 20 and summary["distance_m"] == 960

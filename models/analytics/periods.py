@@ -1,7 +1,7 @@
 """Weekly and monthly summaries of the analytics engine, grouped by one integer key.
 
 Every row counts once in its ISO week and once in its month. The athlete's integer code
-(see :class:`models.analytics._Codes`), the period and its start day pack into one int64
+(see :class:`models.analytics.engine._Codes`), the period and its start day pack into one int64
 (:func:`keys`), factorised once; the sums are ``np.bincount``s over the group codes
 (pandas' groupbys cost more in fixed overhead than the sums on a refresh's few rows).
 Sums add in row order: equal to pandas' up to the last bit (pandas itself sums either
@@ -15,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.analytics_frames import month_start, week_start
-from models.balance import LOWER, PULL, PUSH, UPPER
+from models.analytics import balance, training_load
+from models.analytics.frames import month_start
+from models.vocabulary import week_starts
 
 _SPAN = np.int64(2**32)  # start days (offset by _HALF) below it, athlete × period above
 _HALF = np.int64(2**31)
@@ -30,7 +31,7 @@ def _day_numbers(starts: np.ndarray) -> np.ndarray:
 def keys(users: pd.Series, days: pd.Series) -> np.ndarray:
     """Each row twice, week then month: ``(code × 2 + period) × 2³² + start day``."""
     code = np.asarray(users, dtype=np.int64) * 2
-    weeks = code * _SPAN + _day_numbers(week_start(days))
+    weeks = code * _SPAN + _day_numbers(week_starts(days))
     months = (code + 1) * _SPAN + _day_numbers(month_start(days))
     return np.concatenate([weeks, months])
 
@@ -62,43 +63,28 @@ def _positions(index: pd.Index, packed: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def _monotony(daily: pd.DataFrame, index: pd.Index) -> np.ndarray:
-    """Foster's monotony for each key of ``index`` (NaN for months and weeks without
-    days): mean ÷ SD of the week's 7 daily loads, days of the week outside the calendar
-    being rest days (0); NaN when the SD is 0."""
+    """:func:`models.analytics.training_load.monotony` for each key of ``index`` (NaN for
+    months and weeks without days)."""
     week = np.asarray(daily["user_id"], dtype=np.int64) * 2 * _SPAN
-    week += _day_numbers(week_start(daily["date"]))
+    week += _day_numbers(week_starts(daily["date"]))
     codes, weeks = pd.factorize(week)
-    load = daily["load"].to_numpy(float)
-    total = _sums(codes, load, len(weeks))
-    squares = _sums(codes, (load - total[codes] / 7) ** 2, len(weeks))
-    size = np.bincount(codes, minlength=len(weeks))
-    mean = total / 7
-    sd = np.sqrt((squares + (7 - size) * mean**2) / 7)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        monotony = np.where(sd > 0, mean / sd, np.nan)
+    monotony = training_load.monotony(codes, daily["load"].to_numpy(float), len(weeks))
     at, there = _positions(pd.Index(weeks), index.to_numpy())
     return np.where(there, monotony[at] if len(weeks) else np.nan, np.nan)
 
 
 def _ratios(muscle_weeks: pd.DataFrame, index: pd.Index) -> dict[str, np.ndarray]:
-    """Push ÷ pull and upper ÷ lower fractional sets for each key of ``index`` (as
-    :func:`models.balance.ratios`; NaN when the divisor is 0 or the week has no sets)."""
+    """:func:`models.analytics.balance.ratios` of each week key of ``index`` (NaN for
+    months and weeks without sets)."""
     week = np.asarray(muscle_weeks["user_id"], dtype=np.int64) * 2 * _SPAN
     week += _day_numbers(muscle_weeks["week_start"].to_numpy())
     codes, weeks = pd.factorize(week)
-    muscle = muscle_weeks["muscle"]
-    sets = muscle_weeks["sets"].to_numpy(float)
+    found = balance.ratios(muscle_weeks["muscle"], muscle_weeks["sets"], codes, len(weeks))
     at, there = _positions(pd.Index(weeks), index.to_numpy())
-    out = {}
-    for name, top, bottom in (("push_pull", PUSH, PULL), ("upper_lower", UPPER, LOWER)):
-        num, den = (
-            _sums(codes, np.where(muscle.isin(group).to_numpy(), sets, 0.0), len(weeks))
-            for group in (top, bottom)
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(den > 0, num / den, np.nan)
-        out[name] = np.where(there, ratio[at] if len(weeks) else np.nan, np.nan)
-    return out
+    return {
+        name: np.where(there, ratio[at] if len(weeks) else np.nan, np.nan)
+        for name, ratio in found.items()
+    }
 
 
 def periods(

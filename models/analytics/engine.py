@@ -30,19 +30,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.analytics_frames import (
-    DAILY_COLUMNS,
+from models.analytics.frames import (
     EVENT_COLUMNS,
-    SCHEMA,
     Derived,
     Inputs,
     Previous,
-    read_from,
     typed,
 )
-from models.analytics_load import load_days, sessions_with_load
-from models.analytics_periods import periods
-from models.analytics_sets import (
+from models.analytics.periods import periods
+from models.analytics.strength import (
     current_prs,
     e1rm_daily,
     exercise_daily,
@@ -50,11 +46,7 @@ from models.analytics_sets import (
     pr_events,
     working_sets,
 )
-
-__all__ = [
-    "DAILY_COLUMNS", "EVENT_COLUMNS", "SCHEMA", "Derived", "Inputs", "Previous",
-    "current_prs", "derive", "read_from", "typed",
-]  # fmt: skip
+from models.analytics.training_load import load_days, sessions_with_load
 
 
 class _Codes:

@@ -1,5 +1,7 @@
-"""Daily training-load series: CTL, ATL, TSB, ACWR (rolling and EWMA), ramp rate,
-Foster monotony and strain — pure pandas/numpy over one athlete's daily loads.
+"""Daily training-load series: each session's combined load, each athlete's calendar of
+daily loads, and over it CTL, ATL, TSB, ACWR (rolling and EWMA) and ramp rate — pure
+pandas/numpy over many athletes at once — and Foster's weekly monotony (the weekly
+summaries of :mod:`models.analytics.periods` call it).
 
 Definitions follow DESIGN.md §5; sources and caveats in ``research/sports-science.md`` §3.
 
@@ -22,11 +24,13 @@ Definitions follow DESIGN.md §5; sources and caveats in ``research/sports-scien
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from models.analytics.frames import DAILY_COLUMNS, Previous
+from models.sessions import load as session_load
 
 CTL_DAYS = 42.0
 ATL_DAYS = 7.0
@@ -41,35 +45,26 @@ SERIES_COLUMNS = (
 )  # fmt: skip
 
 
-def daily_loads(
-    sessions: pd.DataFrame, *, start: date | None = None, end: date | None = None
-) -> pd.Series:
-    """Sum session loads per local day over an unbroken calendar (zero days are days).
+def monotony(weeks: np.ndarray, loads: np.ndarray, count: int) -> np.ndarray:
+    """Foster's monotony of each of ``count`` weeks: mean ÷ standard deviation
+    (population, ddof = 0) of the week's 7 daily loads, a day of the week without a
+    row being a rest day (load 0); NaN when the SD is 0. Foster C. (1998) *Med Sci
+    Sports Exerc* 30(7):1164–1168. Strain is the week's load × its monotony.
 
-    Parameters
-    ----------
-    sessions : DataFrame
-        Columns ``day`` (the athlete's local date) and ``load`` (AU, ≥ 0); several
-        sessions on one day add up. NaN loads count as 0.
-    start, end : date, optional
-        The calendar's first and last day; default the first and last session day.
-
-    Returns
-    -------
-    Series
-        Daily load (float, AU) indexed by a daily ``DatetimeIndex`` from start to end.
+    ``weeks``: each daily row's week code (0 … count − 1, int); ``loads``: its load (AU).
+    Returns one float per week code.
     """
-    if sessions.empty and (start is None or end is None):
-        return pd.Series(dtype=float, index=pd.DatetimeIndex([], name="date"))
-    days = pd.to_datetime(pd.Series(sessions["day"], dtype=object)) if len(sessions) else None
-    first = pd.Timestamp(start) if start is not None else days.min()  # type: ignore[union-attr]
-    last = pd.Timestamp(end) if end is not None else days.max()  # type: ignore[union-attr]
-    calendar = pd.date_range(first, last, freq="D", name="date")
-    if days is None:
-        return pd.Series(0.0, index=calendar)
-    loads = pd.to_numeric(sessions["load"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-    per_day = pd.Series(loads, index=pd.DatetimeIndex(days)).groupby(level=0).sum()
-    return per_day.reindex(calendar, fill_value=0.0).astype(float)
+    known = np.where(np.isnan(loads), 0.0, loads)
+    total = np.bincount(weeks, weights=known, minlength=count)
+    deviations = (loads - total[weeks] / 7) ** 2
+    squares = np.bincount(
+        weeks, weights=np.where(np.isnan(deviations), 0.0, deviations), minlength=count
+    )
+    size = np.bincount(weeks, minlength=count)
+    mean = total / 7
+    sd = np.sqrt((squares + (7 - size) * mean**2) / 7)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(sd > 0, mean / sd, np.nan)
 
 
 #: Columns a continued series needs from the rows before it (see :func:`series_by_athlete`).
@@ -223,55 +218,79 @@ def series_by_athlete(daily: pd.DataFrame, history: pd.DataFrame | None = None) 
     return out.reset_index(drop=True)
 
 
-def load_series(daily: pd.Series) -> pd.DataFrame:
-    """CTL, ATL, TSB, both ACWRs, ramp rate and flags for one athlete's daily loads.
-
-    Parameters
-    ----------
-    daily : Series
-        Output of :func:`daily_loads`: one value per calendar day, no gaps.
-
-    Returns
-    -------
-    DataFrame
-        :data:`SERIES_COLUMNS`, one row per day, in order.
-    """
-    index = pd.DatetimeIndex(daily.index)
-    frame = pd.DataFrame(
-        {"user_id": "athlete", "date": index.date, "load": daily.to_numpy(dtype=float)}
-    )
-    if frame.empty:
-        return pd.DataFrame(columns=list(SERIES_COLUMNS))
-    return series_by_athlete(frame)[list(SERIES_COLUMNS)]
+def sessions_with_load(workouts: pd.DataFrame, work: pd.DataFrame) -> pd.DataFrame:
+    """Workouts with their combined load (:func:`models.sessions.load.combined_loads`)
+    and the count and mean RPE of their counted sets (RPE, else 10 − RIR)."""
+    rpe = work["rpe"].to_numpy(float)
+    rpe = np.where(np.isnan(rpe), 10 - work["rir"].to_numpy(float), rpe)
+    per = pd.Series(rpe).groupby(work["workout_id"].to_numpy())
+    stats = pd.DataFrame({"working_sets": per.size(), "mean_set_rpe": per.mean()})
+    frame = workouts.join(stats, on="workout_id")
+    frame["working_sets"] = frame["working_sets"].fillna(0)
+    loads = session_load.combined_loads(frame)
+    return frame.assign(load=loads["load"], srpe_load=loads["srpe_load"], trimp=loads["trimp"])
 
 
-def weekly_monotony(daily: pd.Series) -> pd.DataFrame:
-    """Foster's monotony and strain per ISO week (Monday first) of complete weeks.
+def _calendar(first: pd.Series, last: pd.Series) -> pd.DataFrame:
+    """Every day from ``first`` to ``last`` per athlete (both indexed by user_id)."""
+    span = ((last - first).dt.days + 1).clip(lower=0).to_numpy(dtype=np.int64)
+    users = np.repeat(first.index.to_numpy(), span)
+    starts = np.repeat(first.to_numpy(), span)
+    offsets = np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span)
+    return pd.DataFrame({"user_id": users, "date": starts + offsets.astype("timedelta64[D]")})
 
-    Returns
-    -------
-    DataFrame
-        Columns ``week_start`` (date), ``load`` (weekly total, AU), ``monotony``
-        (mean ÷ population SD of the 7 daily loads; NaN when the SD is 0) and
-        ``strain`` (load × monotony). Weeks the series covers only partly are left out.
-    """
-    if daily.empty:
-        return pd.DataFrame(columns=["week_start", "load", "monotony", "strain"])
-    index = pd.DatetimeIndex(daily.index)
-    frame = daily.to_frame("load")
-    frame["week_start"] = (index - pd.to_timedelta(np.asarray(index.day_of_week), unit="D")).date
-    grouped = frame.groupby("week_start")["load"]
-    stats = grouped.agg(["sum", "mean", "count"])
-    stats["sd"] = grouped.std(ddof=0)
-    stats = stats[stats["count"] == 7]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        monotony = np.where(stats["sd"] > 0, stats["mean"] / stats["sd"], np.nan)
-    out = pd.DataFrame(
-        {
-            "week_start": stats.index,
-            "load": stats["sum"].to_numpy(dtype=float),
-            "monotony": monotony,
-            "strain": stats["sum"].to_numpy(dtype=float) * monotony,
-        }
-    )
-    return out.reset_index(drop=True)
+
+_SPAN, _HALF = np.int64(2**32), np.int64(2**31)
+_ZERO = {"sessions": 0, "duration_s": 0.0, "distance_m": 0.0, "volume_load_kg": 0.0, "load": 0.0}
+
+
+def _day_keys(users: pd.Series, days: pd.Series) -> np.ndarray:
+    """``athlete code × 2³² + day``: one sortable int64 per athlete and day (one-key
+    groupbys and reindexes cost a fraction of two-column ones on a refresh's rows)."""
+    day = np.asarray(days, dtype="datetime64[ns]").astype("datetime64[D]").view(np.int64)
+    return np.asarray(users, dtype=np.int64) * _SPAN + day + _HALF
+
+
+def load_days(
+    sessions: pd.DataFrame, work: pd.DataFrame, previous: Previous | None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The load series (DESIGN §5 CTL/ATL/TSB/ACWR, :func:`series_by_athlete`) over
+    each athlete's calendar, first to last training day; and where to delete from."""
+    grouped = sessions.groupby(_day_keys(sessions["user_id"], sessions["day"]))
+    per_day = grouped[["duration_s", "distance_m", "load"]].sum()
+    per_day["sessions"] = grouped.size()
+    # sRPE and TRIMP stay unknown (NaN) on days without a rated / heart-rate session
+    per_day = per_day.join(grouped[["srpe_load", "trimp"]].sum(min_count=1))
+    volume = work["volume"].groupby(_day_keys(work["user_id"], work["day"])).sum()
+    per_day = per_day.join(volume.rename("volume_load_kg"), how="outer").fillna(_ZERO)
+    users, days = np.divmod(per_day.index.to_numpy(dtype=np.int64), _SPAN)
+    days = (days - _HALF).astype("datetime64[D]").astype("datetime64[ns]")
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]]) if len(users) else users
+    index = pd.Index(users[starts], name="user_id")
+    first: pd.Series[Any] = pd.Series(days[starts], index=index)
+    last = pd.Series(days[np.r_[starts[1:], len(users)] - 1] if len(users) else days, index=index)
+    history = None
+    delete_from = pd.Series(dtype="datetime64[ns]")
+    if previous is not None:
+        history = previous.history
+        hist_last = (
+            history.groupby("user_id")["date"].max()
+            if not history.empty
+            else pd.Series(dtype="datetime64[ns]")
+        )
+        continues = hist_last.reindex(first.index).dropna() + pd.Timedelta(days=1)
+        first.loc[continues.index] = continues
+        # an athlete without training from read_from on: the calendar now ends on
+        # the last active day before it (NaT: no calendar left at all)
+        idle = ~previous.read_from.index.isin(last.index)
+        ends = previous.last_active.reindex(previous.read_from.index) + pd.Timedelta(days=1)
+        delete_from = previous.read_from.where(~idle | ends.isna(), ends)
+    calendar = _calendar(first, last)
+    filled = per_day.reindex(_day_keys(calendar["user_id"], calendar["date"]))
+    daily = calendar.assign(load=filled["load"].fillna(0.0).to_numpy())
+    series = series_by_athlete(daily, history)
+    for column in ("sessions", "duration_s", "distance_m", "volume_load_kg", "srpe_load", "trimp"):
+        values = filled[column]
+        series[column] = (values.fillna(_ZERO[column]) if column in _ZERO else values).to_numpy()
+    series["sessions"] = series["sessions"].astype(np.int64)
+    return series[DAILY_COLUMNS], delete_from

@@ -1,28 +1,70 @@
-"""Set-level analytics tables: best e1RM per day, exercise days, PR events and the
-standing records, weekly muscle-group volume — vectorised over many athletes.
+"""Strength analytics: the e1RM formulas, best e1RM per day, exercise days, rep-max PR
+events and the standing records, weekly muscle-group volume — vectorised over the sets
+of many athletes.
 
-Definitions are DESIGN.md §5's; each function names its source.
+Definitions are DESIGN.md §5's; each function names its source. Which sets count, the
+e1RM rep range and the tie rule come from :mod:`models.vocabulary`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from models.analytics_frames import (
-    COUNTED,
-    TIE_DECIMALS,
-    Packed,
-    day_numbers,
-    order,
-    week_start,
+from models.analytics.frames import Packed, day_numbers, order
+from models.vocabulary import (
+    COUNTED_SET_TYPES,
+    E1RM_MAX_REPS,
+    E1RM_MIN_REPS,
+    E1RM_TIE_DECIMALS,
+    EARLIEST_SET,
+    week_starts,
 )
-from models.strength import MAX_REPS, MIN_REPS
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def epley(weight_kg: npt.ArrayLike, reps: npt.ArrayLike) -> FloatArray:
+    """Estimated one-repetition maximum, kg: ``w·(1 + r/30)``, a single (``r = 1``) being
+    the 1RM itself. Arrays (or scalars) of kg and reps in, broadcast; no range check
+    (callers keep to ``E1RM_MIN_REPS ≤ r ≤ E1RM_MAX_REPS``). Epley B. (1985) *Poundage
+    Chart*, Boyd Epley Workout, Lincoln NE."""
+    w, r = np.asarray(weight_kg, dtype=float), np.asarray(reps, dtype=float)
+    return np.where(r == 1, w, w * (1 + r / 30))
+
+
+def brzycki(weight_kg: npt.ArrayLike, reps: npt.ArrayLike) -> FloatArray:
+    """Estimated one-repetition maximum, kg: ``w·36/(37 − r)`` (``r = 1 → w``); as
+    :func:`epley`. Brzycki M. (1993) *JOPERD* 64(1):88–90."""
+    w, r = np.asarray(weight_kg, dtype=float), np.asarray(reps, dtype=float)
+    return np.where(r == 1, w, w * 36 / (37 - r))
+
+
+def reps_in_reserve(rir: npt.ArrayLike, rpe: npt.ArrayLike) -> FloatArray:
+    """Each set's RIR: the logged RIR, else ``10 − RPE`` on the RIR-based RPE scale
+    (Zourdos et al. 2016, *J Strength Cond Res* 30(1):267–275), else NaN (unknown —
+    never 0)."""
+    rir, rpe = np.asarray(rir, dtype=float), np.asarray(rpe, dtype=float)
+    return np.where(np.isnan(rir), 10 - rpe, rir)
+
+
+def e1rm_eligible(
+    kind: npt.ArrayLike, weight_kg: FloatArray, reps: FloatArray
+) -> npt.NDArray[np.bool_]:
+    """Counted sets that may carry an e1RM or a rep-max PR (DESIGN §5): a ``strength``
+    exercise, ``weight > 0`` and ``E1RM_MIN_REPS ≤ reps ≤ E1RM_MAX_REPS``."""
+    return (
+        (np.asarray(kind) == "strength")
+        & (weight_kg > 0)
+        & (reps >= E1RM_MIN_REPS)
+        & (reps <= E1RM_MAX_REPS)
+    )
 
 
 def working_sets(sets: pd.DataFrame) -> pd.DataFrame:
     """Non-warm-up sets with their volume load (assisted sets add none: DESIGN §5)."""
-    work = sets[sets["set_type"].isin(COUNTED).to_numpy()].copy()
+    work = sets[sets["set_type"].isin(COUNTED_SET_TYPES).to_numpy()].copy()
     loaded = work["exercise_kind"].to_numpy() != "assisted"
     work["volume"] = np.where(
         loaded, np.nan_to_num(work["weight_kg"].to_numpy(float) * work["reps"].to_numpy(float)), 0.0
@@ -37,26 +79,24 @@ def e1rm_daily(work: pd.DataFrame, body_mass: pd.DataFrame) -> pd.DataFrame:
     (Zourdos et al. 2016); DESIGN §5 eligibility: strength, weight > 0, 1 ≤ reps ≤ 12."""
     w = work["weight_kg"].to_numpy(float)
     r = work["reps"].to_numpy(float)
-    ok = (work["exercise_kind"].to_numpy() == "strength") & (w > 0) & (r >= MIN_REPS)
-    ok &= r <= MAX_REPS
+    ok = e1rm_eligible(work["exercise_kind"].to_numpy(), w, r)
     lifts = work[ok]
     w, r = w[ok], r[ok]
-    e1rm = np.where(r == 1, w, w * (1 + r / 30))
-    brzycki = np.where(r == 1, w, w * 36 / (37 - r))
-    rir = lifts["rir"].to_numpy(float)
-    rir = np.where(np.isnan(rir), 10 - lifts["rpe"].to_numpy(float), rir)
-    effective = r + rir
-    e1rm_rir = np.where(effective == 1, w, w * (1 + effective / 30))
+    e1rm = epley(w, r)
+    by_brzycki = brzycki(w, r)
+    e1rm_rir = epley(
+        w, r + reps_in_reserve(lifts["rir"].to_numpy(float), lifts["rpe"].to_numpy(float))
+    )
     user, exercise = lifts["user_id"].to_numpy(), lifts["exercise_id"].to_numpy()
     packed = Packed(user, exercise, day_numbers(lifts["day"])).keys
     # best first within each (athlete, exercise, day): the heaviest rank, then the earliest
     rows = order(
-        pd.DataFrame({"_key": packed, "_rank": np.round(e1rm, TIE_DECIMALS)}).assign(
+        pd.DataFrame({"_key": packed, "_rank": np.round(e1rm, E1RM_TIE_DECIMALS)}).assign(
             performed_at=lifts["performed_at"].array,
             position=lifts["position"].to_numpy(),
             _tie=lifts["_tie"].to_numpy(),
         ),
-        ["_key", "_rank", "performed_at", "position", "_tie"],
+        ["_key", "_rank", *EARLIEST_SET[1:]],  # one day per key: the rest of the tie rule
         ("_rank",),
     )
     ranked = packed[rows]
@@ -64,7 +104,7 @@ def e1rm_daily(work: pd.DataFrame, body_mass: pd.DataFrame) -> pd.DataFrame:
     best = rows[starts]
     # fmax skips NaN as pandas' max does; a maximum is exact in any order
     most = {name: np.fmax.reduceat(v[rows], starts) if len(rows) else v
-            for name, v in (("brzycki_kg", brzycki), ("e1rm_rir_kg", e1rm_rir))}  # fmt: skip
+            for name, v in (("brzycki_kg", by_brzycki), ("e1rm_rir_kg", e1rm_rir))}  # fmt: skip
     out = pd.DataFrame(
         {
             "user_id": user[best],
@@ -144,7 +184,7 @@ def pr_events(work: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     kind = work["exercise_kind"].to_numpy()
     w = work["weight_kg"].to_numpy(float)
     r = work["reps"].to_numpy(float)
-    lift = (kind == "strength") & (w > 0) & (r >= MIN_REPS) & (r <= MAX_REPS)
+    lift = e1rm_eligible(kind, w, r)
     body = (kind == "bodyweight") & (r > 0)
     pick = np.flatnonzero(lift | body)
     is_lift = lift[pick]
@@ -162,7 +202,7 @@ def pr_events(work: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
         reps_key,
     ).keys
     record, seeds = packed[: len(pick)], packed[len(pick) :]
-    # each record's sets in calendar order (EARLIEST), the records one after another
+    # each record's sets in calendar order (EARLIEST_SET), the records one after another
     rows = np.lexsort((
         work["_tie"].to_numpy()[pick], work["position"].to_numpy()[pick],
         work["performed_at"].array.asi8[pick], day_numbers(work["day"])[pick], record,
@@ -215,7 +255,7 @@ def current_prs(events: pd.DataFrame) -> pd.DataFrame:
 
 def muscle_weeks(work: pd.DataFrame, muscles: pd.DataFrame) -> pd.DataFrame:
     """Weekly fractional sets and volume load per muscle group (primary 1.0, secondary
-    0.5 — :mod:`models.balance`)."""
+    0.5 — :mod:`models.analytics.balance`)."""
     # each set once per muscle group of its exercise (an inner join by searchsorted)
     exercises = muscles["exercise_id"].to_numpy().astype(np.int64)
     by_exercise = np.argsort(exercises, kind="stable")
@@ -227,7 +267,7 @@ def muscle_weeks(work: pd.DataFrame, muscles: pd.DataFrame) -> pd.DataFrame:
     muscle, names = pd.factorize(muscles["muscle"], sort=True)
     share = muscles["share"].to_numpy(float)[right]
     packed = Packed(
-        work["user_id"].to_numpy()[left], day_numbers(week_start(work["day"]))[left], muscle[right]
+        work["user_id"].to_numpy()[left], day_numbers(week_starts(work["day"]))[left], muscle[right]
     )
     groups, at = np.unique(packed.keys, return_inverse=True)
     user, week, group = packed.unpack(groups)
