@@ -32,11 +32,11 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
-ExerciseKind = Literal["strength", "bodyweight", "assisted", "timed", "cardio"]
-
-EXERCISE_KINDS: tuple[str, ...] = ("strength", "bodyweight", "assisted", "timed", "cardio")
+from models.vocabulary import (
+    EXERCISE_KINDS as EXERCISE_KINDS,  # re-exported for the catalogue's users
+)
+from models.vocabulary import ExerciseKind
 
 MUSCLE_GROUPS: tuple[str, ...] = (
     "chest",

@@ -10,8 +10,9 @@ from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema, field_val
 from pydantic_core import PydanticCustomError
 
 from api.exercises.catalogue import EQUIPMENT, MUSCLE_GROUPS, normalise_name
-from api.exercises.tables import KINDS, Exercise
+from api.exercises.tables import Exercise
 from api.schemas import InputModel, OutputModel, omit_or_value
+from models.vocabulary import EXERCISE_KINDS
 
 NAME_MAX = 200
 ALIASES_MAX = 20
@@ -61,7 +62,7 @@ def _unique(values: list[str]) -> list[str]:
     return out
 
 
-Kind = Annotated[str, AfterValidator(_member_of(KINDS, "kind")), _enum(KINDS)]
+Kind = Annotated[str, AfterValidator(_member_of(EXERCISE_KINDS, "kind")), _enum(EXERCISE_KINDS)]
 Muscle = Annotated[
     str, AfterValidator(_member_of(MUSCLE_GROUPS, "muscle group")), _enum(MUSCLE_GROUPS)
 ]

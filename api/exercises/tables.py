@@ -9,14 +9,13 @@ from sqlalchemy import ARRAY, CheckConstraint, ForeignKey, Index, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
-
-KINDS = ("strength", "bodyweight", "assisted", "timed", "cardio")
+from models.vocabulary import EXERCISE_KINDS
 
 
 class Exercise(Base):
     __tablename__ = "exercises"
     __table_args__ = (
-        CheckConstraint(f"kind IN {KINDS}", name="kind"),
+        CheckConstraint(f"kind IN {EXERCISE_KINDS}", name="kind"),
         # One custom exercise per user and normalised name; catalogue names are unique too.
         Index(
             "uq_exercises_user_name_key",

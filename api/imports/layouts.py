@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Literal
 
-from api.workouts.write_schemas import SetTypeName as SetType
+from models.vocabulary import SetType
 
 
 class F:

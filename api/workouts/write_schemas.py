@@ -14,12 +14,11 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from api.schemas import InputModel, IsoDatetime, TimeZoneName, omit_or_value
+from models.vocabulary import SetType
 
 MAX_SETS = 200
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(hours=24)
-
-SetTypeName = Literal["working", "warmup", "dropset", "failure"]
 
 
 def _aware(value: datetime) -> datetime:
@@ -39,7 +38,7 @@ class SetWrite(InputModel):
     """One set, SI units, plus the unit the athlete entered it in."""
 
     exercise_id: uuid.UUID = Field(description="catalogue or own custom exercise")
-    set_type: SetTypeName = Field("working", description="working, warmup, dropset or failure")
+    set_type: SetType = Field("working", description="working, warmup, dropset or failure")
     weight_kg: float | None = Field(None, ge=0, le=1000, description="load, kg (0–1000)")
     weight_unit: Literal["kg", "lb"] | None = Field(
         None, description="unit the weight was entered in"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from api.workouts.write_schemas import SetTypeName as SetType
+from models.vocabulary import SetType
 
 Sport = Literal["run", "ride", "swim", "walk", "hike", "row", "other"]
 
