@@ -248,8 +248,10 @@ def test_best_e1rm_is_the_max_per_group(
                 *(lift(e, w, r, t) for e, t, w, r in sets), hour=6.0 + hour)
         for i, (offset, hour, sets) in enumerate(rows)
     ]  # fmt: skip
-    # The plain loop: the max Epley per (exercise, day), the earliest set reaching it.
+    # The plain loop: the max Epley per (exercise, day), the earliest set reaching it,
+    # and the max Brzycki (which may be another set's).
     found: dict[tuple[str, dt.date], list[tuple[float, tuple[object, ...], str]]] = {}
+    brzyckis: dict[tuple[str, dt.date], float] = {}  # the day's best Brzycki, any set
     for wk in workouts:
         for pos, (exercise, set_type, w, r, *_) in enumerate(wk["sets"]):
             strength = exercise in ("squat", "bench")
@@ -259,6 +261,10 @@ def test_best_e1rm_is_the_max_per_group(
             value = w * (1 + r / 30) if r != 1 else w
             key = (wk["hour"], pos, _tie(set_id))
             found.setdefault((exercise, wk["day"]), []).append((value, key, set_id))
+            by_brzycki = w * 36 / (37 - r) if r != 1 else w
+            brzyckis[(exercise, wk["day"])] = max(
+                brzyckis.get((exercise, wk["day"]), 0.0), by_brzycki
+            )
     got = run(workouts).e1rm if workouts else None
     if not found:
         assert got is None or got.empty
@@ -271,5 +277,6 @@ def test_best_e1rm_is_the_max_per_group(
         candidates = found[(row["exercise_id"], row["day"].date())]
         best = max(value for value, _, _ in candidates)
         assert row["e1rm_kg"] == pytest.approx(best, abs=1e-6)
+        assert row["brzycki_kg"] == pytest.approx(brzyckis[(row["exercise_id"], row["day"].date())])
         earliest = min((key, set_id) for value, key, set_id in candidates if best - value <= 1e-6)
         assert row["set_id"] == earliest[1]
