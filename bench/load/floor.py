@@ -3,7 +3,7 @@ clients — what the database itself costs, measured in the same run.
 
 * floor A: one transaction per workout, the workout row + its 15 sets;
 * floor B: A + the two statements every write needs: bump ``users.sync_seq`` (the
-  user's write lock, :mod:`api.workouts.sync`) and upsert the ``analytics_dirty``
+  user's write lock, :mod:`api.users.write_lock`) and upsert the ``analytics_dirty``
   marker (:func:`api.analytics.markers.mark_stale`);
 * the read floor: the list's two queries (:func:`api.workouts.repository.page` with
   ``limit + 1`` and ``set_counts``) and the same JSON page built from the rows.
