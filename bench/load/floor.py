@@ -19,15 +19,18 @@ import json
 import random
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from api.pagination import encode_cursor
+from api.users.write_lock import WRITE_LOCK_SQL
 from bench.load.athletes import Athlete
 from bench.load.workload import EXERCISES, SETS_PER_WORKOUT, Recorder
 
-BUMP = "UPDATE users SET sync_seq = sync_seq + 1 WHERE id = $1 RETURNING sync_seq"
+# the API's own statement (the user's write lock), with asyncpg's placeholder
+BUMP = WRITE_LOCK_SQL.replace(":user_id", "$1")
 WORKOUT = (
     "INSERT INTO workouts (id, user_id, started_at, ended_at, time_zone, title, source, "
     "change_seq) VALUES ($1, $2, $3, $4, $5, $6, 'api', $7)"
@@ -67,6 +70,16 @@ async def free_connections(database_url: str, wanted: int, *, margin: int = 10) 
 
 async def _clients(database_url: str, n: int) -> list[asyncpg.Connection]:
     return list(await asyncio.gather(*(asyncpg.connect(database_url) for _ in range(n))))
+
+
+async def _run_each(
+    conns: list[asyncpg.Connection], client: Callable[[int, asyncpg.Connection], Awaitable[None]]
+) -> None:
+    """``client(i, conn)`` on every connection at once; the connections closed after."""
+    try:
+        await asyncio.gather(*(client(i, c) for i, c in enumerate(conns)))
+    finally:
+        await asyncio.gather(*(c.close() for c in conns))
 
 
 async def writes(
@@ -111,10 +124,7 @@ async def writes(
 
     deadline = time.monotonic() + duration
     began = time.monotonic()
-    try:
-        await asyncio.gather(*(client(i, c) for i, c in enumerate(conns)))
-    finally:
-        await asyncio.gather(*(c.close() for c in conns))
+    await _run_each(conns, client)
     return recorder, recorder.served(route, began + duration) / duration
 
 
@@ -189,9 +199,6 @@ async def reads(
 
     deadline = time.monotonic() + duration
     began = time.monotonic()
-    try:
-        await asyncio.gather(*(client(i, c) for i, c in enumerate(conns)))
-    finally:
-        await asyncio.gather(*(c.close() for c in conns))
+    await _run_each(conns, client)
     mean_items = items[0] / items[1] if items[1] else 0.0
     return recorder, recorder.served("read floor", began + duration) / duration, mean_items
