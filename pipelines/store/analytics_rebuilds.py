@@ -4,7 +4,7 @@ the rebuild is split into shards, added to by each shard in the shard's transact
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
@@ -28,30 +28,22 @@ def start(conn: Connection, rebuild_id: uuid.UUID, *, shards: int, users: int) -
     conn.execute(_START, {"id": rebuild_id, "s": shards, "u": users})
 
 
-def add_shard(
-    conn: Connection,
-    rebuild_id: uuid.UUID,
-    *,
-    users: int,
-    sets: int,
-    rows_written: int,
-    read_s: float,
-    derive_s: float,
-    write_s: float,
-) -> None:
+class ShardDone(Protocol):
+    """What a finished shard adds to its rebuild's row (the task's ``Outcome``)."""
+
+    users: int
+    sets: int
+    rows_written: int
+    read_s: float
+    derive_s: float
+    write_s: float
+
+
+def add_shard(conn: Connection, rebuild_id: uuid.UUID, done: ShardDone) -> None:
     """Add one finished shard's counts and seconds; the last shard stamps ``finished_at``."""
-    conn.execute(
-        _ADD_SHARD,
-        {
-            "u": users,
-            "s": sets,
-            "r": rows_written,
-            "rs": read_s,
-            "ds": derive_s,
-            "ws": write_s,
-            "id": rebuild_id,
-        },
-    )
+    params = {"u": done.users, "s": done.sets, "r": done.rows_written, "id": rebuild_id}
+    seconds = {"rs": done.read_s, "ds": done.derive_s, "ws": done.write_s}
+    conn.execute(_ADD_SHARD, {**params, **seconds})
 
 
 def progress(conn: Connection, rebuild_id: uuid.UUID) -> dict[str, Any] | None:

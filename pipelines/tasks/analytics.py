@@ -186,16 +186,7 @@ def rebuild_users(user_ids: list[uuid.UUID], *, rebuild_id: uuid.UUID | None = N
         outcome.write_s += time.perf_counter() - started
         outcome.cleared = markers_store.clear_markers(conn, markers)
         if rebuild_id is not None:
-            rebuilds_store.add_shard(
-                conn,
-                rebuild_id,
-                users=outcome.users,
-                sets=outcome.sets,
-                rows_written=outcome.rows_written,
-                read_s=outcome.read_s,
-                derive_s=outcome.derive_s,
-                write_s=outcome.write_s,
-            )
+            rebuilds_store.add_shard(conn, rebuild_id, outcome)
     return outcome
 
 
