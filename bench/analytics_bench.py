@@ -63,7 +63,7 @@ def _floor(conn: object) -> tuple[float, int]:
     started = time.perf_counter()
     with raw.cursor() as cur:
         for template in (store._SETS, store._WORKOUTS):
-            sql = template.format(local=store._LOCAL, **store._ONE_START)
+            sql = template.format(local=store.LOCAL_TIME, **store._ONE_START)
             with cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", params) as cp:
                 for chunk in cp:
                     size += len(chunk)

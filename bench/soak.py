@@ -28,7 +28,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -40,17 +39,10 @@ import httpx
 import psycopg
 from sqlalchemy.engine import make_url
 
-REPO = Path(__file__).resolve().parent.parent
+from bench import forma_up
+
 PASSWORD = "soak-password-123"
 BENCH = "bench-press-barbell"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _workout(exercise_id: str, start: datetime) -> dict[str, object]:
@@ -142,7 +134,7 @@ def main() -> int:
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as c:
         c.execute(f'CREATE DATABASE "{db}"')
     data_dir = Path(tempfile.mkdtemp(prefix="forma-soak-"))
-    port = _free_port()
+    port = forma_up.free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -159,17 +151,7 @@ def main() -> int:
         "PYTHONUNBUFFERED": "1",
     }
     log = data_dir / "forma-up.log"
-    argv = [sys.executable, "-m", "pipelines.cli", "--data-dir", str(data_dir), "up"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*argv, "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    proc = forma_up.start(data_dir, port, env, log)
     print(f"soak {run}: forma up pid {proc.pid} on {base}, log {log}", flush=True)
     stop = threading.Event()
     try:

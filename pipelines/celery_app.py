@@ -20,7 +20,11 @@ def create_celery(settings: Settings) -> Celery:
     app = Celery(
         "forma",
         broker=settings.redis_url,
-        include=["pipelines.imports.task", "pipelines.tasks.analytics"],
+        include=[
+            "pipelines.imports.task",
+            "pipelines.tasks.analytics",
+            "pipelines.tasks.maintenance",
+        ],
     )
     app.conf.update(
         task_default_queue=settings.celery_queue,

@@ -25,8 +25,8 @@ from api.exercises.schemas import ExerciseCreate, ExercisePage, ExerciseRead, Ex
 from api.exercises.search import PopularityCache, RankKey
 from api.exercises.tables import Exercise
 from api.pagination import decode_cursor, encode_cursor
+from api.users import write_lock
 from api.users.tables import User
-from api.workouts.sync import bump_sync_seq
 
 logger = logging.getLogger("forma.exercises")
 
@@ -259,7 +259,7 @@ async def update_exercise(
     """
     # The user row first, then the exercise row: the order the import task and merges
     # take them in, so the three can never deadlock.
-    change_seq = (await session.execute(bump_sync_seq(user.id))).scalar_one()
+    change_seq = await write_lock.take(session, user.id)
     exercise = await _locked_editable(session, user=user, exercise_id=exercise_id)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     renamed = "name" in changes and changes["name"] != exercise.name
@@ -304,7 +304,7 @@ async def merge_exercise(
     # The user row first, then the exercise rows: the import task takes its locks in
     # the same order (sync sequence, then sets referencing exercises), so the two
     # serialise instead of deadlocking.
-    change_seq = (await session.execute(bump_sync_seq(user.id))).scalar_one()
+    change_seq = await write_lock.take(session, user.id)
     rows = await repository.lock_visible(session, user_id=user.id, exercise_ids=[exercise_id, into])
     source = _editable(rows.get(exercise_id))
     if into == exercise_id:

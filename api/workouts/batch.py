@@ -10,8 +10,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import FormaError, clean_validation
+from api.users import write_lock
 from api.users.tables import User
-from api.workouts import repository, writes
+from api.workouts import writes
 from api.workouts.write_schemas import BatchItem
 
 MAX_ITEMS = 100
@@ -84,7 +85,7 @@ async def apply(session: AsyncSession, *, user: User, items: list[dict[str, Any]
             continue
         seen.add(item.id)
         if seq is None:
-            seq = await repository.bump_sync_seq(session, user_id=user.id)
+            seq = await write_lock.take(session, user.id)
         try:
             async with session.begin_nested():
                 view, created = await writes.upsert(

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cardio.tables import CardioSession
 from api.exercises.tables import Exercise
-from api.workouts import sync
 from api.workouts.tables import Workout, WorkoutSet
 
 
@@ -78,11 +77,6 @@ async def sets_of(
         .order_by(WorkoutSet.position)
     )
     return [(s, e) for s, e in (await session.execute(stmt)).all()]
-
-
-async def bump_sync_seq(session: AsyncSession, *, user_id: uuid.UUID) -> int:
-    """The user's next change number; holds the user's write lock until commit."""
-    return (await session.execute(sync.bump_sync_seq(user_id))).scalar_one()
 
 
 async def get_any_for_update(session: AsyncSession, *, workout_id: uuid.UUID) -> Workout | None:

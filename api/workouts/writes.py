@@ -1,7 +1,7 @@
 """Rules for changing workouts: upsert by client UUID, patch, soft delete, ETag checks.
 
 Every change takes the user's write lock by bumping their sync sequence first
-(see :mod:`api.workouts.sync`), stamps the workout with the new number (its ETag
+(see :mod:`api.users.write_lock`), stamps the workout with the new number (its ETag
 and its place in the sync feed), and owes the athlete an analytics refresh from
 the earliest local day it touched — in the request's one transaction.
 """
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.analytics import service as analytics_service
 from api.errors import Conflict, FormaError, NotFound, Unprocessable
+from api.users import write_lock
 from api.users.tables import User
 from api.workouts import repository
 from api.workouts.schemas import WorkoutRead
@@ -132,7 +133,7 @@ async def upsert(
         )
     # The user lock first: an exercise merge takes it too, so the check below cannot
     # pass on an exercise that a concurrent merge is about to retire.
-    seq = change_seq or await repository.bump_sync_seq(session, user_id=user.id)
+    seq = change_seq or await write_lock.take(session, user.id)
     names = await _check_exercises(session, user, body)
     values = _workout_values(body, user)
     stamps = (
@@ -221,7 +222,7 @@ async def patch(
         raise Unprocessable("started_at cannot be null", code="invalid_field")
     if "time_zone" in data and data["time_zone"] is None:
         raise Unprocessable("time_zone cannot be null", code="invalid_field")
-    seq = await repository.bump_sync_seq(session, user_id=user.id)
+    seq = await write_lock.take(session, user.id)
     workout = await repository.get_any_for_update(session, workout_id=workout_id)
     if workout is None or workout.user_id != user.id or workout.deleted_at is not None:
         raise NotFound("workout not found")
@@ -243,7 +244,7 @@ async def soft_delete(
     session: AsyncSession, *, user: User, workout_id: uuid.UUID, if_match: str | None
 ) -> None:
     """Leave a tombstone (``deleted_at``) the sync feed hands to phones; repeat calls are no-ops."""
-    seq = await repository.bump_sync_seq(session, user_id=user.id)
+    seq = await write_lock.take(session, user.id)
     workout = await repository.get_any_for_update(session, workout_id=workout_id)
     if workout is None or workout.user_id != user.id:
         raise NotFound("workout not found")
@@ -274,7 +275,7 @@ async def delete_imported(
     deleted ones lose their source fingerprint, so importing the file again (say with
     the right unit) creates them anew.
     """
-    seq = await repository.bump_sync_seq(session, user_id=user.id)
+    seq = await write_lock.take(session, user.id)
     workouts = await repository.imported_for_update(session, user_id=user.id, job_id=job_id)
     edited = [w.id for w in workouts if w.change_seq != job_change_seq]
     if edited and not force:

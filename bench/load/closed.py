@@ -10,13 +10,13 @@ import time
 from bench.load.athletes import Athlete
 from bench.load.freshness import Freshness
 from bench.load.workload import (
-    ACKED,
     Connections,
     Ledger,
     Recorder,
     Sent,
     client,
     new_id,
+    record_write,
     send,
     workout_body,
 )
@@ -48,10 +48,9 @@ async def writes(
                     http, "PUT", f"/v1/workouts/{wid}", headers=athlete.auth,
                     body=workout_body(title, rng),
                 )  # fmt: skip
-                recorder.add("PUT", time.perf_counter() - t0, status)
-                ledger.record(Sent(title, athlete.user_id, wid, status in ACKED))
-                if freshness is not None and status in ACKED:
-                    freshness.acked(athlete, time.monotonic())
+                write = ("PUT", time.perf_counter() - t0, status)
+                sent = Sent(title, athlete.user_id, wid, False)
+                record_write(recorder, ledger, freshness, athlete, write, sent)
 
     began = time.monotonic()
     deadline = began + duration

@@ -3,7 +3,7 @@ clients — what the database itself costs, measured in the same run.
 
 * floor A: one transaction per workout, the workout row + its 15 sets;
 * floor B: A + the two statements every write needs: bump ``users.sync_seq`` (the
-  user's write lock, :mod:`api.workouts.sync`) and upsert the ``analytics_dirty``
+  user's write lock, :mod:`api.users.write_lock`) and upsert the ``analytics_dirty``
   marker (:func:`api.analytics.markers.mark_stale`);
 * the read floor: the list's two queries (:func:`api.workouts.repository.page` with
   ``limit + 1`` and ``set_counts``) and the same JSON page built from the rows.
@@ -19,15 +19,18 @@ import json
 import random
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from api.pagination import encode_cursor
+from api.users.write_lock import WRITE_LOCK_SQL
 from bench.load.athletes import Athlete
 from bench.load.workload import EXERCISES, SETS_PER_WORKOUT, Recorder
 
-BUMP = "UPDATE users SET sync_seq = sync_seq + 1 WHERE id = $1 RETURNING sync_seq"
+# the API's own statement (the user's write lock), with asyncpg's placeholder
+BUMP = WRITE_LOCK_SQL.replace(":user_id", "$1")
 WORKOUT = (
     "INSERT INTO workouts (id, user_id, started_at, ended_at, time_zone, title, source, "
     "change_seq) VALUES ($1, $2, $3, $4, $5, $6, 'api', $7)"
@@ -67,6 +70,16 @@ async def free_connections(database_url: str, wanted: int, *, margin: int = 10) 
 
 async def _clients(database_url: str, n: int) -> list[asyncpg.Connection]:
     return list(await asyncio.gather(*(asyncpg.connect(database_url) for _ in range(n))))
+
+
+async def _run_each(
+    conns: list[asyncpg.Connection], client: Callable[[int, asyncpg.Connection], Awaitable[None]]
+) -> None:
+    """``client(i, conn)`` on every connection at once; the connections closed after."""
+    try:
+        await asyncio.gather(*(client(i, c) for i, c in enumerate(conns)))
+    finally:
+        await asyncio.gather(*(c.close() for c in conns))
 
 
 async def writes(
@@ -111,10 +124,7 @@ async def writes(
 
     deadline = time.monotonic() + duration
     began = time.monotonic()
-    try:
-        await asyncio.gather(*(client(i, c) for i, c in enumerate(conns)))
-    finally:
-        await asyncio.gather(*(c.close() for c in conns))
+    await _run_each(conns, client)
     return recorder, recorder.served(route, began + duration) / duration
 
 
@@ -189,9 +199,6 @@ async def reads(
 
     deadline = time.monotonic() + duration
     began = time.monotonic()
-    try:
-        await asyncio.gather(*(client(i, c) for i, c in enumerate(conns)))
-    finally:
-        await asyncio.gather(*(c.close() for c in conns))
+    await _run_each(conns, client)
     mean_items = items[0] / items[1] if items[1] else 0.0
     return recorder, recorder.served("read floor", began + duration) / duration, mean_items

@@ -21,13 +21,13 @@ from typing import Any
 from bench.load.athletes import Athlete
 from bench.load.freshness import Freshness
 from bench.load.workload import (
-    ACKED,
     Connections,
     Ledger,
     Recorder,
     Sent,
     client,
     new_id,
+    record_write,
     send,
     workout_body,
 )
@@ -122,12 +122,9 @@ class Phones:
             self.recorder.add(SUMMARY, self.end - at - self.interval / 2, UNSENT)
 
     def _acked(self, route: str, at: float, status: int | str, sent: Sent) -> None:
-        now = time.monotonic()
-        self.recorder.add(route, now - at, status)
-        sent.acked = status in ACKED
-        self.ledger.record(sent)
-        if sent.acked and self.freshness is not None:
-            self.freshness.acked(self.by_id[sent.user_id], now)
+        write = (route, time.monotonic() - at, status)
+        athlete = self.by_id[sent.user_id]
+        record_write(self.recorder, self.ledger, self.freshness, athlete, write, sent)
 
     async def _post_twice(
         self, http: Any, athlete: Athlete, title: str, body: dict[str, Any], at: float

@@ -13,9 +13,7 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -29,8 +27,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from api.config import to_sync_url
+from bench import forma_up
 
-REPO = Path(__file__).resolve().parents[2]
 #: the last line of a logged traceback: ``module.ErrorType: message``
 _EXCEPTION = re.compile(r"^((?:[a-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Timeout)\w*: .*)$", re.M)
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -125,12 +123,6 @@ def libpq_url(url: str) -> str:
     return to_sync_url(url).replace("postgresql+psycopg://", "postgresql://")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2.0) as response:
@@ -185,7 +177,7 @@ class Stack:
 
     def start(self, extra_env: dict[str, str] | None = None) -> Target:
         """``forma up`` on a free port, waited for until ``/readyz`` answers 200."""
-        port = _free_port()
+        port = forma_up.free_port()
         env = {
             **os.environ,
             "FORMA_DATABASE_URL": make_url(self.url)
@@ -203,17 +195,7 @@ class Stack:
             **GENEROUS_LIMITS,
             **(extra_env or {}),
         }
-        argv = [sys.executable, "-m", "pipelines.cli", "--data-dir", str(self.data_dir), "up"]
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [*argv, "--port", str(port)],
-                cwd=REPO,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.proc = forma_up.start(self.data_dir, port, env, self.log)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
         while not _ready(f"{base}/readyz"):

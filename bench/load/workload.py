@@ -15,11 +15,15 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from api.exercises.catalogue import exercise_id
+
+if TYPE_CHECKING:  # freshness imports this module
+    from bench.load.athletes import Athlete
+    from bench.load.freshness import Freshness
 
 SETS_PER_WORKOUT = 15
 EXERCISES = [
@@ -124,6 +128,25 @@ class Ledger:
     @property
     def acked(self) -> int:
         return sum(1 for s in self.writes.values() if s.acked)
+
+
+def record_write(
+    recorder: Recorder,
+    ledger: Ledger,
+    freshness: Freshness | None,
+    athlete: Athlete,
+    write: tuple[str, float, int | str],
+    sent: Sent,
+) -> None:
+    """One answered (or failed) write: ``write`` = (route, seconds, status or outcome)
+    timed in ``recorder``; ``sent`` entered in the ledger, acked on a 2xx; and a 2xx
+    handed to ``freshness`` (when measured) at this monotonic moment."""
+    route, seconds, status = write
+    recorder.add(route, seconds, status)
+    sent.acked = status in ACKED
+    ledger.record(sent)
+    if sent.acked and freshness is not None:
+        freshness.acked(athlete, time.monotonic())
 
 
 @dataclass

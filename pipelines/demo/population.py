@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -294,22 +294,20 @@ def generate_chunks(
         yield _chunk(seed, index, first, count, days, block, with_truth)
 
 
+class ChunkOptions(TypedDict, total=False):
+    """The keyword options of :func:`generate_chunks`, passed on by :func:`generate`."""
+
+    chunk_size: int
+    block: Block | None
+    with_truth: bool
+
+
 def generate(
-    athletes: int,
-    years: float,
-    seed: int,
-    end: date,
-    *,
-    chunk_size: int = CHUNK_SIZE,
-    block: Block | None = None,
-    with_truth: bool = True,
+    athletes: int, years: float, seed: int, end: date, **options: Unpack[ChunkOptions]
 ) -> Population:
-    """The whole population as one :class:`Population` (chunks concatenated)."""
-    parts = list(
-        generate_chunks(
-            athletes, years, seed, end, chunk_size=chunk_size, block=block, with_truth=with_truth
-        )
-    )
+    """The whole population as one :class:`Population` (the chunks of
+    :func:`generate_chunks` with these ``options``, concatenated)."""
+    parts = list(generate_chunks(athletes, years, seed, end, **options))
     merged: dict[str, Any] = {}
     for f in fields(Population):
         values = [getattr(p, f.name) for p in parts]

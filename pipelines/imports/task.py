@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from api.workouts.sync import bump_sync_seq
+from api.users import write_lock
 from pipelines.celery_app import REFRESH, app, publish_coalesced
 from pipelines.db import get_engine, transaction
 from pipelines.imports import outcome, store
@@ -109,7 +109,7 @@ def _store(
 ) -> dict[str, int]:
     # One change number for the whole import (and the user's write lock until commit),
     # so phones following the sync feed receive its workouts exactly once.
-    change_seq = conn.execute(bump_sync_seq(user_id)).scalar_one()
+    change_seq = write_lock.take_sync(conn, user_id)
     store.set_job_change_seq(conn, job_id, change_seq)
     totals = {"workouts_created": 0, "sets_created": 0, "duplicates_skipped": 0}
     for f in files:

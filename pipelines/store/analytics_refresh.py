@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from models.analytics import Previous
 from pipelines.store.analytics import copy_out
+from pipelines.store.analytics_markers import REFRESH_LOCK_KEY
 
 # The oldest marks first; the lock is tried row by row as the LIMIT pulls them, so a
 # claim locks only the athletes it returns (the CTE keeps the planner from evaluating
@@ -31,7 +32,7 @@ _CLAIM = text(
         SELECT user_id FROM analytics_dirty WHERE {_DUE} ORDER BY marked_at, user_id
     )
     SELECT user_id FROM marked
-    WHERE pg_try_advisory_xact_lock(hashtextextended('analytics:' || user_id::text, 0))
+    WHERE pg_try_advisory_xact_lock({REFRESH_LOCK_KEY.format(user="user_id::text")})
     LIMIT :limit
     """
 )
@@ -55,7 +56,7 @@ def claim_marked(
 
     Due: not marked for ``quiet_s`` seconds, or first marked ``max_wait_s`` seconds ago
     (0 and 0: every marked athlete). The lock is the same per-user advisory lock
-    :func:`pipelines.store.analytics.lock_users` takes. Writes never take it: a write's
+    :func:`pipelines.store.analytics_markers.lock_users` takes. Writes never take it: a write's
     marker upsert never waits for a refresh.
     """
     params = {"limit": limit, "quiet": quiet_s, "max_wait": max_wait_s}

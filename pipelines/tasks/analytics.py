@@ -1,5 +1,6 @@
-"""``analytics.refresh`` (coalesced and incremental), the rebuild (``analytics.rebuild_all`` fanning
-out ``analytics.rebuild_shard``) and the beat's ``maintenance.sweep``."""
+"""``analytics.refresh`` (coalesced and incremental) and the rebuild (``analytics.rebuild_all``
+fanning out ``analytics.rebuild_shard``). The beat's sweep is in
+:mod:`pipelines.tasks.maintenance`; the SQL is in :mod:`pipelines.store`."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from api.config import get_settings
 from models import analytics
 from pipelines.celery_app import REFRESH, app, pending_tokens, publish, publish_coalesced
 from pipelines.db import transaction
-from pipelines.imports import store as import_store
 from pipelines.store import analytics as store
+from pipelines.store import analytics_markers as markers_store
+from pipelines.store import analytics_rebuilds as rebuilds_store
 from pipelines.store import analytics_refresh as refresh_store
-from pipelines.store import maintenance
+from pipelines.store import analytics_state as state_store
+from pipelines.store import analytics_write as write_store
 
 logger = logging.getLogger("forma.analytics")
 
@@ -47,7 +50,7 @@ def _full(conn: Connection, user_ids: list[uuid.UUID]) -> Outcome:
     read = time.perf_counter()
     derived = analytics.derive(inputs)
     done = time.perf_counter()
-    written = store.write(conn, user_ids, derived, None)
+    written = write_store.write(conn, user_ids, derived, None)
     return Outcome(
         users=len(user_ids),
         sets=len(inputs.sets),
@@ -68,9 +71,9 @@ def _refresh_locked(conn: Connection, user_ids: list[uuid.UUID]) -> Outcome:
     """
     # a refresh's statements touch few athletes' rows; JIT compiling them costs more
     # than running them whenever the planner's estimates run high
-    conn.execute(text("SET LOCAL jit = off"))
-    markers = store.read_markers(conn, user_ids)
-    as_of = store.clock(conn)
+    markers_store.without_jit(conn)
+    markers = markers_store.read_markers(conn, user_ids)
+    as_of = markers_store.clock(conn)
     stateful = refresh_store.with_state(conn, user_ids)
     since = pd.Series(
         [
@@ -88,13 +91,13 @@ def _refresh_locked(conn: Connection, user_ids: list[uuid.UUID]) -> Outcome:
     read = time.perf_counter()
     derived = analytics.derive(inputs, previous)
     done = time.perf_counter()
-    written = store.write(conn, user_ids, derived, starts)
-    store.write_state(conn, user_ids, as_of)
+    written = write_store.write(conn, user_ids, derived, starts)
+    state_store.write_state(conn, user_ids, as_of)
     return Outcome(
         users=len(user_ids),
         sets=len(inputs.sets),
         rows_written=written,
-        cleared=store.clear_markers(conn, markers),
+        cleared=markers_store.clear_markers(conn, markers),
         read_s=read - started,
         derive_s=done - read,
         write_s=time.perf_counter() - done,
@@ -109,8 +112,8 @@ def refresh_user(user_id: uuid.UUID) -> bool:
     marked again meanwhile (a newer refresh is owed and will run).
     """
     with transaction() as conn:
-        store.lock_users(conn, [user_id])
-        had_marker = bool(store.read_markers(conn, [user_id]))
+        markers_store.lock_users(conn, [user_id])
+        had_marker = bool(markers_store.read_markers(conn, [user_id]))
         outcome = _refresh_locked(conn, [user_id])
     return not had_marker or outcome.cleared == 1
 
@@ -173,35 +176,17 @@ def rebuild_users(user_ids: list[uuid.UUID], *, rebuild_id: uuid.UUID | None = N
     if not ids:
         return Outcome()
     with transaction() as conn:
-        conn.execute(text("SET LOCAL jit = off"))  # planned row counts run high mid-rebuild
-        store.lock_users(conn, ids)
-        markers = store.read_markers(conn, ids)
-        as_of = store.clock(conn)
+        markers_store.without_jit(conn)  # planned row counts run high mid-rebuild
+        markers_store.lock_users(conn, ids)
+        markers = markers_store.read_markers(conn, ids)
+        as_of = markers_store.clock(conn)
         outcome = _full(conn, ids)
         started = time.perf_counter()
-        store.write_state(conn, ids, as_of)
+        state_store.write_state(conn, ids, as_of)
         outcome.write_s += time.perf_counter() - started
-        outcome.cleared = store.clear_markers(conn, markers)
+        outcome.cleared = markers_store.clear_markers(conn, markers)
         if rebuild_id is not None:
-            conn.execute(
-                text(
-                    "UPDATE analytics_rebuilds SET shards_done = shards_done + 1, "
-                    "users_done = users_done + :u, sets_done = sets_done + :s, "
-                    "rows_written = rows_written + :r, read_s = read_s + :rs, "
-                    "derive_s = derive_s + :ds, write_s = write_s + :ws, finished_at = CASE "
-                    "WHEN shards_done + 1 >= shards_total THEN clock_timestamp() END "
-                    "WHERE id = :id"
-                ),
-                {
-                    "u": outcome.users,
-                    "s": outcome.sets,
-                    "r": outcome.rows_written,
-                    "rs": outcome.read_s,
-                    "ds": outcome.derive_s,
-                    "ws": outcome.write_s,
-                    "id": rebuild_id,
-                },
-            )
+            rebuilds_store.add_shard(conn, rebuild_id, outcome)
     return outcome
 
 
@@ -212,13 +197,7 @@ def start_rebuild(
     shards = [user_ids[i : i + shard_size] for i in range(0, len(user_ids), shard_size)]
     rebuild_id = uuid.uuid4()
     with transaction() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO analytics_rebuilds (id, shards_total, users_total, finished_at) "
-                "VALUES (:id, :s, :u, CASE WHEN :s = 0 THEN clock_timestamp() END)"
-            ),
-            {"id": rebuild_id, "s": len(shards), "u": len(user_ids)},
-        )
+        rebuilds_store.start(conn, rebuild_id, shards=len(shards), users=len(user_ids))
     return rebuild_id, shards
 
 
@@ -237,29 +216,7 @@ def rebuild_all(shard_size: int | None = None, email: str | None = None) -> uuid
 def progress(rebuild_id: uuid.UUID) -> dict[str, Any] | None:
     """The rebuild's progress row as a dict, or None when unknown."""
     with transaction() as conn:
-        row = (
-            conn.execute(
-                text("SELECT * FROM analytics_rebuilds WHERE id = :id"), {"id": rebuild_id}
-            )
-            .mappings()
-            .first()
-        )
-    return dict(row) if row else None
-
-
-def sweep() -> dict[str, int]:
-    """Re-send refreshes owed for a while and imports left queued or interrupted; purge
-    idempotency keys older than 24 h."""
-    settings = get_settings()
-    with transaction() as conn:
-        users = store.stale_users(conn, older_than_s=settings.stale_resend_after_s)
-        jobs = import_store.stale_jobs(conn, older_than_s=settings.import_resend_after_s)
-        purged = maintenance.purge_idempotency_keys(conn)
-    if users:  # one refresh takes every marked athlete, a shard at a time
-        publish(REFRESH)
-    for job_id in jobs:
-        publish("imports.run", str(job_id))
-    return {"users": len(users), "imports": len(jobs), "idempotency_keys_purged": purged}
+        return rebuilds_store.progress(conn, rebuild_id)
 
 
 def run_refresh() -> dict[str, int]:
@@ -330,9 +287,3 @@ def rebuild_shard_task(rebuild_id: str, user_ids: list[str]) -> dict[str, int]:
 def rebuild_all_task() -> str:
     """Celery entry point for the beat's nightly rebuild."""
     return str(rebuild_all())
-
-
-@app.task(name="maintenance.sweep")
-def sweep_task() -> dict[str, int]:
-    """Celery entry point for the beat: ``maintenance.sweep()``."""
-    return sweep()

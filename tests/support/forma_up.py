@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -19,16 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REPO_ROOT, _admin_execute, _with_database
+from bench.forma_up import free_port, start
+from tests.conftest import _admin_execute, _with_database
 
 READY_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 30.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _processes() -> dict[int, tuple[int, list[str]]]:
@@ -131,20 +124,15 @@ def forma_up(
         **(extra_env or {}),
     }
     log = tmp_path / "forma-up.log"
-    argv = [sys.executable, "-m", "pipelines.cli", "--data-dir", str(tmp_path), "up"]
     sup: FormaUp | None = None
     try:
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [*argv, "--port", str(port)],
-                cwd=REPO_ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own session: one signal target, findable children
-                preexec_fn=lower_open_files if open_files is not None else None,
-            )
+        proc = start(
+            tmp_path,
+            port,
+            env,
+            log,
+            preexec_fn=lower_open_files if open_files is not None else None,
+        )
         sup = FormaUp(proc, f"http://127.0.0.1:{port}", port, queue, tmp_path.resolve(), log, env)
         try:
             _wait_ready(sup)

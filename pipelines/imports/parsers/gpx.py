@@ -60,22 +60,11 @@ _TRACK_START = re.compile(rb"<(?:[\w.-]+:)?(?:trk|rte)[\s>/]")
 def parse_gpx(
     data: bytes, *, time_zone: str, on_progress: base.ProgressCallback | None = None
 ) -> base.ParseResult:
-    """Read a GPX file into one workout with a cardio stream.
+    """Read a GPX file (``time_zone``: the IANA zone it happened in) into one workout.
 
-    Parameters
-    ----------
-    data : bytes
-        The whole file.
-    time_zone : str
-        IANA zone the activity happened in (sets its local day; GPX times are UTC).
-    on_progress : callable, optional
-        Called with the fraction done (0–1).
-
-    Returns
-    -------
-    ParseResult
-        ``rows`` = track and route points read; one workout; no row errors (per-point
-        problems are sanitised and reported in ``cardio.warnings``).
+    The zone sets the workout's local day (GPX times are UTC). ``rows`` counts the track
+    and route points read; there are no row errors (per-point problems are sanitised and
+    reported in ``cardio.warnings``). ``on_progress`` gets the fraction done (0–1).
 
     Raises
     ------

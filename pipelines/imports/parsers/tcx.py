@@ -41,23 +41,13 @@ _TPX = {"Speed": "speed_mps", "Watts": "power_w", "RunCadence": "cadence"}
 def parse_tcx(
     data: bytes, *, time_zone: str, on_progress: base.ProgressCallback | None = None
 ) -> base.ParseResult:
-    """Read a TCX file into one workout per activity.
+    """Read a TCX file (``time_zone``: the IANA zone it happened in) into one workout per
+    activity.
 
-    Parameters
-    ----------
-    data : bytes
-        The whole file.
-    time_zone : str
-        IANA zone the activities happened in (sets their local day; TCX times are UTC).
-    on_progress : callable, optional
-        Called with the fraction done (0–1).
-
-    Returns
-    -------
-    ParseResult
-        ``rows`` = trackpoints read. Per-point problems are sanitised and reported in
-        ``cardio.warnings``; an activity that cannot be imported in a file where others
-        can gives one ``RowError`` at the line of its ``<Activity>``.
+    The zone sets the workouts' local days (TCX times are UTC). ``rows`` counts the
+    trackpoints read. Per-point problems are sanitised and reported in ``cardio.warnings``;
+    an activity that cannot be imported in a file where others can gives one ``RowError``
+    at the line of its ``<Activity>``. ``on_progress`` gets the fraction done (0–1).
 
     Raises
     ------

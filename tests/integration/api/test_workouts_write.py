@@ -327,7 +327,7 @@ async def test_concurrent_batch_replays_store_each_workout_once(live_client, syn
 
 
 async def test_idempotency_keys_expire_after_a_day(live_client, sync_engine):
-    from pipelines.tasks.analytics import sweep
+    from pipelines.tasks.maintenance import sweep
 
     headers = {**(await register(live_client)), "Idempotency-Key": "old"}
     first = await live_client.post("/v1/workouts", json=a_workout(), headers=headers)

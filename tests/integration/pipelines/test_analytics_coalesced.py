@@ -30,8 +30,8 @@ from pipelines.tasks.analytics import (
     refresh_marked,
     refresh_user_task,
     start_rebuild,
-    sweep,
 )
+from pipelines.tasks.maintenance import sweep
 from tests.support.http import register
 from tests.support.stored import snapshot
 from tests.support.workouts import BENCH, SQUAT, a_set, a_workout, new_id

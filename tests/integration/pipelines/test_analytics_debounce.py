@@ -15,7 +15,7 @@ from sqlalchemy import text
 from api.analytics.markers import mark_stale
 from api.pending import PendingTokens, redis_client
 from pipelines.celery_app import REFRESH
-from pipelines.store.analytics import clear_markers, read_markers
+from pipelines.store.analytics_markers import clear_markers, read_markers
 from pipelines.tasks import analytics as tasks
 from tests.support.http import register
 

@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from api.analytics.markers import clear_if_unchanged, mark_stale
 from pipelines.imports.task import run_import
-from pipelines.tasks.analytics import refresh_user, sweep
+from pipelines.tasks.analytics import refresh_user
+from pipelines.tasks.maintenance import sweep
 from tests.support.http import register
 
 HEADER = (

@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from pipelines.imports import store as import_store
 from pipelines.imports.task import run_import
-from pipelines.tasks.analytics import refresh_user, sweep
+from pipelines.tasks.analytics import refresh_user
+from pipelines.tasks.maintenance import sweep
 from tests.conftest import REAL_DATA
 from tests.support import strong_reference as ref
 from tests.support.http import register
