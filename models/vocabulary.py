@@ -28,6 +28,9 @@ SET_TYPES: Final[tuple[str, ...]] = get_args(SetType)
 #: The set types that count: volume load, working sets, e1RM and PRs (all but warm-ups).
 COUNTED_SET_TYPES: Final[tuple[str, ...]] = ("working", "dropset", "failure")
 
+#: Exercise kinds whose weight is help, not load: their sets add no volume load.
+UNLOADED_KINDS: Final[tuple[str, ...]] = ("assisted",)
+
 #: Rep range inside which the e1RM formulas are trusted (DESIGN §5; LeSuer et al. 1997
 #: found the prediction error grows beyond about 10–12 reps).
 E1RM_MIN_REPS: Final = 1
@@ -76,6 +79,12 @@ def local_time_sql(moment: str, time_zone: str) -> str:
     parameter) in ``time_zone`` (an IANA name column or parameter): PostgreSQL's
     ``AT TIME ZONE`` gives a ``timestamp`` without zone there."""
     return f"({moment} AT TIME ZONE {time_zone})"
+
+
+def sql_list(values: tuple[str, ...]) -> str:
+    """A SQL list literal of vocabulary words, ``('working', 'dropset')``: for the data
+    layer's ``IN`` filters (the words are constants of this module, never user input)."""
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def local_day_sql(moment: str, time_zone: str) -> str:

@@ -9,9 +9,8 @@ the earliest local day it touched — in the request's one transaction.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +24,7 @@ from api.workouts.service import read_model
 from api.workouts.sync import etag
 from api.workouts.tables import Workout
 from api.workouts.write_schemas import WorkoutPatch, WorkoutWrite
+from models.vocabulary import local_day
 
 _SET_FIELDS = (
     "exercise_id", "set_type", "weight_kg", "weight_unit", "reps", "duration_s", "distance_m",
@@ -171,11 +171,6 @@ async def upsert(
     await repository.replace_sets(session, workout=workout, rows=_set_rows(body))
     await analytics_service.mark_stale(session, user_id=user.id, since_day=since)
     return await read_model(session, workout), False
-
-
-def local_day(moment: datetime, time_zone: str) -> date:
-    """The athlete's calendar day of an instant in the zone it happened in (DESIGN §2.6)."""
-    return moment.astimezone(ZoneInfo(time_zone)).date()
 
 
 def _new_view(

@@ -19,6 +19,7 @@ from models.vocabulary import (
     E1RM_MIN_REPS,
     E1RM_TIE_DECIMALS,
     EARLIEST_SET,
+    UNLOADED_KINDS,
     week_starts,
 )
 
@@ -65,7 +66,7 @@ def e1rm_eligible(
 def working_sets(sets: pd.DataFrame) -> pd.DataFrame:
     """Non-warm-up sets with their volume load (assisted sets add none: DESIGN §5)."""
     work = sets[sets["set_type"].isin(COUNTED_SET_TYPES).to_numpy()].copy()
-    loaded = work["exercise_kind"].to_numpy() != "assisted"
+    loaded = ~np.isin(work["exercise_kind"].to_numpy(), UNLOADED_KINDS)
     work["volume"] = np.where(
         loaded, np.nan_to_num(work["weight_kg"].to_numpy(float) * work["reps"].to_numpy(float)), 0.0
     )

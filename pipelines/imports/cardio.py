@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from api.analytics.markers import mark_stale
 from models.sessions.load import Physiology, session_load
 from models.sessions.summary import summarise
+from models.vocabulary import local_day
 from pipelines.imports import cardio_store as store
 from pipelines.imports import store as import_store
 from pipelines.imports.parsers.base import ParsedWorkout, ParseResult
@@ -147,7 +148,7 @@ def store_cardio(
                 duplicates += 1
                 continue
             created += 1
-        day = store.local_day(start, workout.time_zone)
+        day = local_day(start, workout.time_zone)
         days.append(day)
         minutes = (summary.get("moving_s") or summary.get("elapsed_s") or 0) / 60 or None
         hr_seconds = hr = None

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -134,7 +133,3 @@ def copy_samples(
                 ]
                 copy.write_row((workout_id, user_id, moment, *row))
     return len(times)
-
-
-def local_day(started_at: datetime, time_zone: str) -> date:
-    return started_at.astimezone(ZoneInfo(time_zone)).date()

@@ -23,9 +23,11 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, text
 
 from models.analytics import Inputs
+from models.analytics.balance import PRIMARY_SHARE, SECONDARY_SHARE
+from models.vocabulary import local_time_sql
 
 # A workout's local day and hour: the wall clock of its own time zone (DESIGN §2).
-LOCAL_TIME = "(w.started_at AT TIME ZONE w.time_zone)"
+LOCAL_TIME = local_time_sql("w.started_at", "w.time_zone")
 
 _SETS = """
     SELECT w.user_id, s.workout_id, s.id AS set_id, s.exercise_id, e.kind AS exercise_kind,
@@ -57,11 +59,11 @@ _OWN_START = {
     "who": "true",
     "start": "m.start",
 }
-_MUSCLES = """
-    SELECT id AS exercise_id, unnest(primary_muscles) AS muscle, 1.0 AS share
+_MUSCLES = f"""
+    SELECT id AS exercise_id, unnest(primary_muscles) AS muscle, {PRIMARY_SHARE} AS share
     FROM exercises WHERE id = ANY(%(ids)s)
     UNION ALL
-    SELECT id, unnest(secondary_muscles), 0.5 FROM exercises WHERE id = ANY(%(ids)s)
+    SELECT id, unnest(secondary_muscles), {SECONDARY_SHARE} FROM exercises WHERE id = ANY(%(ids)s)
 """
 _BODY_MASS = """
     SELECT user_id, measured_on AS day, body_mass_kg FROM body_metrics

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
+from models.vocabulary import COUNTED_SET_TYPES, UNLOADED_KINDS, sql_list
 from pipelines.store.analytics import LOCAL_TIME
 
 
@@ -18,6 +19,8 @@ def _state_sql() -> str:
         f"count(*) FILTER (WHERE extract(isodow FROM local) = {d})" for d in range(1, 8)
     )
     hours = ", ".join(f"count(*) FILTER (WHERE extract(hour FROM local) = {h})" for h in range(24))
+    counted = f"s.set_type IN {sql_list(COUNTED_SET_TYPES)}"
+    unloaded = sql_list(UNLOADED_KINDS)
     return f"""
     WITH w AS (
         SELECT w.user_id, {LOCAL_TIME} AS local FROM workouts w
@@ -29,10 +32,10 @@ def _state_sql() -> str:
         FROM w GROUP BY user_id
     ), sa AS (
         SELECT w.user_id, count(*) AS sets,
-               count(*) FILTER (WHERE s.set_type <> 'warmup') AS working_sets,
-               COALESCE(sum(s.reps) FILTER (WHERE s.set_type <> 'warmup'), 0) AS reps,
+               count(*) FILTER (WHERE {counted}) AS working_sets,
+               COALESCE(sum(s.reps) FILTER (WHERE {counted}), 0) AS reps,
                COALESCE(sum(s.weight_kg * s.reps) FILTER (
-                   WHERE s.set_type <> 'warmup' AND e.kind <> 'assisted'), 0) AS volume_load_kg,
+                   WHERE {counted} AND e.kind NOT IN {unloaded}), 0) AS volume_load_kg,
                count(DISTINCT s.exercise_id) AS exercises
         FROM workout_sets s JOIN workouts w ON w.id = s.workout_id
         JOIN exercises e ON e.id = s.exercise_id

@@ -264,9 +264,7 @@ def test_a_long_gap_does_not_inflate_speed() -> None:
     # 3 m/s for 10 s, a 300 s outage covering 900 m, then 3 m/s for 10 s.
     seconds = [*range(0, 11), *range(310, 321)]
     distance = [3.0 * t if t <= 10 else 30 + 900 + 3.0 * (t - 310) for t in seconds]
-    summary = summarise(
-        cardio.sanitise(stream(seconds, distance_m=distance))[0], sport="run"
-    )
+    summary = summarise(cardio.sanitise(stream(seconds, distance_m=distance))[0], sport="run")
     assert summary["moving_s"] == 20 and summary["distance_m"] == 960
     assert summary["avg_speed_mps"] == pytest.approx(60 / 20)  # not 960 / 20
     assert summary["pace_s_per_km"] == pytest.approx(20 / 0.06)
