@@ -1,37 +1,41 @@
-"""Rules for reading analytics: group records, attach freshness."""
+"""What each analytics read answers: freshness first, then the figures.
+
+Records and summaries are assembled here; the load series, the muscle balance and one
+exercise's progress in :mod:`~api.analytics.load`, :mod:`~api.analytics.balance` and
+:mod:`~api.analytics.progress`. Writes owe a refresh through :func:`mark_stale`.
+"""
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from datetime import date, timedelta
 from typing import Any
 
-import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.analytics import markers, repository, views
+from api.analytics import balance, load_series, markers, progress, repository
+from api.analytics.dates import local_today, monday
 from api.analytics.schemas import (
     BestE1rm,
-    BestSession,
-    ExerciseDay,
     ExerciseProgress,
     ExerciseRecords,
+    Habits,
     LoadSeries,
     MaxReps,
     MuscleBalance,
+    PeriodSummary,
     PersonalRecords,
-    Plateau,
-    PoseWeek,
-    ProgressPoint,
     RepMax,
     Summary,
     WeekVolume,
 )
+from api.analytics.tables import AnalyticsState, Period
 from api.db import after_commit
 from api.errors import NotFound, Unprocessable
 from api.exercises import repository as exercise_repository
 from api.users.tables import User
-from models.progress import plateaus
+from models.balance import streak
 
 
 async def mark_stale(session: AsyncSession, *, user_id: uuid.UUID, since_day: date) -> None:
@@ -123,110 +127,31 @@ async def exercise_progress(
     if start is not None and end is not None and end < start:
         raise Unprocessable("`to` must not be before `from`", code="invalid_range")
     freshness, _ = await _freshness(session, user)
-    everything = await repository.e1rm_series(
-        session, user_id=user.id, exercise_id=exercise_id, start=None, end=None
+    return await progress.exercise_progress(
+        session,
+        user=user,
+        exercise=exercise,
+        start=start,
+        end=end,
+        plateau_weeks=plateau_weeks,
+        freshness=freshness,
     )
-    days = await repository.exercise_days(session, user_id=user.id, exercise_id=exercise_id)
-
-    def inside(day: date) -> bool:
-        return (start is None or day >= start) and (end is None or day <= end)
-
-    best = max(days, key=lambda d: (d.volume_load_kg, -d.day.toordinal()), default=None)
-    return ExerciseProgress(
-        exercise_id=exercise.id,
-        exercise_name=exercise.name,
-        items=[
-            ProgressPoint(
-                date=r.day,
-                e1rm_kg=r.e1rm_kg,
-                weight_kg=r.weight_kg,
-                reps=r.reps,
-                set_id=r.set_id,
-                workout_id=r.workout_id,
-                e1rm_brzycki_kg=r.brzycki_kg,
-                e1rm_rir_kg=r.e1rm_rir_kg,
-                body_mass_kg=r.body_mass_kg,
-                relative_strength=r.relative_strength,
-            )
-            for r in everything
-            if inside(r.day)
-        ],
-        sessions=[
-            ExerciseDay(
-                date=d.day,
-                sets=d.sets,
-                reps=d.reps,
-                volume_load_kg=d.volume_load_kg,
-                max_reps=d.max_reps,
-            )  # fmt: skip
-            for d in days
-            if inside(d.day)
-        ],
-        best_session=BestSession(date=best.day, volume_load_kg=best.volume_load_kg)
-        if best is not None and best.volume_load_kg > 0
-        else None,
-        plateau=_plateau(everything, days, views.local_today(user), plateau_weeks),
-        pose=_pose([d for d in days if inside(d.day)]),
-        **freshness,
-    )
-
-
-def _plateau(series: list[Any], days: list[Any], today: date, weeks: int) -> Plateau | None:
-    """No new best e1RM for ``weeks`` weeks while still training (models.progress)."""
-    if not series:
-        return None
-    frame = pd.DataFrame(
-        {"exercise_id": "x", "day": [r.day for r in series], "e1rm_kg": [r.e1rm_kg for r in series]}
-    )
-    found = plateaus(frame, today=today, weeks=weeks)
-    best = max(series, key=lambda r: (r.e1rm_kg, -r.day.toordinal()))
-    running, best_on = -1.0, series[0].day
-    for r in series:  # one row per training day of one exercise
-        if r.e1rm_kg > running:
-            running, best_on = r.e1rm_kg, r.day
-    since = sum(1 for d in days if d.day > best_on)
-    return Plateau(
-        plateaued=not found.empty,
-        best_e1rm_kg=best.e1rm_kg,
-        best_on=best_on,
-        weeks_without_gain=(today - best_on).days / 7,
-        sessions_since=since,
-    )
-
-
-def _pose(days: list[Any]) -> list[PoseWeek]:
-    """Weekly form-score and rep-discrepancy means, weighted by the sets behind them."""
-    weeks: dict[date, list[float]] = {}
-    for d in days:
-        if not d.form_sets and not d.detected_sets:
-            continue
-        w = weeks.setdefault(d.day - timedelta(days=d.day.weekday()), [0, 0.0, 0, 0.0])
-        w[0] += d.form_sets
-        w[1] += (d.mean_form_score or 0.0) * d.form_sets
-        w[2] += d.detected_sets
-        w[3] += (d.rep_discrepancy or 0.0) * d.detected_sets
-    return [
-        PoseWeek(
-            week_start=week,
-            form_sets=int(v[0]),
-            mean_form_score=v[1] / v[0] if v[0] else None,
-            detected_sets=int(v[2]),
-            rep_discrepancy=v[3] / v[2] if v[2] else None,
-        )
-        for week, v in sorted(weeks.items())
-    ]
 
 
 async def load(
     session: AsyncSession, *, user: User, start: date | None, end: date | None
 ) -> LoadSeries:
+    """The daily load series (:func:`api.analytics.load_series.load_series`)."""
     freshness, _ = await _freshness(session, user)
-    return await views.load_series(session, user=user, start=start, end=end, freshness=freshness)
+    return await load_series.load_series(
+        session, user=user, start=start, end=end, freshness=freshness
+    )
 
 
 async def muscle_balance(session: AsyncSession, *, user: User, weeks: int) -> MuscleBalance:
+    """The muscle balance of the last ``weeks`` ISO weeks (:mod:`api.analytics.balance`)."""
     freshness, _ = await _freshness(session, user)
-    return await views.muscle_balance(session, user=user, weeks=weeks, freshness=freshness)
+    return await balance.muscle_balance(session, user=user, weeks=weeks, freshness=freshness)
 
 
 async def summary(
@@ -242,7 +167,7 @@ async def summary(
     else:
         volumes = await repository.periods(session, user_id=user.id, period="week", count=weeks)
         latest = await repository.periods(session, user_id=user.id, period=period, count=count)
-    habits = await views.habits(session, user=user, state=state)
+    habits = await _habits(session, user=user, state=state)
     totals = {
         "workouts": state.workouts if state else 0,
         "sets": state.sets if state else 0,
@@ -263,7 +188,53 @@ async def summary(
             for v in volumes
         ],
         period=period,
-        periods=[views.period_summary(p) for p in latest],
+        periods=[_period_summary(p) for p in latest],
         habits=habits,
         **freshness,
+    )
+
+
+async def _habits(session: AsyncSession, *, user: User, state: AnalyticsState | None) -> Habits:
+    """Streak (DESIGN §5: consecutive ISO weeks with a workout up to this one; this week,
+    while still empty, does not break it), sessions per week, usual days and hours."""
+    today = local_today(user)
+    current = monday(today)
+    starts = await repository.week_starts(session, user_id=user.id)
+    streak_weeks = streak(starts, today=today)
+    workouts = state.workouts if state else 0
+    if not workouts or state is None or state.first_workout_on is None:
+        return Habits(
+            streak_weeks=streak_weeks, sessions_per_week=0.0, weekday_share=[0.0] * 7,
+            hour_share=[0.0] * 24,
+        )  # fmt: skip
+    span = max((current - monday(state.first_workout_on)).days // 7 + 1, 1)
+    return Habits(
+        streak_weeks=streak_weeks,
+        sessions_per_week=workouts / span,
+        weekday_share=[c / workouts for c in state.weekday_counts] or [0.0] * 7,
+        hour_share=[c / workouts for c in state.hour_counts] or [0.0] * 24,
+    )
+
+
+def _period_summary(row: Period) -> PeriodSummary:
+    """A stored week or month with its last day; monotony and strain for weeks only."""
+    if row.period == "week":
+        end = row.start + timedelta(days=6)
+    else:
+        end = row.start.replace(day=calendar.monthrange(row.start.year, row.start.month)[1])
+    return PeriodSummary(
+        start=row.start,
+        end=end,
+        sessions=row.sessions,
+        duration_s=row.duration_s,
+        distance_m=row.distance_m,
+        sets=row.sets,
+        reps=row.reps,
+        volume_load_kg=row.volume_load_kg,
+        srpe_load=row.srpe_load,
+        trimp=row.trimp,
+        load=row.load,
+        prs=row.prs,
+        monotony=row.monotony if row.period == "week" else None,
+        strain=row.strain if row.period == "week" else None,
     )
