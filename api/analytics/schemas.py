@@ -53,7 +53,9 @@ class ExerciseRecords(BaseModel):
 
 class PersonalRecords(Freshness):
     items: list[ExerciseRecords] = Field(description="one entry per exercise with a record")
-    next_cursor: str | None = Field(None, description="always null: every exercise is listed")
+    next_cursor: str | None = Field(
+        None, description="pass as `cursor` for the next page; null at the end"
+    )
 
 
 class ProgressPoint(BaseModel):

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.analytics import balance, load_series, markers, progress, repository
-from api.analytics.dates import local_today, monday
+from api.analytics.dates import check_range, local_today, monday
 from api.analytics.schemas import (
     BestE1rm,
     ExerciseProgress,
@@ -32,8 +32,9 @@ from api.analytics.schemas import (
 )
 from api.analytics.tables import AnalyticsState, Period
 from api.db import after_commit
-from api.errors import NotFound, Unprocessable
+from api.errors import NotFound
 from api.exercises import repository as exercise_repository
+from api.pagination import cursor_uuid, decode_cursor, encode_cursor
 from api.users.tables import User
 from models.balance import streak
 
@@ -61,12 +62,37 @@ async def _freshness(session: AsyncSession, user: User) -> tuple[dict[str, Any],
 
 
 async def personal_records(
-    session: AsyncSession, *, user: User, exercise_id: uuid.UUID | None
+    session: AsyncSession,
+    *,
+    user: User,
+    exercise_id: uuid.UUID | None,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> PersonalRecords:
-    """Rep-max PRs, max-reps records and the best e1RM, per exercise."""
+    """Rep-max PRs, max-reps records and the best e1RM, per exercise, by exercise name.
+
+    A page holds ``limit`` exercises (every one when None) after the ``cursor``'s keyset
+    ``(name_key, exercise id)``, so records or exercises added meanwhile never shift a
+    later page; 422 ``invalid_cursor`` for a cursor Forma did not make.
+    """
+    after = None
+    if cursor:
+        name_key, raw_id = decode_cursor(cursor, size=2)
+        after = (str(name_key), cursor_uuid(raw_id))
     freshness, _ = await _freshness(session, user)
-    prs = await repository.rep_max_prs(session, user_id=user.id, exercise_id=exercise_id)
-    best = await repository.best_e1rms(session, user_id=user.id, exercise_id=exercise_id)
+    prs = await repository.rep_max_prs(
+        session,
+        user_id=user.id,
+        exercise_id=exercise_id,
+        after=after,
+        exercises=None if limit is None else limit + 1,
+    )
+    exercises = {exercise.id: exercise for _, exercise in prs}
+    best = (
+        await repository.best_e1rms(session, user_id=user.id, exercise_ids=list(exercises))
+        if exercises
+        else {}
+    )
     items: dict[uuid.UUID, ExerciseRecords] = {}
     for pr, exercise in prs:
         entry = items.get(exercise.id)
@@ -106,7 +132,13 @@ async def personal_records(
                 set_id=pr.set_id,
                 workout_id=pr.workout_id,
             )
-    return PersonalRecords(items=list(items.values()), **freshness)
+    page = list(items.values())
+    next_cursor = None
+    if limit is not None and len(page) > limit:
+        page = page[:limit]
+        last = exercises[page[-1].exercise_id]
+        next_cursor = encode_cursor([last.name_key, str(last.id)])
+    return PersonalRecords(items=page, next_cursor=next_cursor, **freshness)
 
 
 async def exercise_progress(
@@ -120,12 +152,16 @@ async def exercise_progress(
 ) -> ExerciseProgress:
     """Daily best e1RM (Epley, Brzycki, RIR-adjusted, relative strength), every training
     day's volume, the best session, the plateau status and the weekly pose trend of one
-    exercise; 404 when the exercise is not visible to the user."""
+    exercise; 404 when the exercise is not visible to the user, 422 ``invalid_range`` /
+    ``range_too_long`` for a refused range (:func:`api.analytics.dates.check_range`)."""
     exercise = await exercise_repository.get(session, user_id=user.id, exercise_id=exercise_id)
     if exercise is None:
         raise NotFound("exercise not found")
-    if start is not None and end is not None and end < start:
-        raise Unprocessable("`to` must not be before `from`", code="invalid_range")
+    if start is not None:
+        # An open `to` counts as today for the length, as in /load (a `from` after today
+        # is a one-day range, empty as before); an open `from` is the whole history,
+        # which is what every client reads by default.
+        check_range(start, end if end is not None else max(local_today(user), start))
     freshness, _ = await _freshness(session, user)
     return await progress.exercise_progress(
         session,

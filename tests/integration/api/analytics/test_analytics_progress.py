@@ -4,10 +4,23 @@ best session, pose, and the range rules shared with ``/load``. Expected values b
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from pipelines.tasks.analytics import refresh_user
-from tests.support.analytics import BENCH, LB, athlete, get, local, put, records, rep_maxes, s
+from tests.support.analytics import (
+    BENCH,
+    LB,
+    athlete,
+    get,
+    local,
+    put,
+    records,
+    rep_maxes,
+    s,
+    today,
+)
 from tests.support.http import assert_error
 
 
@@ -110,3 +123,46 @@ async def test_progress_brzycki_rir_relative_strength_best_session_and_pose(live
     assert items["2024-05-08"]["body_mass_kg"] == pytest.approx(mass)
     assert items["2024-05-13"]["body_mass_kg"] == 75.0
     assert items["2024-05-13"]["relative_strength"] == pytest.approx(400 / 3 / 75)
+
+
+# ------------------------------------------------------------------- range
+
+
+async def test_progress_range_is_capped_like_load(live_client):
+    headers, user_id = await athlete(live_client)
+    await put(live_client, headers, local("Europe/Oslo", 2024, 5, 6, 10), [s(BENCH, 100.0, 5)])
+    assert refresh_user(user_id) is True
+    url = f"/v1/analytics/exercises/{BENCH}/progress"
+    day = date(2024, 5, 6)
+
+    async def dates(**query: str) -> list[str]:
+        response = await live_client.get(url, params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        return [i["date"] for i in response.json()["items"]]
+
+    def refused(response, code: str) -> None:
+        error = assert_error(response, 422, code)
+        assert error["message"] in (
+            "`to` must not be before `from`", "a range may span at most 3660 days",
+        )  # fmt: skip
+
+    reversed_range = {"from": "2024-05-08", "to": "2024-05-07"}
+    refused(await live_client.get(url, params=reversed_range, headers=headers), "invalid_range")
+    # 3660 days, both ends included, is the longest range: 6 May 2024 − 3659 days.
+    longest = {"from": (day - timedelta(3659)).isoformat(), "to": day.isoformat()}
+    assert await dates(**longest) == ["2024-05-06"]
+    too_long = {"from": (day - timedelta(3660)).isoformat(), "to": day.isoformat()}
+    refused(await live_client.get(url, params=too_long, headers=headers), "range_too_long")
+    # An open `to` counts as the athlete's today for the length, as in /load.
+    now = today()
+    assert await dates(**{"from": (now - timedelta(3659)).isoformat()}) == ["2024-05-06"]
+    open_end = {"from": (now - timedelta(3660)).isoformat()}
+    refused(await live_client.get(url, params=open_end, headers=headers), "range_too_long")
+    # An open `from` is the whole history; a `from` after today alone is an empty range.
+    assert await dates(to=(now + timedelta(4000)).isoformat()) == ["2024-05-06"]
+    assert await dates(**{"from": (now + timedelta(1)).isoformat()}) == []
+    assert await dates() == ["2024-05-06"]
+    # /load answers the same codes for the same ranges.
+    load = "/v1/analytics/load"
+    refused(await live_client.get(load, params=reversed_range, headers=headers), "invalid_range")
+    refused(await live_client.get(load, params=too_long, headers=headers), "range_too_long")
