@@ -28,9 +28,7 @@ async def muscle_balance(
     by_week: dict[date, list[MuscleSets]] = {}
     totals: dict[str, list[float]] = {}
     for r in rows:
-        by_week.setdefault(r.week_start, []).append(
-            MuscleSets(muscle=r.muscle, sets=r.sets, volume_load_kg=r.volume_load_kg)
-        )
+        by_week.setdefault(r.week_start, []).append(MuscleSets.from_row(r))
         total = totals.setdefault(r.muscle, [0.0, 0.0])
         total[0] += r.sets
         total[1] += r.volume_load_kg

@@ -24,28 +24,6 @@ DEFAULT_LOAD_DAYS = 90
 LOAD_UNIT = "AU (session-RPE scale)"
 
 
-def _day(row: DailyLoad, projected: bool = False) -> LoadDay:
-    return LoadDay(
-        date=row.day,
-        sessions=row.sessions,
-        duration_s=row.duration_s,
-        distance_m=row.distance_m,
-        volume_load_kg=row.volume_load_kg,
-        srpe_load=row.srpe_load,
-        trimp=row.trimp,
-        load=row.load,
-        ctl=row.ctl,
-        atl=row.atl,
-        tsb=row.tsb,
-        acwr_rolling=row.acwr_rolling,
-        acwr_ewma=row.acwr_ewma,
-        ramp_rate=row.ramp_rate,
-        acwr_high=row.acwr_high,
-        acwr_low=row.acwr_low,
-        projected=projected,
-    )
-
-
 def _none_if_nan(value: Any) -> float | None:
     return None if pd.isna(value) else float(value)
 
@@ -108,7 +86,7 @@ async def load_series(
     start = start or end - timedelta(days=DEFAULT_LOAD_DAYS - 1)
     check_range(start, end)
     rows = await repository.load_days(session, user_id=user.id, start=start, end=end)
-    items = [_day(r) for r in rows]
+    items = [LoadDay.from_row(r, date=r.day, projected=False) for r in rows]
     until = min(end, today)
     if not rows or rows[-1].day < until:
         tail = await repository.load_tail(
@@ -122,9 +100,6 @@ async def load_series(
     return LoadSeries(
         load_unit=LOAD_UNIT,
         items=items,
-        weeks=[
-            LoadWeek(week_start=w.start, load=w.load, monotony=w.monotony, strain=w.strain)
-            for w in weeks
-        ],
+        weeks=[LoadWeek.from_row(w, week_start=w.start) for w in weeks],
         **freshness,
     )

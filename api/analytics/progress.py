@@ -51,32 +51,11 @@ async def exercise_progress(
         exercise_id=exercise.id,
         exercise_name=exercise.name,
         items=[
-            ProgressPoint(
-                date=r.day,
-                e1rm_kg=r.e1rm_kg,
-                weight_kg=r.weight_kg,
-                reps=r.reps,
-                set_id=r.set_id,
-                workout_id=r.workout_id,
-                e1rm_brzycki_kg=r.brzycki_kg,
-                e1rm_rir_kg=r.e1rm_rir_kg,
-                body_mass_kg=r.body_mass_kg,
-                relative_strength=r.relative_strength,
-            )
+            ProgressPoint.from_row(r, date=r.day, e1rm_brzycki_kg=r.brzycki_kg)
             for r in everything
             if inside(r.day)
         ],
-        sessions=[
-            ExerciseDay(
-                date=d.day,
-                sets=d.sets,
-                reps=d.reps,
-                volume_load_kg=d.volume_load_kg,
-                max_reps=d.max_reps,
-            )  # fmt: skip
-            for d in days
-            if inside(d.day)
-        ],
+        sessions=[ExerciseDay.from_row(d, date=d.day) for d in days if inside(d.day)],
         best_session=BestSession(date=best.day, volume_load_kg=best.volume_load_kg)
         if best is not None and best.volume_load_kg > 0
         else None,

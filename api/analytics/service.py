@@ -101,37 +101,14 @@ async def personal_records(
             entry = items[exercise.id] = ExerciseRecords(
                 exercise_id=exercise.id,
                 exercise_name=exercise.name,
-                best_e1rm=BestE1rm(
-                    e1rm_kg=b.e1rm_kg,
-                    weight_kg=b.weight_kg,
-                    reps=b.reps,
-                    achieved_on=b.day,
-                    set_id=b.set_id,
-                )
-                if b
-                else None,
+                best_e1rm=BestE1rm.from_row(b, achieved_on=b.day) if b else None,
                 rep_maxes=[],
                 max_reps=None,
             )
         if pr.kind == "rep_max" and pr.weight_kg is not None:
-            entry.rep_maxes.append(
-                RepMax(
-                    reps=pr.reps,
-                    weight_kg=pr.weight_kg,
-                    achieved_on=pr.achieved_on,
-                    achieved_at=pr.achieved_at,
-                    set_id=pr.set_id,
-                    workout_id=pr.workout_id,
-                )
-            )
+            entry.rep_maxes.append(RepMax.from_row(pr))
         elif pr.kind == "max_reps":
-            entry.max_reps = MaxReps(
-                reps=pr.reps,
-                weight_kg=pr.weight_kg,
-                achieved_on=pr.achieved_on,
-                set_id=pr.set_id,
-                workout_id=pr.workout_id,
-            )
+            entry.max_reps = MaxReps.from_row(pr)
     page = list(items.values())
     next_cursor = None
     if limit is not None and len(page) > limit:
@@ -217,12 +194,7 @@ async def summary(
     }
     return Summary(
         **totals,
-        weekly_volume=[
-            WeekVolume(
-                week_start=v.start, volume_load_kg=v.volume_load_kg, sets=v.sets, reps=v.reps
-            )
-            for v in volumes
-        ],
+        weekly_volume=[WeekVolume.from_row(v, week_start=v.start) for v in volumes],
         period=period,
         periods=[_period_summary(p) for p in latest],
         habits=habits,
@@ -258,19 +230,10 @@ def _period_summary(row: Period) -> PeriodSummary:
         end = row.start + timedelta(days=6)
     else:
         end = row.start.replace(day=calendar.monthrange(row.start.year, row.start.month)[1])
-    return PeriodSummary(
-        start=row.start,
+    weekly = row.period == "week"
+    return PeriodSummary.from_row(
+        row,
         end=end,
-        sessions=row.sessions,
-        duration_s=row.duration_s,
-        distance_m=row.distance_m,
-        sets=row.sets,
-        reps=row.reps,
-        volume_load_kg=row.volume_load_kg,
-        srpe_load=row.srpe_load,
-        trimp=row.trimp,
-        load=row.load,
-        prs=row.prs,
-        monotony=row.monotony if row.period == "week" else None,
-        strain=row.strain if row.period == "week" else None,
+        monotony=row.monotony if weekly else None,
+        strain=row.strain if weekly else None,
     )
