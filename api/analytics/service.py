@@ -1,7 +1,7 @@
 """What each analytics read answers: freshness first, then the figures.
 
 Records and summaries are assembled here; the load series, the muscle balance and one
-exercise's progress in :mod:`~api.analytics.load`, :mod:`~api.analytics.balance` and
+exercise's progress in :mod:`~api.analytics.load_series`, :mod:`~api.analytics.balance` and
 :mod:`~api.analytics.progress`. Writes owe a refresh through :func:`mark_stale`.
 """
 
