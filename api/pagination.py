@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -45,3 +46,22 @@ def _sane(value: Any) -> bool:
     if isinstance(value, int):
         return -(2**63) <= value < 2**63
     return isinstance(value, str) and len(value) <= 200 and "\x00" not in value
+
+
+#: for a list that answered whole before it had pages: without ``limit`` it still does
+LimitOrAllQuery = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=MAX_LIMIT,
+        description=f"page size, at most {MAX_LIMIT}; without it, the whole list in one page",
+    ),
+]
+
+
+def cursor_uuid(raw: object) -> uuid.UUID:
+    """A UUID part of a decoded cursor; 422 ``invalid_cursor`` when it is not one."""
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError as exc:
+        raise Unprocessable("cursor is not valid", code="invalid_cursor") from exc

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import Numeric, exists, func, select
+from sqlalchemy import Numeric, exists, func, select, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,23 +42,45 @@ async def state_and_stale(
 
 
 async def rep_max_prs(
-    session: AsyncSession, *, user_id: uuid.UUID, exercise_id: uuid.UUID | None
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    exercise_id: uuid.UUID | None,
+    after: tuple[str, uuid.UUID] | None = None,
+    exercises: int | None = None,
 ) -> list[tuple[RepMaxPr, Exercise]]:
+    """The records with their exercise, by ``(name_key, exercise id)``, then kind and reps.
+
+    ``after`` is a keyset ``(name_key, exercise id)``: only exercises past it come.
+    ``exercises`` bounds how many exercises (not rows) come; every record of each.
+    """
     stmt = (
         select(RepMaxPr, Exercise)
         .join(Exercise, Exercise.id == RepMaxPr.exercise_id)
         .where(RepMaxPr.user_id == user_id)
-        .order_by(Exercise.name_key, RepMaxPr.exercise_id, RepMaxPr.kind, RepMaxPr.reps)
     )
     if exercise_id is not None:
         stmt = stmt.where(RepMaxPr.exercise_id == exercise_id)
+    if after is not None:
+        stmt = stmt.where(tuple_(Exercise.name_key, Exercise.id) > tuple_(*after))
+    if exercises is not None:
+        page = (
+            stmt.with_only_columns(Exercise.name_key, Exercise.id)
+            .distinct()
+            .order_by(Exercise.name_key, Exercise.id)
+            .limit(exercises)
+            .subquery()
+        )
+        stmt = stmt.where(RepMaxPr.exercise_id.in_(select(page.c.id)))
+    stmt = stmt.order_by(Exercise.name_key, RepMaxPr.exercise_id, RepMaxPr.kind, RepMaxPr.reps)
     return [(p, e) for p, e in (await session.execute(stmt)).all()]
 
 
 async def best_e1rms(
-    session: AsyncSession, *, user_id: uuid.UUID, exercise_id: uuid.UUID | None
+    session: AsyncSession, *, user_id: uuid.UUID, exercise_ids: Collection[uuid.UUID] | None
 ) -> dict[uuid.UUID, E1rmDaily]:
-    """The all-time best daily e1RM row per exercise (earliest on ties)."""
+    """The all-time best daily e1RM row per exercise (earliest on ties); of every
+    exercise when ``exercise_ids`` is None."""
     stmt = (
         select(E1rmDaily)
         .ext(distinct_on(E1rmDaily.exercise_id))
@@ -69,8 +92,8 @@ async def best_e1rms(
             E1rmDaily.day,
         )
     )
-    if exercise_id is not None:
-        stmt = stmt.where(E1rmDaily.exercise_id == exercise_id)
+    if exercise_ids is not None:
+        stmt = stmt.where(E1rmDaily.exercise_id.in_(exercise_ids))
     return {row.exercise_id: row for row in (await session.execute(stmt)).scalars()}
 
 

@@ -18,6 +18,7 @@ from api.analytics.schemas import (
 from api.db import SessionDep
 from api.deps import CurrentUser
 from api.errors import error_responses
+from api.pagination import CursorQuery, LimitOrAllQuery
 from api.schemas import IsoDate
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=error_responses(401, 422))
@@ -28,9 +29,15 @@ async def personal_records(
     user: CurrentUser,
     session: SessionDep,
     exercise_id: Annotated[uuid.UUID | None, Query(description="only this exercise")] = None,
+    limit: LimitOrAllQuery = None,
+    cursor: CursorQuery = None,
 ) -> PersonalRecords:
-    """Rep-max PRs (heaviest weight for exactly r reps, r = 1…12), max reps and best e1RM."""
-    return await service.personal_records(session, user=user, exercise_id=exercise_id)
+    """Rep-max PRs (heaviest weight for exactly r reps, r = 1…12), max reps and best e1RM,
+    one entry per exercise by name, with cursor pages of `limit` exercises (without
+    `limit`, every exercise in one page); a cursor Forma did not make is 422 `invalid_cursor`."""
+    return await service.personal_records(
+        session, user=user, exercise_id=exercise_id, limit=limit, cursor=cursor
+    )
 
 
 @router.get(
@@ -49,7 +56,9 @@ async def exercise_progress(
     ] = 6,
 ) -> ExerciseProgress:
     """Best e1RM per local day (Epley; also Brzycki, RIR-adjusted and ÷ body mass), every
-    training day's volume, the best session, plateau status and the weekly pose trend."""
+    training day's volume, the best session, plateau status and the weekly pose trend.
+    `to` before `from` is 422 `invalid_range`; a range of more than 3660 days (an open `to`
+    counts as today) is 422 `range_too_long`."""
     return await service.exercise_progress(
         session,
         user=user,

@@ -1,12 +1,49 @@
-"""Analytics schemas."""
+"""Analytics schemas.
+
+Field declarations that several schemas share word for word (type and description)
+are declared once below, as ``Annotated`` types or small bases: the documented wire
+format is the same as with each field written out.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from datetime import date, datetime
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, Field
+
+LocalDay = Annotated[dt.date, Field(description="local day")]
+SetDay = Annotated[date, Field(description="local day of the set")]
+RecordSet = Annotated[uuid.UUID, Field(description="the set that holds the record")]
+TheSet = Annotated[uuid.UUID, Field(description="the set")]
+ItsWorkout = Annotated[uuid.UUID, Field(description="its workout")]
+ThatSetsReps = Annotated[int, Field(description="reps of that set")]
+WorkingSets = Annotated[int, Field(description="non-warm-up sets")]
+WorkingReps = Annotated[int, Field(description="non-warm-up reps")]
+VolumeLoad = Annotated[float, Field(description="Σ weight × reps over non-warm-up sets, kg")]
+CardioDistance = Annotated[float, Field(description="cardio distance, m")]
+
+
+class FromRow(BaseModel):
+    """A view of one stored row."""
+
+    @classmethod
+    def from_row(cls, row: object, **given: Any) -> Self:
+        """The fields named like ``row``'s attributes copied from it; ``given`` sets the
+        rest (fields named otherwise, or computed) and wins over a like-named attribute."""
+        copied = {name: getattr(row, name) for name in cls.model_fields if name not in given}
+        return cls(**copied, **given)
+
+
+class ExerciseNamed(BaseModel):
+    exercise_id: uuid.UUID = Field(description="exercise")
+    exercise_name: str = Field(description="its display name")
+
+
+class WeekRow(FromRow):
+    week_start: date = Field(description="Monday of the local ISO week")
 
 
 class Freshness(BaseModel):
@@ -16,36 +53,34 @@ class Freshness(BaseModel):
     stale: bool = Field(description="true when a refresh is owed (newer data is not reflected yet)")
 
 
-class RepMax(BaseModel):
+class RepMax(FromRow):
     reps: int = Field(description="exactly this many reps (1–12)")
     weight_kg: float = Field(description="the heaviest weight lifted for them, kg")
-    achieved_on: date = Field(description="local day of the set")
+    achieved_on: SetDay
     achieved_at: datetime = Field(description="start of the workout, UTC")
-    set_id: uuid.UUID = Field(description="the set that holds the record")
-    workout_id: uuid.UUID = Field(description="its workout")
+    set_id: RecordSet
+    workout_id: ItsWorkout
 
 
-class MaxReps(BaseModel):
+class MaxReps(FromRow):
     reps: int = Field(description="most reps in one set (bodyweight exercises)")
     weight_kg: float | None = Field(description="added weight of that set, kg, if any")
-    achieved_on: date = Field(description="local day of the set")
-    set_id: uuid.UUID = Field(description="the set that holds the record")
-    workout_id: uuid.UUID = Field(description="its workout")
+    achieved_on: SetDay
+    set_id: RecordSet
+    workout_id: ItsWorkout
 
 
-class BestE1rm(BaseModel):
+class BestE1rm(FromRow):
     e1rm_kg: float = Field(
         description="best estimated 1RM (Epley, sets of 1–12 reps, warm-ups excluded), kg"
     )
     weight_kg: float = Field(description="weight of the set it came from, kg")
-    reps: int = Field(description="reps of that set")
+    reps: ThatSetsReps
     achieved_on: date = Field(description="local day")
-    set_id: uuid.UUID = Field(description="the set")
+    set_id: TheSet
 
 
-class ExerciseRecords(BaseModel):
-    exercise_id: uuid.UUID = Field(description="exercise")
-    exercise_name: str = Field(description="its display name")
+class ExerciseRecords(ExerciseNamed):
     best_e1rm: BestE1rm | None = Field(description="all-time best e1RM; null for bodyweight")
     rep_maxes: list[RepMax] = Field(description="rep-max PRs by rep count")
     max_reps: MaxReps | None = Field(description="most reps in a set, for bodyweight exercises")
@@ -53,18 +88,20 @@ class ExerciseRecords(BaseModel):
 
 class PersonalRecords(Freshness):
     items: list[ExerciseRecords] = Field(description="one entry per exercise with a record")
-    next_cursor: str | None = Field(None, description="always null: every exercise is listed")
+    next_cursor: str | None = Field(
+        None, description="pass as `cursor` for the next page; null at the end"
+    )
 
 
-class ProgressPoint(BaseModel):
-    date: dt.date = Field(description="local day")
+class ProgressPoint(FromRow):
+    date: LocalDay
     e1rm_kg: float = Field(
         description="best e1RM that day (Epley, sets of 1–12 reps, warm-ups excluded), kg"
     )
     weight_kg: float = Field(description="weight of that set, kg")
-    reps: int = Field(description="reps of that set")
-    set_id: uuid.UUID = Field(description="the set")
-    workout_id: uuid.UUID = Field(description="its workout")
+    reps: ThatSetsReps
+    set_id: TheSet
+    workout_id: ItsWorkout
     e1rm_brzycki_kg: float | None = Field(None, description="best Brzycki e1RM that day, kg")
     e1rm_rir_kg: float | None = Field(
         None, description="best Epley e1RM on reps + RIR (RIR, else 10 − RPE), kg"
@@ -75,9 +112,7 @@ class ProgressPoint(BaseModel):
     relative_strength: float | None = Field(None, description="e1rm_kg ÷ body_mass_kg")
 
 
-class ExerciseProgress(Freshness):
-    exercise_id: uuid.UUID = Field(description="exercise")
-    exercise_name: str = Field(description="its display name")
+class ExerciseProgress(ExerciseNamed, Freshness):
     items: list[ProgressPoint] = Field(description="daily best e1RM, oldest first")
     sessions: list[ExerciseDay] = Field(
         default_factory=list, description="every day the exercise was trained in the range"
@@ -91,18 +126,17 @@ class ExerciseProgress(Freshness):
     )
 
 
-class WeekVolume(BaseModel):
-    week_start: date = Field(description="Monday of the local ISO week")
-    volume_load_kg: float = Field(description="Σ weight × reps over non-warm-up sets, kg")
-    sets: int = Field(description="non-warm-up sets")
-    reps: int = Field(description="non-warm-up reps")
+class WeekVolume(WeekRow):
+    volume_load_kg: VolumeLoad
+    sets: WorkingSets
+    reps: WorkingReps
 
 
 class Summary(Freshness):
     workouts: int = Field(description="workouts stored")
     sets: int = Field(description="sets stored, warm-ups included")
-    working_sets: int = Field(description="non-warm-up sets")
-    reps: int = Field(description="non-warm-up reps")
+    working_sets: WorkingSets
+    reps: WorkingReps
     volume_load_kg: float = Field(description="all-time volume load, kg")
     exercises: int = Field(description="distinct exercises trained")
     personal_records: int = Field(description="rep-max and max-reps records held")
@@ -121,12 +155,12 @@ class Summary(Freshness):
 # --------------------------------------------------------------------------- issue-5 views
 
 
-class LoadDay(BaseModel):
+class LoadDay(FromRow):
     date: dt.date = Field(description="local calendar day")
     sessions: int = Field(description="workouts that day")
     duration_s: float = Field(description="their summed duration, s")
-    distance_m: float = Field(description="cardio distance, m")
-    volume_load_kg: float = Field(description="Σ weight × reps over non-warm-up sets, kg")
+    distance_m: CardioDistance
+    volume_load_kg: VolumeLoad
     srpe_load: float | None = Field(description="Σ session RPE × minutes of rated sessions, AU")
     trimp: float | None = Field(description="Σ Banister TRIMP of cardio sessions, AU")
     load: float = Field(
@@ -147,8 +181,7 @@ class LoadDay(BaseModel):
     )
 
 
-class LoadWeek(BaseModel):
-    week_start: date = Field(description="Monday of the local ISO week")
+class LoadWeek(WeekRow):
     load: float = Field(description="combined load of the week, AU")
     monotony: float | None = Field(
         description="Foster monotony: mean ÷ SD of the 7 daily loads (rest days 0)"
@@ -162,14 +195,13 @@ class LoadSeries(Freshness):
     weeks: list[LoadWeek] = Field(description="weeks with training inside the range")
 
 
-class MuscleSets(BaseModel):
+class MuscleSets(FromRow):
     muscle: str = Field(description="muscle group")
     sets: float = Field(description="fractional sets: 1 per primary, 0.5 per secondary muscle")
     volume_load_kg: float = Field(description="volume load with the same shares, kg")
 
 
-class BalanceWeek(BaseModel):
-    week_start: date = Field(description="Monday of the local ISO week")
+class BalanceWeek(WeekRow):
     muscles: list[MuscleSets] = Field(description="muscle groups trained that week")
     push_pull: float | None = Field(description="push ÷ pull fractional sets; null without pull")
     upper_lower: float | None = Field(description="upper ÷ lower fractional sets")
@@ -191,14 +223,14 @@ class Habits(BaseModel):
     hour_share: list[float] = Field(description="share of workouts per local start hour 0–23")
 
 
-class PeriodSummary(BaseModel):
+class PeriodSummary(FromRow):
     start: date = Field(description="first local day of the week (Monday) or month")
     end: date = Field(description="last local day of it")
     sessions: int = Field(description="workouts")
     duration_s: float = Field(description="their duration, s")
-    distance_m: float = Field(description="cardio distance, m")
-    sets: int = Field(description="non-warm-up sets")
-    reps: int = Field(description="non-warm-up reps")
+    distance_m: CardioDistance
+    sets: WorkingSets
+    reps: WorkingReps
     volume_load_kg: float = Field(description="volume load, kg")
     srpe_load: float | None = Field(description="sRPE load of rated sessions, AU")
     trimp: float | None = Field(description="TRIMP of cardio sessions, AU")
@@ -208,16 +240,15 @@ class PeriodSummary(BaseModel):
     strain: float | None = Field(None, description="weeks only: Foster strain")
 
 
-class ExerciseDay(BaseModel):
-    date: dt.date = Field(description="local day")
-    sets: int = Field(description="non-warm-up sets")
+class ExerciseDay(FromRow):
+    date: LocalDay
+    sets: WorkingSets
     reps: int = Field(description="their reps")
     volume_load_kg: float = Field(description="session volume load of this exercise, kg")
     max_reps: int | None = Field(description="most reps in one set")
 
 
-class PoseWeek(BaseModel):
-    week_start: date = Field(description="Monday of the local ISO week")
+class PoseWeek(WeekRow):
     form_sets: int = Field(description="sets with a form score")
     mean_form_score: float | None = Field(description="mean form score 0–1")
     detected_sets: int = Field(description="sets with both a detected and a logged rep count")
@@ -235,7 +266,7 @@ class Plateau(BaseModel):
 
 
 class BestSession(BaseModel):
-    date: dt.date = Field(description="local day")
+    date: LocalDay
     volume_load_kg: float = Field(description="that day's volume load of this exercise, kg")
 
 

@@ -1,37 +1,43 @@
-"""Rules for reading analytics: group records, attach freshness."""
+"""What each analytics read answers: freshness first, then the figures.
+
+Records and summaries are assembled here; the load series, the muscle balance and one
+exercise's progress in :mod:`~api.analytics.load_series`, :mod:`~api.analytics.balance` and
+:mod:`~api.analytics.progress`. Writes owe a refresh through :func:`mark_stale`.
+"""
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.analytics import markers, repository, views
+from api.analytics import balance, load_series, markers, progress, repository
+from api.analytics.dates import check_range, local_today
 from api.analytics.schemas import (
     BestE1rm,
-    BestSession,
-    ExerciseDay,
     ExerciseProgress,
     ExerciseRecords,
+    Habits,
     LoadSeries,
     MaxReps,
     MuscleBalance,
+    PeriodSummary,
     PersonalRecords,
-    Plateau,
-    PoseWeek,
-    ProgressPoint,
     RepMax,
     Summary,
     WeekVolume,
 )
+from api.analytics.tables import AnalyticsState, Period
 from api.db import after_commit
-from api.errors import NotFound, Unprocessable
+from api.errors import NotFound
 from api.exercises import repository as exercise_repository
+from api.pagination import cursor_uuid, decode_cursor, encode_cursor
 from api.users.tables import User
-from models.analytics.progress import plateau, pose_weeks
+from models.analytics.habits import habits
 
 
 async def mark_stale(session: AsyncSession, *, user_id: uuid.UUID, since_day: date) -> None:
@@ -57,12 +63,37 @@ async def _freshness(session: AsyncSession, user: User) -> tuple[dict[str, Any],
 
 
 async def personal_records(
-    session: AsyncSession, *, user: User, exercise_id: uuid.UUID | None
+    session: AsyncSession,
+    *,
+    user: User,
+    exercise_id: uuid.UUID | None,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> PersonalRecords:
-    """Rep-max PRs, max-reps records and the best e1RM, per exercise."""
+    """Rep-max PRs, max-reps records and the best e1RM, per exercise, by exercise name.
+
+    A page holds ``limit`` exercises (every one when None) after the ``cursor``'s keyset
+    ``(name_key, exercise id)``, so records or exercises added meanwhile never shift a
+    later page; 422 ``invalid_cursor`` for a cursor Forma did not make.
+    """
+    after = None
+    if cursor:
+        name_key, raw_id = decode_cursor(cursor, size=2)
+        after = (str(name_key), cursor_uuid(raw_id))
     freshness, _ = await _freshness(session, user)
-    prs = await repository.rep_max_prs(session, user_id=user.id, exercise_id=exercise_id)
-    best = await repository.best_e1rms(session, user_id=user.id, exercise_id=exercise_id)
+    prs = await repository.rep_max_prs(
+        session,
+        user_id=user.id,
+        exercise_id=exercise_id,
+        after=after,
+        exercises=None if limit is None else limit + 1,
+    )
+    exercises = {exercise.id: exercise for _, exercise in prs}
+    best = (
+        await repository.best_e1rms(session, user_id=user.id, exercise_ids=list(exercises))
+        if exercises
+        else {}
+    )
     items: dict[uuid.UUID, ExerciseRecords] = {}
     for pr, exercise in prs:
         entry = items.get(exercise.id)
@@ -71,38 +102,21 @@ async def personal_records(
             entry = items[exercise.id] = ExerciseRecords(
                 exercise_id=exercise.id,
                 exercise_name=exercise.name,
-                best_e1rm=BestE1rm(
-                    e1rm_kg=b.e1rm_kg,
-                    weight_kg=b.weight_kg,
-                    reps=b.reps,
-                    achieved_on=b.day,
-                    set_id=b.set_id,
-                )
-                if b
-                else None,
+                best_e1rm=BestE1rm.from_row(b, achieved_on=b.day) if b else None,
                 rep_maxes=[],
                 max_reps=None,
             )
         if pr.kind == "rep_max" and pr.weight_kg is not None:
-            entry.rep_maxes.append(
-                RepMax(
-                    reps=pr.reps,
-                    weight_kg=pr.weight_kg,
-                    achieved_on=pr.achieved_on,
-                    achieved_at=pr.achieved_at,
-                    set_id=pr.set_id,
-                    workout_id=pr.workout_id,
-                )
-            )
+            entry.rep_maxes.append(RepMax.from_row(pr))
         elif pr.kind == "max_reps":
-            entry.max_reps = MaxReps(
-                reps=pr.reps,
-                weight_kg=pr.weight_kg,
-                achieved_on=pr.achieved_on,
-                set_id=pr.set_id,
-                workout_id=pr.workout_id,
-            )
-    return PersonalRecords(items=list(items.values()), **freshness)
+            entry.max_reps = MaxReps.from_row(pr)
+    page = list(items.values())
+    next_cursor = None
+    if limit is not None and len(page) > limit:
+        page = page[:limit]
+        last = exercises[page[-1].exercise_id]
+        next_cursor = encode_cursor([last.name_key, str(last.id)])
+    return PersonalRecords(items=page, next_cursor=next_cursor, **freshness)
 
 
 async def exercise_progress(
@@ -116,87 +130,42 @@ async def exercise_progress(
 ) -> ExerciseProgress:
     """Daily best e1RM (Epley, Brzycki, RIR-adjusted, relative strength), every training
     day's volume, the best session, the plateau status and the weekly pose trend of one
-    exercise; 404 when the exercise is not visible to the user."""
+    exercise; 404 when the exercise is not visible to the user, 422 ``invalid_range`` /
+    ``range_too_long`` for a refused range (:func:`api.analytics.dates.check_range`)."""
     exercise = await exercise_repository.get(session, user_id=user.id, exercise_id=exercise_id)
     if exercise is None:
         raise NotFound("exercise not found")
-    if start is not None and end is not None and end < start:
-        raise Unprocessable("`to` must not be before `from`", code="invalid_range")
+    if start is not None:
+        # An open `to` counts as today for the length, as in /load (a `from` after today
+        # is a one-day range, empty as before); an open `from` is the whole history,
+        # which is what every client reads by default.
+        check_range(start, end if end is not None else max(local_today(user), start))
     freshness, _ = await _freshness(session, user)
-    everything = await repository.e1rm_series(
-        session, user_id=user.id, exercise_id=exercise_id, start=None, end=None
+    return await progress.exercise_progress(
+        session,
+        user=user,
+        exercise=exercise,
+        start=start,
+        end=end,
+        plateau_weeks=plateau_weeks,
+        freshness=freshness,
     )
-    days = await repository.exercise_days(session, user_id=user.id, exercise_id=exercise_id)
-
-    def inside(day: date) -> bool:
-        return (start is None or day >= start) and (end is None or day <= end)
-
-    best = max(days, key=lambda d: (d.volume_load_kg, -d.day.toordinal()), default=None)
-    return ExerciseProgress(
-        exercise_id=exercise.id,
-        exercise_name=exercise.name,
-        items=[
-            ProgressPoint(
-                date=r.day,
-                e1rm_kg=r.e1rm_kg,
-                weight_kg=r.weight_kg,
-                reps=r.reps,
-                set_id=r.set_id,
-                workout_id=r.workout_id,
-                e1rm_brzycki_kg=r.brzycki_kg,
-                e1rm_rir_kg=r.e1rm_rir_kg,
-                body_mass_kg=r.body_mass_kg,
-                relative_strength=r.relative_strength,
-            )
-            for r in everything
-            if inside(r.day)
-        ],
-        sessions=[
-            ExerciseDay(
-                date=d.day,
-                sets=d.sets,
-                reps=d.reps,
-                volume_load_kg=d.volume_load_kg,
-                max_reps=d.max_reps,
-            )  # fmt: skip
-            for d in days
-            if inside(d.day)
-        ],
-        best_session=BestSession(date=best.day, volume_load_kg=best.volume_load_kg)
-        if best is not None and best.volume_load_kg > 0
-        else None,
-        plateau=_plateau(everything, days, views.local_today(user), plateau_weeks),
-        pose=_pose([d for d in days if inside(d.day)]),
-        **freshness,
-    )
-
-
-def _plateau(series: list[Any], days: list[Any], today: date, weeks: int) -> Plateau | None:
-    """No new best e1RM for ``weeks`` weeks while still training (models.analytics.progress)."""
-    found = plateau(
-        [(r.day, r.e1rm_kg) for r in series], [d.day for d in days], today=today, weeks=weeks
-    )
-    return Plateau(**asdict(found)) if found is not None else None
-
-
-def _pose(days: list[Any]) -> list[PoseWeek]:
-    """Weekly form-score and rep-discrepancy means (models.analytics.progress)."""
-    found = pose_weeks(
-        (d.day, d.form_sets, d.mean_form_score, d.detected_sets, d.rep_discrepancy) for d in days
-    )
-    return [PoseWeek(**asdict(week)) for week in found]
 
 
 async def load(
     session: AsyncSession, *, user: User, start: date | None, end: date | None
 ) -> LoadSeries:
+    """The daily load series (:func:`api.analytics.load_series.load_series`)."""
     freshness, _ = await _freshness(session, user)
-    return await views.load_series(session, user=user, start=start, end=end, freshness=freshness)
+    return await load_series.load_series(
+        session, user=user, start=start, end=end, freshness=freshness
+    )
 
 
 async def muscle_balance(session: AsyncSession, *, user: User, weeks: int) -> MuscleBalance:
+    """The muscle balance of the last ``weeks`` ISO weeks (:mod:`api.analytics.balance`)."""
     freshness, _ = await _freshness(session, user)
-    return await views.muscle_balance(session, user=user, weeks=weeks, freshness=freshness)
+    return await balance.muscle_balance(session, user=user, weeks=weeks, freshness=freshness)
 
 
 async def summary(
@@ -212,7 +181,7 @@ async def summary(
     else:
         volumes = await repository.periods(session, user_id=user.id, period="week", count=weeks)
         latest = await repository.periods(session, user_id=user.id, period=period, count=count)
-    habits = await views.habits(session, user=user, state=state)
+    found_habits = await _habits(session, user=user, state=state)
     totals = {
         "workouts": state.workouts if state else 0,
         "sets": state.sets if state else 0,
@@ -226,14 +195,38 @@ async def summary(
     }
     return Summary(
         **totals,
-        weekly_volume=[
-            WeekVolume(
-                week_start=v.start, volume_load_kg=v.volume_load_kg, sets=v.sets, reps=v.reps
-            )
-            for v in volumes
-        ],
+        weekly_volume=[WeekVolume.from_row(v, week_start=v.start) for v in volumes],
         period=period,
-        periods=[views.period_summary(p) for p in latest],
-        habits=habits,
+        periods=[_period_summary(p) for p in latest],
+        habits=found_habits,
         **freshness,
+    )
+
+
+async def _habits(session: AsyncSession, *, user: User, state: AnalyticsState | None) -> Habits:
+    """Streak (DESIGN §5: consecutive ISO weeks with a workout up to this one; this week,
+    while still empty, does not break it), sessions per week, usual days and hours."""
+    found = habits(
+        workouts=state.workouts if state else 0,
+        first_workout_on=state.first_workout_on if state else None,
+        weekday_counts=state.weekday_counts if state else [],
+        hour_counts=state.hour_counts if state else [],
+        week_starts=await repository.week_starts(session, user_id=user.id),
+        today=local_today(user),
+    )
+    return Habits(**asdict(found))
+
+
+def _period_summary(row: Period) -> PeriodSummary:
+    """A stored week or month with its last day; monotony and strain for weeks only."""
+    if row.period == "week":
+        end = row.start + timedelta(days=6)
+    else:
+        end = row.start.replace(day=calendar.monthrange(row.start.year, row.start.month)[1])
+    weekly = row.period == "week"
+    return PeriodSummary.from_row(
+        row,
+        end=end,
+        monotony=row.monotony if weekly else None,
+        strain=row.strain if weekly else None,
     )

@@ -18,28 +18,60 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.db import Base
 
 
-class AnalyticsDirty(Base):
-    """A refresh owed to a user from ``since_day`` on (DESIGN §2.3)."""
-
-    __tablename__ = "analytics_dirty"
+class _OnePerAthlete:
+    """Keyed by the athlete alone, and deleted with the athlete."""
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class _ExerciseDayKey:
+    """The key of a row per athlete, exercise and local day."""
+
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    exercise_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+
+
+class _RecordSet:
+    """The set behind a record: its weight, its local day and its workout's start (UTC)."""
+
+    workout_id: Mapped[uuid.UUID]
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    achieved_on: Mapped[date]
+    achieved_at: Mapped[datetime]
+
+
+class _Totals:
+    """What a day or a period adds up, the same columns in both: sessions, their time,
+    cardio distance, volume load, and the loads (sRPE, TRIMP, the combined one)."""
+
+    sessions: Mapped[int] = mapped_column(Integer)
+    duration_s: Mapped[float] = mapped_column(Float)
+    distance_m: Mapped[float] = mapped_column(Float)
+    volume_load_kg: Mapped[float] = mapped_column(Float)
+    srpe_load: Mapped[float | None] = mapped_column(Float)
+    trimp: Mapped[float | None] = mapped_column(Float)
+    load: Mapped[float] = mapped_column(Float)
+
+
+class AnalyticsDirty(_OnePerAthlete, Base):
+    """A refresh owed to a user from ``since_day`` on (DESIGN §2.3)."""
+
+    __tablename__ = "analytics_dirty"
+
     since_day: Mapped[date]
     marked_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
     #: set when the marker is created, never moved by later marks: bounds the debounce
     first_marked_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
 
 
-class AnalyticsState(Base):
+class AnalyticsState(_OnePerAthlete, Base):
     """Per-user totals and the time of the data the analytics reflect."""
 
     __tablename__ = "analytics_state"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
     as_of: Mapped[datetime]
     refreshed_at: Mapped[datetime] = mapped_column(server_default=func.now())
     workouts: Mapped[int] = mapped_column(Integer)
@@ -56,14 +88,11 @@ class AnalyticsState(Base):
     hour_counts: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default="{}")
 
 
-class E1rmDaily(Base):
+class E1rmDaily(_ExerciseDayKey, Base):
     """The best e1RM (Epley) per exercise per local day."""
 
     __tablename__ = "analytics_e1rm_daily"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    exercise_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
     e1rm_kg: Mapped[float] = mapped_column(Float)
     weight_kg: Mapped[float] = mapped_column(Float)
     reps: Mapped[int] = mapped_column(Integer)
@@ -77,7 +106,7 @@ class E1rmDaily(Base):
     relative_strength: Mapped[float | None] = mapped_column(Float)
 
 
-class RepMaxPr(Base):
+class RepMaxPr(_RecordSet, Base):
     """Rep-max PRs (heaviest weight for exactly r reps) and bodyweight max-reps records."""
 
     __tablename__ = "analytics_rep_max_prs"
@@ -86,32 +115,24 @@ class RepMaxPr(Base):
     exercise_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     reps: Mapped[int] = mapped_column(Integer, primary_key=True)
-    weight_kg: Mapped[float | None] = mapped_column(Float)
-    achieved_on: Mapped[date]
-    achieved_at: Mapped[datetime]
     set_id: Mapped[uuid.UUID]
-    workout_id: Mapped[uuid.UUID]
 
 
-class PrEvent(Base):
+class PrEvent(_RecordSet, Base):
     """A set that raised a record when it was done (the history behind RepMaxPr)."""
 
     __tablename__ = "analytics_pr_events"
 
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     set_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    workout_id: Mapped[uuid.UUID]
     exercise_id: Mapped[uuid.UUID]
     kind: Mapped[str] = mapped_column(String(16))
     reps: Mapped[int] = mapped_column(Integer)
-    weight_kg: Mapped[float | None] = mapped_column(Float)
-    achieved_on: Mapped[date]
-    achieved_at: Mapped[datetime]
     #: the record it beat (kg for rep_max, reps for max_reps); None for the first
     previous: Mapped[float | None] = mapped_column(Float)
 
 
-class DailyLoad(Base):
+class DailyLoad(_Totals, Base):
     """One row per local calendar day from an athlete's first to last training day."""
 
     __tablename__ = "analytics_daily_load"
@@ -119,13 +140,6 @@ class DailyLoad(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
-    sessions: Mapped[int] = mapped_column(Integer)
-    duration_s: Mapped[float] = mapped_column(Float)
-    distance_m: Mapped[float] = mapped_column(Float)
-    volume_load_kg: Mapped[float] = mapped_column(Float)
-    srpe_load: Mapped[float | None] = mapped_column(Float)
-    trimp: Mapped[float | None] = mapped_column(Float)
-    load: Mapped[float] = mapped_column(Float)
     ctl: Mapped[float] = mapped_column(Float)
     atl: Mapped[float] = mapped_column(Float)
     tsb: Mapped[float] = mapped_column(Float)
@@ -138,14 +152,11 @@ class DailyLoad(Base):
     acwr_low: Mapped[bool] = mapped_column(Boolean)
 
 
-class ExerciseDaily(Base):
+class ExerciseDaily(_ExerciseDayKey, Base):
     """Per exercise per local day: sets, reps, volume, most reps, pose-detection data."""
 
     __tablename__ = "analytics_exercise_daily"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    exercise_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
     sets: Mapped[int] = mapped_column(Integer)
     reps: Mapped[int] = mapped_column(Integer)
     volume_load_kg: Mapped[float] = mapped_column(Float)
@@ -156,7 +167,7 @@ class ExerciseDaily(Base):
     rep_discrepancy: Mapped[float | None] = mapped_column(Float)
 
 
-class Period(Base):
+class Period(_Totals, Base):
     """Weekly (ISO, Monday) and monthly summaries of weeks and months with a session."""
 
     __tablename__ = "analytics_periods"
@@ -164,15 +175,8 @@ class Period(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     period: Mapped[str] = mapped_column(String(8), primary_key=True)
     start: Mapped[date] = mapped_column(primary_key=True)
-    sessions: Mapped[int] = mapped_column(Integer)
-    duration_s: Mapped[float] = mapped_column(Float)
-    distance_m: Mapped[float] = mapped_column(Float)
     sets: Mapped[int] = mapped_column(Integer)
     reps: Mapped[int] = mapped_column(Integer)
-    volume_load_kg: Mapped[float] = mapped_column(Float)
-    srpe_load: Mapped[float | None] = mapped_column(Float)
-    trimp: Mapped[float | None] = mapped_column(Float)
-    load: Mapped[float] = mapped_column(Float)
     prs: Mapped[int] = mapped_column(Integer)
     monotony: Mapped[float | None] = mapped_column(Float)
     strain: Mapped[float | None] = mapped_column(Float)

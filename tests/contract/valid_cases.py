@@ -23,7 +23,7 @@ from tests.support.workouts import BENCH
 
 ZONE = "Europe/Oslo"
 START, END = "2025-03-03T07:00:00+00:00", "2025-03-03T08:00:00+00:00"
-MAX_RANGE_DAYS = 3660  # analytics ranges (api/analytics/service.py)
+MAX_RANGE_DAYS = 3660  # analytics ranges (api/analytics/dates.py)
 STRONG_CSV = (
     b"Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,"
     b"Notes,Workout Notes,RPE\n"
