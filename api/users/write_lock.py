@@ -10,7 +10,7 @@ on the same row in the same order instead of deadlocking.
 
 The API's async form and the workers' sync (psycopg) form run the same SQL text, so both
 take exactly the same lock. The analytics refresh's per-user lock is another lock (an
-advisory one, never taken by writes, see :mod:`pipelines.store.analytics_locks`).
+advisory one, never taken by writes, see :mod:`pipelines.store.analytics_markers`).
 """
 
 from __future__ import annotations
