@@ -38,3 +38,16 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     if code is not None:
         assert error["code"] == code, error
     return error
+
+
+def assert_validation(response: httpx.Response, *loc: str) -> dict[str, Any]:
+    """422 ``validation_error``, every detail ``{loc, msg, type}``, one of them at ``loc``
+    (e.g. ``"body", "email"``) when given; the error."""
+    error = assert_error(response, 422, "validation_error")
+    details = error["details"]
+    assert isinstance(details, list) and details, error
+    for item in details:
+        assert set(item) == {"loc", "msg", "type"}, item
+    if loc:
+        assert [*loc] in [item["loc"] for item in details], error
+    return error
