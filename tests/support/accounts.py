@@ -178,3 +178,14 @@ def hs256_by_hand(header: dict[str, Any], claims: dict[str, Any], key: str) -> s
     signing_input = f"{b64url_json(header)}.{b64url_json(claims)}"
     signature = hmac.new(key.encode(), signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{b64url(signature)}"
+
+
+def live_access_token(port: int, prefix: str = "live") -> str:
+    """Sign a fresh account up on the server listening on ``port`` and log it in (blocking,
+    for tests that drive a real uvicorn); its access token."""
+    email = fresh_email(prefix)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+        created = http.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
+        assert created.status_code == 201, created.text
+        answer = http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
+        return str(answer.json()["access_token"])

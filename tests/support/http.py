@@ -51,3 +51,9 @@ def assert_validation(response: httpx.Response, *loc: str) -> dict[str, Any]:
     if loc:
         assert [*loc] in [item["loc"] for item in details], error
     return error
+
+
+def client_from(app: Any, address: str) -> httpx.AsyncClient:
+    """An httpx client on the ASGI ``app`` whose requests come from ``address`` (port 40000)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://test")

@@ -17,14 +17,6 @@ import pytest
 from sqlalchemy import text
 
 from tests.support import accounts
-from tests.support.accounts import (
-    b64url,
-    b64url_decode,
-    b64url_json,
-    claims_for,
-    hs256_by_hand,
-    register_and_login,
-)
 from tests.support.http import assert_error, register
 
 # --- bearer checks on GET /v1/users/me ------------------------------------------------------
@@ -32,13 +24,15 @@ from tests.support.http import assert_error, register
 
 async def test_a_token_signed_here_with_the_test_secret_is_accepted(client, settings):
     """Control: the forged tokens below fail for their one defect, not for how they were made."""
-    user_id, _ = await register_and_login(client)
-    token = jwt.encode(claims_for(settings, user_id), settings.secret_key, algorithm="HS256")
+    user_id, _ = await accounts.register_and_login(client)
+    token = jwt.encode(
+        accounts.claims_for(settings, user_id), settings.secret_key, algorithm="HS256"
+    )
     response = await accounts.me(client, token)
     assert response.status_code == 200, response.text
     assert response.json()["id"] == user_id
-    by_hand = hs256_by_hand(
-        {"alg": "HS256", "typ": "JWT"}, claims_for(settings, user_id), settings.secret_key
+    by_hand = accounts.hs256_by_hand(
+        {"alg": "HS256", "typ": "JWT"}, accounts.claims_for(settings, user_id), settings.secret_key
     )
     assert (await accounts.me(client, by_hand)).status_code == 200
 
@@ -59,59 +53,66 @@ async def test_malformed_authorization_is_401(client, authorization):
 
 
 async def test_expired_token_is_401_token_expired(client, settings):
-    user_id, _ = await register_and_login(client)
+    user_id, _ = await accounts.register_and_login(client)
     now = int(time.time())
-    claims = claims_for(settings, user_id, iat=now - 16 * 60, exp=now - 60)
+    claims = accounts.claims_for(settings, user_id, iat=now - 16 * 60, exp=now - 60)
     token = jwt.encode(claims, settings.secret_key, algorithm="HS256")
     assert_error(await accounts.me(client, token), 401, "token_expired")
 
 
 async def test_tampered_payload_is_401(client, settings):
-    victim_id, _ = await register_and_login(client)
-    _, tokens = await register_and_login(client)
+    victim_id, _ = await accounts.register_and_login(client)
+    _, tokens = await accounts.register_and_login(client)
     header, payload, signature = tokens["access_token"].split(".")
-    claims = json.loads(b64url_decode(payload))
+    claims = json.loads(accounts.b64url_decode(payload))
     for changed in ({"sub": victim_id}, {"role": "admin"}, {"exp": claims["exp"] + 3600}):
-        forged = f"{header}.{b64url_json(claims | changed)}.{signature}"
+        forged = f"{header}.{accounts.b64url_json(claims | changed)}.{signature}"
         assert_error(await accounts.me(client, forged), 401, "invalid_token")
     # a flipped signature byte fails too
-    raw = bytearray(b64url_decode(signature))
+    raw = bytearray(accounts.b64url_decode(signature))
     raw[0] ^= 0x01
     assert_error(
-        await accounts.me(client, f"{header}.{payload}.{b64url(bytes(raw))}"), 401, "invalid_token"
+        await accounts.me(client, f"{header}.{payload}.{accounts.b64url(bytes(raw))}"),
+        401,
+        "invalid_token",
     )
 
 
 @pytest.mark.parametrize("alg", ["none", "None", "NONE"])
 async def test_unsigned_alg_none_token_is_401(client, settings, alg):
-    user_id, _ = await register_and_login(client)
-    claims = claims_for(settings, user_id)
-    for signature in ("", b64url(b"x")):
-        token = f"{b64url_json({'alg': alg, 'typ': 'JWT'})}.{b64url_json(claims)}.{signature}"
+    user_id, _ = await accounts.register_and_login(client)
+    claims = accounts.claims_for(settings, user_id)
+    for signature in ("", accounts.b64url(b"x")):
+        header = accounts.b64url_json({"alg": alg, "typ": "JWT"})
+        token = f"{header}.{accounts.b64url_json(claims)}.{signature}"
         assert_error(await accounts.me(client, token), 401, "invalid_token")
 
 
 async def test_token_signed_with_another_key_is_401(client, settings):
-    user_id, _ = await register_and_login(client)
+    user_id, _ = await accounts.register_and_login(client)
     other_key = "another-secret-that-is-long-enough-" + uuid.uuid4().hex
     assert other_key != settings.secret_key
-    token = jwt.encode(claims_for(settings, user_id), other_key, algorithm="HS256")
+    token = jwt.encode(accounts.claims_for(settings, user_id), other_key, algorithm="HS256")
     assert_error(await accounts.me(client, token), 401, "invalid_token")
 
 
 async def test_other_algorithms_are_401(client, settings):
-    user_id, _ = await register_and_login(client)
-    claims = claims_for(settings, user_id)
+    user_id, _ = await accounts.register_and_login(client)
+    claims = accounts.claims_for(settings, user_id)
     # HS512 and HS384 signed with the right secret: only HS256 is accepted
     for alg in ("HS512", "HS384"):
         token = jwt.encode(claims, settings.secret_key, algorithm=alg)
         assert_error(await accounts.me(client, token), 401, "invalid_token")
     # RS256 header, HMAC-signed with the secret (the algorithm-confusion trick)
-    confused = hs256_by_hand({"alg": "RS256", "typ": "JWT"}, claims, settings.secret_key)
+    confused = accounts.hs256_by_hand({"alg": "RS256", "typ": "JWT"}, claims, settings.secret_key)
     assert_error(await accounts.me(client, confused), 401, "invalid_token")
     # RS256 header with a signature of RSA-2048 length
-    rs256 = f"{b64url_json({'alg': 'RS256', 'typ': 'JWT'})}.{b64url_json(claims)}."
-    assert_error(await accounts.me(client, rs256 + b64url(bytes(256))), 401, "invalid_token")
+    rs256 = (
+        f"{accounts.b64url_json({'alg': 'RS256', 'typ': 'JWT'})}.{accounts.b64url_json(claims)}."
+    )
+    assert_error(
+        await accounts.me(client, rs256 + accounts.b64url(bytes(256))), 401, "invalid_token"
+    )
 
 
 @pytest.mark.parametrize(
@@ -130,36 +131,40 @@ async def test_other_algorithms_are_401(client, settings):
     ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()),
 )
 async def test_wrong_audience_issuer_or_missing_claims_are_401(client, settings, overrides):
-    user_id, _ = await register_and_login(client)
-    token = jwt.encode(claims_for(settings, user_id, **overrides), settings.secret_key, "HS256")
+    user_id, _ = await accounts.register_and_login(client)
+    token = jwt.encode(
+        accounts.claims_for(settings, user_id, **overrides), settings.secret_key, "HS256"
+    )
     assert_error(await accounts.me(client, token), 401, "invalid_token")
 
 
 @pytest.mark.parametrize("sub", ["not-a-uuid", "", "12345", "00000000-0000-0000-0000-00000000000g"])
 async def test_subject_that_is_not_a_uuid_is_401(client, settings, sub):
-    token = jwt.encode(claims_for(settings, sub), settings.secret_key, algorithm="HS256")
+    token = jwt.encode(accounts.claims_for(settings, sub), settings.secret_key, algorithm="HS256")
     assert_error(await accounts.me(client, token), 401, "invalid_token")
 
 
 async def test_non_string_subject_is_401(client, settings):
-    user_id, _ = await register_and_login(client)
+    user_id, _ = await accounts.register_and_login(client)
     for sub in (uuid.UUID(user_id).int, [user_id], {"id": user_id}):
         signing_input = (
-            f"{b64url_json({'alg': 'HS256', 'typ': 'JWT'})}."
-            f"{b64url_json(claims_for(settings, user_id) | {'sub': sub})}"
+            f"{accounts.b64url_json({'alg': 'HS256', 'typ': 'JWT'})}."
+            f"{accounts.b64url_json(accounts.claims_for(settings, user_id) | {'sub': sub})}"
         )
         mac = hmac.new(settings.secret_key.encode(), signing_input.encode(), hashlib.sha256)
-        token = f"{signing_input}.{b64url(mac.digest())}"
+        token = f"{signing_input}.{accounts.b64url(mac.digest())}"
         assert_error(await accounts.me(client, token), 401, "invalid_token")
 
 
 async def test_valid_token_for_a_user_that_does_not_exist_is_401(client, settings):
-    token = jwt.encode(claims_for(settings, str(uuid.uuid4())), settings.secret_key, "HS256")
+    token = jwt.encode(
+        accounts.claims_for(settings, str(uuid.uuid4())), settings.secret_key, "HS256"
+    )
     assert_error(await accounts.me(client, token), 401, "invalid_token")
 
 
 async def test_token_of_a_deleted_user_is_401(live_client, sync_engine):
-    user_id, tokens = await register_and_login(live_client)
+    user_id, tokens = await accounts.register_and_login(live_client)
     assert (await accounts.me(live_client, tokens["access_token"])).status_code == 200
     with sync_engine.begin() as conn:
         conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": user_id})

@@ -1,10 +1,8 @@
 """``POST /v1/auth/password``: the change, every session ended, concurrent changes (DESIGN §6).
 
-Expected values are derived here, not read back from the code under test: stored rows
-are found by the SHA-256 digest computed in the test support (``tests.support.accounts``),
-read through a second connection (``sync_engine``) to prove they were committed, and
-access tokens are decoded with PyJWT against the test secret. The new password hash is checked with
-argon2-cffi directly.
+The stored hash is checked with argon2-cffi directly and the sessions' ends in the
+committed ``refresh_tokens`` rows; concurrent changes are staged by holding the
+account's advisory lock from a second connection.
 """
 
 from __future__ import annotations
@@ -22,32 +20,25 @@ import pytest
 from sqlalchemy import text
 
 from tests.support import accounts
-from tests.support.accounts import (
-    NEW_PASSWORD,
-    bearer,
-    change_password,
-    password_state,
-    signup,
-    token_row,
-    user_token_rows,
-)
+from tests.support.accounts import NEW_PASSWORD
 from tests.support.http import PASSWORD, assert_error
+from tests.support.stored import scalar
 
 # --- password change ------------------------------------------------------------------------
 
 
 async def test_password_change_with_a_wrong_current_password_is_403(live_client, sync_engine):
-    user_id, email = await signup(live_client)
+    user_id, email = await accounts.signup(live_client)
     tokens = await accounts.login(live_client, email)
-    before = password_state(sync_engine, user_id)
+    before = accounts.password_state(sync_engine, user_id)
 
-    response = await change_password(
+    response = await accounts.change_password(
         live_client, tokens["access_token"], PASSWORD + "!", NEW_PASSWORD
     )
     assert_error(response, 403, "wrong_password")
 
-    assert password_state(sync_engine, user_id) == before  # hash and timestamp untouched
-    assert token_row(sync_engine, tokens["refresh_token"]).revoked_at is None
+    assert accounts.password_state(sync_engine, user_id) == before  # hash and timestamp untouched
+    assert accounts.token_row(sync_engine, tokens["refresh_token"]).revoked_at is None
     assert (await accounts.login(live_client, email))["access_token"]
     bad = await live_client.post(
         "/v1/auth/token", data={"username": email, "password": NEW_PASSWORD}
@@ -56,17 +47,19 @@ async def test_password_change_with_a_wrong_current_password_is_403(live_client,
 
 
 async def test_password_change_swaps_the_password_and_ends_every_session(live_client, sync_engine):
-    user_id, email = await signup(live_client)
+    user_id, email = await accounts.signup(live_client)
     phone = await accounts.login(live_client, email)
     laptop = await accounts.login(live_client, email)
     rotated = (await accounts.refresh(live_client, laptop["refresh_token"])).json()
-    before = password_state(sync_engine, user_id)
+    before = accounts.password_state(sync_engine, user_id)
 
-    response = await change_password(live_client, phone["access_token"], PASSWORD, NEW_PASSWORD)
+    response = await accounts.change_password(
+        live_client, phone["access_token"], PASSWORD, NEW_PASSWORD
+    )
     assert response.status_code == 204, response.text
     assert response.content == b""
 
-    after = password_state(sync_engine, user_id)
+    after = accounts.password_state(sync_engine, user_id)
     assert after.password_changed_at > before.password_changed_at
     assert after.password_hash != before.password_hash
     assert after.password_hash.startswith("$argon2id$")
@@ -75,7 +68,7 @@ async def test_password_change_swaps_the_password_and_ends_every_session(live_cl
         argon2.PasswordHasher().verify(after.password_hash, PASSWORD)
 
     # every refresh token of the account is revoked, committed
-    rows = user_token_rows(sync_engine, user_id)
+    rows = accounts.user_token_rows(sync_engine, user_id)
     assert len(rows) == 3 and all(row.revoked_at is not None for row in rows)
     for token in (phone["refresh_token"], rotated["refresh_token"]):
         assert_error(await accounts.refresh(live_client, token), 401, "invalid_refresh_token")
@@ -93,7 +86,7 @@ async def test_a_token_issued_just_after_a_password_change_works(live_client, sy
     which is *earlier* than ``password_changed_at``; it must still be accepted. Retried
     until the login lands in the same second as the change, so the case is exercised.
     """
-    user_id, email = await signup(live_client)
+    user_id, email = await accounts.signup(live_client)
     passwords = [PASSWORD, NEW_PASSWORD]
     access = (await accounts.login(live_client, email))["access_token"]
     # a change hashes twice under the user's lock: on a busy machine the login after it
@@ -101,10 +94,12 @@ async def test_a_token_issued_just_after_a_password_change_works(live_client, sy
     for attempt in range(20):
         current, new = passwords[attempt % 2], passwords[(attempt + 1) % 2]
         await asyncio.sleep(1.02 - time.time() % 1)  # start early in a second
-        assert (await change_password(live_client, access, current, new)).status_code == 204
+        assert (
+            await accounts.change_password(live_client, access, current, new)
+        ).status_code == 204
         access = (await accounts.login(live_client, email, new))["access_token"]
         iat = jwt.decode(access, options={"verify_signature": False})["iat"]
-        changed_at = password_state(sync_engine, user_id).password_changed_at
+        changed_at = accounts.password_state(sync_engine, user_id).password_changed_at
         if iat == math.floor(changed_at.timestamp()):
             break
     else:
@@ -115,26 +110,23 @@ async def test_a_token_issued_just_after_a_password_change_works(live_client, sy
 
 
 async def test_access_tokens_from_before_a_password_change_stop_working(live_client):
-    _, email = await signup(live_client)
+    _, email = await accounts.signup(live_client)
     old = (await accounts.login(live_client, email))["access_token"]
     iat = jwt.decode(old, options={"verify_signature": False})["iat"]
     await asyncio.sleep(max(0.0, iat + 1.05 - time.time()))  # the change in a later second
-    assert (await change_password(live_client, old, PASSWORD, NEW_PASSWORD)).status_code == 204
+    assert (
+        await accounts.change_password(live_client, old, PASSWORD, NEW_PASSWORD)
+    ).status_code == 204
     assert_error(await accounts.me(live_client, old), 401, "invalid_token")
 
 
 def _lock_waiters(sync_engine: Any) -> int:
     """Backends of this database waiting for an advisory lock."""
-    with sync_engine.connect() as conn:
-        return int(
-            conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                    " AND database = (SELECT oid FROM pg_database"
-                    " WHERE datname = current_database())"
-                )
-            ).scalar_one()
-        )
+    return scalar(
+        sync_engine,
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
 
 
 async def _behind_the_token_lock(
@@ -170,7 +162,7 @@ async def test_of_concurrent_password_changes_only_the_first_succeeds(live_clien
     """Changes arriving while another holds the account's lock answer 409 with Retry-After at
     once (never queue into a timeout); retried, the first wins and for the others the
     password they give is no longer current (403, as when it is wrong)."""
-    user_id, email = await signup(live_client)
+    user_id, email = await accounts.signup(live_client)
     access = (await accounts.login(live_client, email))["access_token"]
     news = [f"{NEW_PASSWORD} {i}" for i in range(3)]
 
@@ -180,20 +172,20 @@ async def test_of_concurrent_password_changes_only_the_first_succeeds(live_clien
             {"key": f"forma.auth.refresh_tokens:{user_id}"},
         )
         busy = await asyncio.gather(
-            *(change_password(live_client, access, PASSWORD, n) for n in news)
+            *(accounts.change_password(live_client, access, PASSWORD, n) for n in news)
         )
         conn.commit()
     for response in busy:
         assert_error(response, 409, "password_change_in_progress")
         assert response.headers["Retry-After"] == "1"
 
-    retried = [await change_password(live_client, access, PASSWORD, new) for new in news]
+    retried = [await accounts.change_password(live_client, access, PASSWORD, new) for new in news]
     assert [r.status_code for r in retried] == [204, 401, 401]  # the first revoked the token
     assert (await accounts.login(live_client, email, news[0]))["access_token"]
-    stored = password_state(sync_engine, user_id).password_hash
+    stored = accounts.password_state(sync_engine, user_id).password_hash
     assert argon2.PasswordHasher().verify(stored, news[0])
     fresh = (await accounts.login(live_client, email, news[0]))["access_token"]
-    stale = await change_password(live_client, fresh, PASSWORD, news[1])
+    stale = await accounts.change_password(live_client, fresh, PASSWORD, news[1])
     assert_error(stale, 403, "wrong_password")  # no longer the current password
 
 
@@ -205,7 +197,7 @@ async def test_a_change_racing_another_with_the_right_password_but_a_stale_token
     (what the bearer check answers a moment later), not a second change."""
     from api.auth import repository
 
-    user_id, email = await signup(live_client)
+    user_id, email = await accounts.signup(live_client)
     access = (await accounts.login(live_client, email))["access_token"]
     real = repository.try_lock_user_tokens
 
@@ -221,7 +213,9 @@ async def test_a_change_racing_another_with_the_right_password_but_a_stale_token
         return await real(session, user_id=user_id)
 
     monkeypatch.setattr(repository, "try_lock_user_tokens", other_change_first)
-    response = await change_password(live_client, access, NEW_PASSWORD, "a third horse battery")
+    response = await accounts.change_password(
+        live_client, access, NEW_PASSWORD, "a third horse battery"
+    )
     assert_error(response, 401, "invalid_token")
     monkeypatch.undo()
     assert (await accounts.login(live_client, email, NEW_PASSWORD))["access_token"]
@@ -244,10 +238,10 @@ async def test_a_change_racing_another_with_the_right_password_but_a_stale_token
     ids=["short", "long", "unchanged", "no-new", "no-current", "empty-current", "extra-field"],
 )
 async def test_password_change_validation_is_422_naming_the_field(client, body, field):
-    _, email = await signup(client)
+    _, email = await accounts.signup(client)
     tokens = await accounts.login(client, email)
     response = await client.post(
-        "/v1/auth/password", json=body, headers=bearer(tokens["access_token"])
+        "/v1/auth/password", json=body, headers=accounts.bearer(tokens["access_token"])
     )
     error = assert_error(response, 422, "validation_error")
     assert ["body", field] in [item["loc"] for item in error["details"]], error
@@ -256,14 +250,16 @@ async def test_password_change_validation_is_422_naming_the_field(client, body, 
 
 
 async def test_password_is_compared_exactly_as_typed(client):
-    _, email = await signup(client)
+    _, email = await accounts.signup(client)
     tokens = await accounts.login(client, email)
     # surrounding spaces are part of a password: " " + PASSWORD is not the current one
-    response = await change_password(client, tokens["access_token"], f" {PASSWORD} ", NEW_PASSWORD)
+    response = await accounts.change_password(
+        client, tokens["access_token"], f" {PASSWORD} ", NEW_PASSWORD
+    )
     assert_error(response, 403, "wrong_password")
     spaced = f"  {NEW_PASSWORD}  "
     assert (
-        await change_password(client, tokens["access_token"], PASSWORD, spaced)
+        await accounts.change_password(client, tokens["access_token"], PASSWORD, spaced)
     ).status_code == 204
     assert (await accounts.login(client, email, spaced))["access_token"]
     stripped = await client.post(

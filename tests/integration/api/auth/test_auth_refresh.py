@@ -19,20 +19,13 @@ import pytest
 from sqlalchemy import text
 
 from tests.support import accounts
-from tests.support.accounts import (
-    digest,
-    family_rows,
-    signup,
-    token_row,
-    user_token_rows,
-)
 from tests.support.http import PASSWORD, assert_error
 
 # --- rotation -------------------------------------------------------------------------------
 
 
 async def test_refresh_rotates_into_the_same_family_and_commits(live_client, sync_engine, settings):
-    user_id, email = await signup(live_client)
+    user_id, email = await accounts.signup(live_client)
     first = await accounts.login(live_client, email)
 
     response = await accounts.refresh(live_client, first["refresh_token"])
@@ -58,7 +51,10 @@ async def test_refresh_rotates_into_the_same_family_and_commits(live_client, syn
     assert me.status_code == 200 and me.json()["id"] == user_id
 
     # read after the 2xx from a second connection: old spent, new live, same family
-    old, new = token_row(sync_engine, first["refresh_token"]), token_row(sync_engine, second)
+    old, new = (
+        accounts.token_row(sync_engine, first["refresh_token"]),
+        accounts.token_row(sync_engine, second),
+    )
     assert old is not None and new is not None
     assert str(old.user_id) == user_id and str(new.user_id) == user_id
     assert new.family_id == old.family_id
@@ -68,7 +64,7 @@ async def test_refresh_rotates_into_the_same_family_and_commits(live_client, syn
 
 
 async def test_a_rotated_token_works_exactly_once(live_client):
-    _, email = await signup(live_client)
+    _, email = await accounts.signup(live_client)
     token = (await accounts.login(live_client, email))["refresh_token"]
     seen = {token}
     for _ in range(3):  # a chain of rotations, each successor usable once
@@ -86,7 +82,7 @@ async def test_a_rotated_token_works_exactly_once(live_client):
 
 
 async def test_reusing_a_spent_token_revokes_the_whole_family(live_client, sync_engine):
-    user_id, email = await signup(live_client)
+    user_id, email = await accounts.signup(live_client)
     stolen = (await accounts.login(live_client, email))["refresh_token"]
     other_device = (await accounts.login(live_client, email))["refresh_token"]
     newest = (await accounts.refresh(live_client, stolen)).json()["refresh_token"]
@@ -98,18 +94,21 @@ async def test_reusing_a_spent_token_revokes_the_whole_family(live_client, sync_
     assert error["message"]
 
     # committed although the answer was a 401: a second connection sees the revocation
-    family_id = token_row(sync_engine, stolen).family_id
-    family = family_rows(sync_engine, family_id)
+    family_id = accounts.token_row(sync_engine, stolen).family_id
+    family = accounts.family_rows(sync_engine, family_id)
     assert len(family) == 3  # the login and two rotations
     assert all(row.revoked_at is not None for row in family)
-    assert {bytes(row.token_hash) for row in family} >= {digest(stolen), digest(newest)}
+    assert {bytes(row.token_hash) for row in family} >= {
+        accounts.digest(stolen),
+        accounts.digest(newest),
+    }
     # the legitimate holder's newest token no longer works, and is not "reused" but revoked
     assert_error(await accounts.refresh(live_client, newest), 401, "invalid_refresh_token")
     # another login (another family) of the same user is untouched
-    other = token_row(sync_engine, other_device)
+    other = accounts.token_row(sync_engine, other_device)
     assert other.family_id != family_id and other.revoked_at is None
     assert (await accounts.refresh(live_client, other_device)).status_code == 200
-    assert {row.family_id for row in user_token_rows(sync_engine, user_id)} == {
+    assert {row.family_id for row in accounts.user_token_rows(sync_engine, user_id)} == {
         family_id,
         other.family_id,
     }
@@ -117,7 +116,7 @@ async def test_reusing_a_spent_token_revokes_the_whole_family(live_client, sync_
 
 async def test_reuse_in_the_rolled_back_tier_also_ends_the_family(client):
     """The service's explicit commit must also work when the request runs in a savepoint."""
-    _, email = await signup(client)
+    _, email = await accounts.signup(client)
     first = (await accounts.login(client, email))["refresh_token"]
     second = (await accounts.refresh(client, first)).json()["refresh_token"]
     assert_error(await accounts.refresh(client, first), 401, "refresh_token_reused")
@@ -129,7 +128,7 @@ async def test_reuse_in_the_rolled_back_tier_also_ends_the_family(client):
 async def test_twenty_concurrent_refreshes_of_one_token_let_exactly_one_through(
     live_client, sync_engine
 ):
-    _, email = await signup(live_client)
+    _, email = await accounts.signup(live_client)
     token = (await accounts.login(live_client, email))["refresh_token"]
 
     responses = await asyncio.gather(*(accounts.refresh(live_client, token) for _ in range(20)))
@@ -143,8 +142,11 @@ async def test_twenty_concurrent_refreshes_of_one_token_let_exactly_one_through(
     codes = Counter(assert_error(r, 401)["code"] for r in responses if r.status_code == 401)
     assert codes == {"refresh_token_reused": 1, "invalid_refresh_token": 18}, codes
     # exactly one rotation happened: the original and one successor, nothing more
-    family = family_rows(sync_engine, token_row(sync_engine, token).family_id)
-    assert [bytes(row.token_hash) for row in family] == [digest(token), digest(winner)]
+    family = accounts.family_rows(sync_engine, accounts.token_row(sync_engine, token).family_id)
+    assert [bytes(row.token_hash) for row in family] == [
+        accounts.digest(token),
+        accounts.digest(winner),
+    ]
     assert family[0].used_at is not None
     assert all(row.revoked_at is not None for row in family)
     assert_error(await accounts.refresh(live_client, winner), 401, "invalid_refresh_token")
@@ -154,7 +156,7 @@ async def test_twenty_concurrent_refreshes_of_one_token_let_exactly_one_through(
 
 
 async def test_an_expired_token_is_401_and_not_treated_as_reuse(live_client, sync_engine):
-    _, email = await signup(live_client)
+    _, email = await accounts.signup(live_client)
     token = (await accounts.login(live_client, email))["refresh_token"]
     with sync_engine.begin() as conn:
         changed = conn.execute(
@@ -162,11 +164,11 @@ async def test_an_expired_token_is_401_and_not_treated_as_reuse(live_client, syn
                 "UPDATE refresh_tokens SET expires_at = now() - interval '1 second' "
                 "WHERE token_hash = :digest"
             ),
-            {"digest": digest(token)},
+            {"digest": accounts.digest(token)},
         ).rowcount
     assert changed == 1
     assert_error(await accounts.refresh(live_client, token), 401, "invalid_refresh_token")
-    row = token_row(sync_engine, token)
+    row = accounts.token_row(sync_engine, token)
     assert row.used_at is None and row.revoked_at is None  # refused, not spent or revoked
 
 
@@ -183,13 +185,13 @@ async def test_an_expired_token_is_401_and_not_treated_as_reuse(live_client, syn
     ids=["unknown", "garbage", "max-length", "zeros", "unicode", "sql"],
 )
 async def test_unknown_or_garbage_token_is_401(client, token):
-    _, email = await signup(client)
+    _, email = await accounts.signup(client)
     await accounts.login(client, email)  # the user has a live token; a different one is presented
     assert_error(await accounts.refresh(client, token), 401, "invalid_refresh_token")
 
 
 async def test_an_access_token_is_not_a_refresh_token(client):
-    _, email = await signup(client)
+    _, email = await accounts.signup(client)
     tokens = await accounts.login(client, email)
     assert_error(
         await accounts.refresh(client, tokens["access_token"]), 401, "invalid_refresh_token"
@@ -218,7 +220,7 @@ async def test_refresh_refuses_unknown_fields(client):
 
 
 async def test_token_endpoint_accepts_the_refresh_grant(live_client, sync_engine):
-    user_id, email = await signup(live_client)
+    user_id, email = await accounts.signup(live_client)
     first = (await accounts.login(live_client, email))["refresh_token"]
     response = await live_client.post(
         "/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": first}
@@ -227,7 +229,10 @@ async def test_token_endpoint_accepts_the_refresh_grant(live_client, sync_engine
     second = response.json()["refresh_token"]
     assert second != first
     assert (await accounts.me(live_client, response.json()["access_token"])).json()["id"] == user_id
-    assert token_row(sync_engine, second).family_id == token_row(sync_engine, first).family_id
+    assert (
+        accounts.token_row(sync_engine, second).family_id
+        == accounts.token_row(sync_engine, first).family_id
+    )
     # the same rules as /v1/auth/refresh: spent → reused, family ended
     again = await live_client.post(
         "/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": first}
@@ -237,7 +242,7 @@ async def test_token_endpoint_accepts_the_refresh_grant(live_client, sync_engine
 
 
 async def test_token_endpoint_explicit_password_grant_still_works(client):
-    _, email = await signup(client)
+    _, email = await accounts.signup(client)
     response = await client.post(
         "/v1/auth/token", data={"grant_type": "password", "username": email, "password": PASSWORD}
     )

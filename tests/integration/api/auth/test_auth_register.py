@@ -12,9 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.support.accounts import (
-    fresh_email,
-)
+from tests.support import accounts
 from tests.support.http import PASSWORD, assert_error, assert_validation
 
 USER_FIELDS = {
@@ -61,7 +59,7 @@ async def test_register_takes_time_zone_and_unit_system(client):
     response = await client.post(
         "/v1/auth/register",
         json={
-            "email": fresh_email(),
+            "email": accounts.fresh_email(),
             "password": PASSWORD,
             "time_zone": "Europe/Stockholm",
             "unit_system": "imperial",
@@ -94,14 +92,14 @@ async def test_register_email_is_unique_case_insensitively(client, first, second
 
 async def test_password_of_exactly_eight_characters_is_enough(client):
     response = await client.post(
-        "/v1/auth/register", json={"email": fresh_email(), "password": "8chars!!"}
+        "/v1/auth/register", json={"email": accounts.fresh_email(), "password": "8chars!!"}
     )
     assert response.status_code == 201, response.text
 
 
 async def test_password_is_used_exactly_as_given(client):
     """Leading/trailing spaces are part of a password; the login form does not strip them."""
-    email = fresh_email()
+    email = accounts.fresh_email()
     password = "  spaced out password  "
     created = await client.post("/v1/auth/register", json={"email": email, "password": password})
     assert created.status_code == 201, created.text
@@ -133,7 +131,7 @@ async def test_password_is_used_exactly_as_given(client):
     ],
 )
 async def test_register_rejects_bad_fields_naming_them(client, changes, field):
-    body: dict[str, Any] = {"email": fresh_email(), "password": PASSWORD}
+    body: dict[str, Any] = {"email": accounts.fresh_email(), "password": PASSWORD}
     for key, value in changes.items():
         if value is None:
             body.pop(key)
@@ -186,12 +184,14 @@ async def test_register_body_that_is_not_utf8_is_a_client_error(client):
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
 async def test_register_non_finite_number_is_422(client, number):
     # NaN in a string field, and in an unknown field: both refused, neither a 500
-    raw = f'{{"email": "{fresh_email()}", "password": {number}}}'
+    raw = f'{{"email": "{accounts.fresh_email()}", "password": {number}}}'
     response = await client.post(
         "/v1/auth/register", content=raw, headers={"Content-Type": "application/json"}
     )
     assert_validation(response, "body", "password")
-    raw = f'{{"email": "{fresh_email()}", "password": "{PASSWORD}", "birth_year": {number}}}'
+    raw = (
+        f'{{"email": "{accounts.fresh_email()}", "password": "{PASSWORD}", "birth_year": {number}}}'
+    )
     response = await client.post(
         "/v1/auth/register", content=raw, headers={"Content-Type": "application/json"}
     )
@@ -199,7 +199,7 @@ async def test_register_non_finite_number_is_422(client, number):
 
 
 async def test_register_read_after_2xx_from_a_second_connection(live_client, sync_engine):
-    email = fresh_email()
+    email = accounts.fresh_email()
     response = await live_client.post(
         "/v1/auth/register", json={"email": email, "password": PASSWORD}
     )

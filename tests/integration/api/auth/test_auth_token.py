@@ -16,18 +16,14 @@ import jwt
 import pytest
 from sqlalchemy import text
 
-from tests.support.accounts import (
-    b64url_decode,
-    fresh_email,
-    register_and_login,
-)
+from tests.support import accounts
 from tests.support.http import PASSWORD, assert_error, assert_validation
 
 # --- token ----------------------------------------------------------------------------------
 
 
 async def test_token_returns_bearer_tokens_and_a_15_minute_hs256_jwt(client, settings):
-    email = fresh_email()
+    email = accounts.fresh_email()
     created = await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
     user_id = created.json()["id"]
     started = int(time.time())
@@ -38,7 +34,7 @@ async def test_token_returns_bearer_tokens_and_a_15_minute_hs256_jwt(client, set
     assert body["token_type"] == "bearer"
 
     access = body["access_token"]
-    header = json.loads(b64url_decode(access.split(".")[0]))
+    header = json.loads(accounts.b64url_decode(access.split(".")[0]))
     assert header["alg"] == "HS256"
     claims = jwt.decode(
         access,
@@ -74,7 +70,7 @@ async def test_token_returns_bearer_tokens_and_a_15_minute_hs256_jwt(client, set
 
 
 async def test_token_username_is_case_insensitive(client):
-    email = fresh_email()
+    email = accounts.fresh_email()
     await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
     response = await client.post(
         "/v1/auth/token", data={"username": email.upper(), "password": PASSWORD}
@@ -83,13 +79,13 @@ async def test_token_username_is_case_insensitive(client):
 
 
 async def test_token_wrong_password_and_unknown_email_look_the_same(client):
-    email = fresh_email()
+    email = accounts.fresh_email()
     await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
     wrong = await client.post(
         "/v1/auth/token", data={"username": email, "password": PASSWORD + "!"}
     )
     unknown = await client.post(
-        "/v1/auth/token", data={"username": fresh_email(), "password": PASSWORD}
+        "/v1/auth/token", data={"username": accounts.fresh_email(), "password": PASSWORD}
     )
     wrong_error = assert_error(wrong, 401, "invalid_credentials")
     unknown_error = assert_error(unknown, 401, "invalid_credentials")
@@ -109,7 +105,7 @@ async def test_token_refuses_a_password_longer_than_any_account_can_have_unhashe
     """Registration and password change take at most 256 characters, so a longer login
     password matches no account: 422 naming it, before any argon2 run (900 KB used to
     be hashed, then 401)."""
-    email = fresh_email()
+    email = accounts.fresh_email()
     await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
     app: Any = client.forma_app  # type: ignore[attr-defined]
     workers = app.state.password_workers
@@ -147,7 +143,7 @@ async def test_token_json_body_instead_of_form_is_422(client):
 
 
 async def test_token_stores_only_the_refresh_token_digest(live_client, sync_engine):
-    user_id, tokens = await register_and_login(live_client)
+    user_id, tokens = await accounts.register_and_login(live_client)
     digest = hashlib.sha256(tokens["refresh_token"].encode()).digest()
     with sync_engine.connect() as conn:
         rows = conn.execute(
