@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -57,3 +58,24 @@ def client_from(app: Any, address: str) -> httpx.AsyncClient:
     """An httpx client on the ASGI ``app`` whose requests come from ``address`` (port 40000)."""
     transport = httpx.ASGITransport(app=app, client=(address, 40000))
     return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+class Clients:
+    """Clients opened on ASGI apps, each from its own address; :meth:`aclose` closes them all."""
+
+    def __init__(self) -> None:
+        self._opened: list[httpx.AsyncClient] = []
+
+    def opener(self, app: Any) -> Callable[[str], httpx.AsyncClient]:
+        """``open_from(address)``: a client on ``app`` whose requests come from ``address``."""
+
+        def open_from(address: str) -> httpx.AsyncClient:
+            self._opened.append(client_from(app, address))
+            return self._opened[-1]
+
+        return open_from
+
+    async def aclose(self) -> None:
+        """Close every client this opened."""
+        for http in self._opened:
+            await http.aclose()

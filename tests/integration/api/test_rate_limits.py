@@ -21,7 +21,7 @@ import pytest
 
 from api.ratelimit import RateLimiter
 from tests.support import accounts
-from tests.support.http import PASSWORD, assert_error, client_from
+from tests.support.http import PASSWORD, Clients, assert_error
 
 HIGH = "100000/minute"
 Opener = Callable[..., httpx.AsyncClient]
@@ -38,7 +38,7 @@ async def limited(client: httpx.AsyncClient, settings: Any) -> AsyncIterator[Any
     The opener gives a client on the same (rolled-back) app seen from one address.
     """
     app = client.forma_app  # type: ignore[attr-defined]
-    opened: list[httpx.AsyncClient] = []
+    clients = Clients()
     limiters: list[RateLimiter] = []
 
     def install(**limits: str) -> Opener:
@@ -52,16 +52,10 @@ async def limited(client: httpx.AsyncClient, settings: Any) -> AsyncIterator[Any
         limiter = RateLimiter(test_settings)
         limiters.append(limiter)
         app.state.rate_limiter = limiter
-
-        def open_from(address: str) -> httpx.AsyncClient:
-            opened.append(client_from(app, address))
-            return opened[-1]
-
-        return open_from
+        return clients.opener(app)
 
     yield install
-    for http in opened:
-        await http.aclose()
+    await clients.aclose()
     for limiter in limiters:
         await limiter.aclose()
 

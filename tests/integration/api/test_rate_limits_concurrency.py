@@ -22,7 +22,7 @@ import pytest
 from api.main import create_app
 from tests.support import accounts
 from tests.support.committed import truncate_committed
-from tests.support.http import PASSWORD, assert_error, client_from
+from tests.support.http import PASSWORD, Clients, assert_error
 
 HIGH = "100000/minute"
 ADDRESSES = [f"203.0.113.{i}" for i in range(1, 9)]
@@ -37,7 +37,7 @@ def _email() -> str:
 async def serve(settings: Any, sync_engine: Any) -> AsyncIterator[Any]:
     """``await serve(login_account=...)`` starts a committed-tier app; returns an opener."""
     stack: list[Any] = []
-    opened: list[httpx.AsyncClient] = []
+    clients = Clients()
 
     async def start(**limits: str) -> Opener:
         app = create_app(
@@ -56,16 +56,10 @@ async def serve(settings: Any, sync_engine: Any) -> AsyncIterator[Any]:
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()
         stack.append(lifespan)
-
-        def open_from(address: str) -> httpx.AsyncClient:
-            opened.append(client_from(app, address))
-            return opened[-1]
-
-        return open_from
+        return clients.opener(app)
 
     yield start
-    for http in opened:
-        await http.aclose()
+    await clients.aclose()
     for lifespan in stack:
         await lifespan.__aexit__(None, None, None)
     truncate_committed(sync_engine)
