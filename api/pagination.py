@@ -5,11 +5,15 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
 
 from api.errors import Unprocessable
+
+K = TypeVar("K")
+R = TypeVar("R")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -37,6 +41,26 @@ def decode_cursor(cursor: str, *, size: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != size or not all(map(_sane, values)):
         raise Unprocessable("cursor is not valid", code="invalid_cursor")
     return values
+
+
+def read_cursor(cursor: str | None, *, size: int, parse: Callable[..., K]) -> K | None:
+    """The keyset inside ``cursor`` as ``parse(*values)`` builds it; None without a cursor.
+
+    422 ``invalid_cursor`` when the cursor was not made by Forma or ``parse`` raises
+    ``ValueError`` on its values.
+    """
+    if not cursor:
+        return None
+    values = decode_cursor(cursor, size=size)
+    try:
+        return parse(*values)
+    except ValueError as exc:
+        raise Unprocessable("cursor is not valid", code="invalid_cursor") from exc
+
+
+def split_page(rows: Sequence[R], limit: int) -> tuple[list[R], bool]:
+    """The first ``limit`` of ``rows`` (fetched as ``limit + 1``) and whether more follow."""
+    return list(rows[:limit]), len(rows) > limit
 
 
 def _sane(value: Any) -> bool:

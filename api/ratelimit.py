@@ -17,6 +17,9 @@ the load of an attack slowing Redis down, switch the limits off.
 Besides counters, the limiter hands out in-flight tokens (:meth:`RateLimiter.claim`):
 a short ``SET NX PX`` key that one request holds at a time, so that checking a limit
 and counting against it cannot be raced by a concurrent request with the same identity.
+
+The rules, quotas, headers and the 429 themselves are plain values in
+:mod:`api.ratelimit_rules`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -33,55 +35,18 @@ from typing import Annotated, Any, TypeVar, cast
 
 import redis.asyncio
 from fastapi import Depends, Request, Response
-from limits import RateLimitItem
-from limits import parse as parse_rate_limit
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from api.config import Settings, redis_py_url
 from api.deps import CurrentUser
-from api.errors import ErrorResponse, FormaError
+from api.errors import ErrorResponse
+from api.ratelimit_rules import Quota, Rule, Rules, quota_headers, refuse_if_exhausted
 
 logger = logging.getLogger("forma.ratelimit")
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One named limit, e.g. ``login_account`` = 5 per minute."""
-
-    name: str
-    item: RateLimitItem
-
-    @classmethod
-    def parse(cls, name: str, text: str) -> Rule:
-        """A rule from a ``10/minute``-style string (see ``limits.parse``)."""
-        return cls(name=name, item=parse_rate_limit(text))
-
-    @property
-    def window_s(self) -> int:
-        """The window's length in seconds."""
-        return int(self.item.get_expiry())
-
-    @property
-    def policy(self) -> str:
-        """The rule as an IETF ``RateLimit-Policy`` item: ``<limit>;w=<seconds>``."""
-        return f"{self.item.amount};w={self.window_s}"
-
-
-@dataclass(frozen=True)
-class Quota:
-    """Where one identity stands against one rule."""
-
-    rule: Rule
-    remaining: int
-    """Requests the window still allows after this one (0 when this one was the last)."""
-    reset_s: float
-    """Seconds until the oldest counted request leaves the window (a slot frees)."""
-    refused: bool
-    """True when this request is over the limit."""
 
 
 @dataclass(frozen=True)
@@ -93,48 +58,6 @@ class Claim:
     """This request's token value while it holds the token; None when it holds nothing."""
     busy: bool
     """True when another request holds the token."""
-
-
-class RateLimited(FormaError):
-    """429: a limit is used up; ``Retry-After`` says when to try again."""
-
-    status_code = 429
-    code = "rate_limited"
-
-
-def quota_headers(quotas: list[Quota]) -> dict[str, str]:
-    """The IETF draft's ``RateLimit-*`` headers (draft-ietf-httpapi-ratelimit-headers-07).
-
-    ``RateLimit-Limit``/``-Remaining``/``-Reset`` describe the rule closest to its end
-    (fewest requests left, then the longest wait); ``RateLimit-Policy`` lists every rule
-    that applied. ``Reset`` is in whole seconds, rounded up so a client that waits that
-    long is never early.
-    """
-    if not quotas:
-        return {}
-    closest = min(quotas, key=lambda q: (q.remaining, -q.reset_s))
-    return {
-        "RateLimit-Limit": str(closest.rule.item.amount),
-        "RateLimit-Remaining": str(closest.remaining),
-        "RateLimit-Reset": str(math.ceil(closest.reset_s)),
-        "RateLimit-Policy": ", ".join(q.rule.policy for q in quotas),
-    }
-
-
-def refuse_if_exhausted(quotas: list[Quota]) -> None:
-    """Raise 429 with ``Retry-After`` (the longest wait of the used-up rules), if any is."""
-    exhausted = [q for q in quotas if q.refused]
-    if not exhausted:
-        return
-    # Rounded up, and at least 1: ``Retry-After: 0`` would invite an immediate retry
-    # that could land a moment before the slot frees.
-    wait = max(1, *(math.ceil(q.reset_s) for q in exhausted))
-    headers = {**quota_headers(quotas), "Retry-After": str(wait)}
-    raise RateLimited(
-        f"too many requests; try again in {wait} s",
-        details={"limits": sorted(q.rule.name for q in exhausted), "retry_after_s": wait},
-        headers=headers,
-    )
 
 
 def _limits_url(url: str) -> str:
@@ -162,32 +85,6 @@ return 0
 
 def _digest(identity: str) -> str:
     return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class Rules:
-    """Every limit Forma applies, read from Settings."""
-
-    login_account: Rule
-    login_address: Rule
-    register_account: Rule
-    register_address: Rule
-    refresh_address: Rule
-    imports_account: Rule
-    imports_address: Rule
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Rules:
-        """Parse the ``FORMA_RATE_LIMIT_*`` strings."""
-        return cls(
-            login_account=Rule.parse("login_account", settings.rate_limit_login_account),
-            login_address=Rule.parse("login_address", settings.rate_limit_login_address),
-            register_account=Rule.parse("register_account", settings.rate_limit_register_account),
-            register_address=Rule.parse("register_address", settings.rate_limit_register_address),
-            refresh_address=Rule.parse("refresh_address", settings.rate_limit_refresh_address),
-            imports_account=Rule.parse("imports_account", settings.rate_limit_imports_account),
-            imports_address=Rule.parse("imports_address", settings.rate_limit_imports_address),
-        )
 
 
 class RateLimiter:
@@ -381,27 +278,18 @@ async def limit_uploads(user: CurrentUser, limits: RateLimitsDep) -> None:
 UploadLimit = Depends(limit_uploads)
 
 
+def _header(description: str, type_: str = "integer") -> dict[str, Any]:
+    return {"description": description, "schema": {"type": type_}}
+
+
 RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
-    "Retry-After": {
-        "description": "seconds until the used-up limit lets a request through again",
-        "schema": {"type": "integer"},
-    },
-    "RateLimit-Limit": {
-        "description": "requests allowed in the window of the limit closest to its end",
-        "schema": {"type": "integer"},
-    },
-    "RateLimit-Remaining": {
-        "description": "requests left in that window (0 here)",
-        "schema": {"type": "integer"},
-    },
-    "RateLimit-Reset": {
-        "description": "seconds until that window frees a request",
-        "schema": {"type": "integer"},
-    },
-    "RateLimit-Policy": {
-        "description": "every limit on the route as `<limit>;w=<window seconds>`, comma-separated",
-        "schema": {"type": "string"},
-    },
+    "Retry-After": _header("seconds until the used-up limit lets a request through again"),
+    "RateLimit-Limit": _header("requests allowed in the window of the limit closest to its end"),
+    "RateLimit-Remaining": _header("requests left in that window (0 here)"),
+    "RateLimit-Reset": _header("seconds until that window frees a request"),
+    "RateLimit-Policy": _header(
+        "every limit on the route as `<limit>;w=<window seconds>`, comma-separated", "string"
+    ),
 }
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from api.ratelimit import Claim, Quota, RateLimited, RequestLimits, quota_headers
+from api.ratelimit import Claim, RequestLimits
+from api.ratelimit_rules import Quota, RateLimited, quota_headers
 from api.users.service import normalise_email
 
 # The account's in-flight token, and the name a 429 gives it while another attempt holds

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import ColumnElement, Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.tables import RefreshToken
@@ -86,35 +86,28 @@ async def mark_used(session: AsyncSession, *, token_id: uuid.UUID) -> None:
 
 async def revoke_family(session: AsyncSession, *, family_id: uuid.UUID) -> int:
     """Revoke every live token of one rotation family; the number revoked."""
-    result = await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=func.now())
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return await _revoke(session, RefreshToken.family_id == family_id)
 
 
 async def revoke_family_of(session: AsyncSession, *, user_id: uuid.UUID, token_hash: bytes) -> int:
     """Revoke the family of the user's token with this digest; 0 if the user has no such token."""
     family = owned_by(user_id).where(RefreshToken.token_hash == token_hash)
     family_ids = family.with_only_columns(RefreshToken.family_id).scalar_subquery()
-    result = await session.execute(
-        update(RefreshToken)
-        .where(
-            RefreshToken.user_id == user_id,
-            RefreshToken.family_id == family_ids,
-            RefreshToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=func.now())
+    return await _revoke(
+        session, RefreshToken.user_id == user_id, RefreshToken.family_id == family_ids
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def revoke_all(session: AsyncSession, *, user_id: uuid.UUID) -> int:
     """Revoke every live refresh token of the user; the number revoked."""
+    return await _revoke(session, RefreshToken.user_id == user_id)
+
+
+async def _revoke(session: AsyncSession, *where: ColumnElement[bool]) -> int:
+    """Revoke the live (not yet revoked) tokens matching ``where``; the number revoked."""
     result = await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .where(*where, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from api.body_metrics import repository
 from api.body_metrics.schemas import BodyMetricCreate, BodyMetricPage, BodyMetricRead
 from api.body_metrics.tables import BodyMetric
 from api.errors import NotFound, Unprocessable
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import encode_cursor, read_cursor, split_page
 from api.users.tables import User
 
 # Exact by definition (international yard and pound agreement, 1959).
@@ -103,18 +103,13 @@ async def list_metrics(
     """A page of the user's measurements, newest date first, dated in [start, end]."""
     if start is not None and end is not None and end < start:
         raise Unprocessable("`to` must not be before `from`", code="invalid_range")
-    before = None
-    if cursor:
-        (raw,) = decode_cursor(cursor, size=1)
-        try:
-            before = date.fromisoformat(str(raw))
-        except ValueError as exc:
-            raise Unprocessable("cursor is not valid", code="invalid_cursor") from exc
-    rows = await repository.page(
-        session, user_id=user.id, start=start, end=end, limit=limit + 1, before=before
+    before = read_cursor(cursor, size=1, parse=lambda raw: date.fromisoformat(str(raw)))
+    rows, more = split_page(
+        await repository.page(
+            session, user_id=user.id, start=start, end=end, limit=limit + 1, before=before
+        ),
+        limit,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
     return BodyMetricPage(
         items=[BodyMetricRead.model_validate(r) for r in rows],
         next_cursor=encode_cursor([rows[-1].measured_on.isoformat()]) if more else None,

@@ -23,7 +23,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Receive
 
 from api.errors import FormaError
-from api.ratelimit import RateLimited
+from api.ratelimit_rules import RateLimited
 
 UPLOAD_RETRY_AFTER_S = 5
 """``Retry-After`` of an upload refused for want of a slot: uploads last seconds, not ms."""

@@ -58,75 +58,68 @@ async def apply(session: AsyncSession, *, user: User, items: list[dict[str, Any]
         try:
             item = BatchItem.model_validate(raw)
         except ValidationError as exc:
+            errors = [
+                {**e, "loc": ["items", index, *e["loc"]]} for e in clean_validation(exc.errors())
+            ]
+            readable_id = raw_id if isinstance(raw_id, str) else None
             results.append(
-                BatchResult(
-                    index=index,
-                    id=str(raw_id) if isinstance(raw_id, str) else None,
-                    status="invalid",
-                    code="validation_error",
-                    message="the item is not valid",
-                    errors=[
-                        {**e, "loc": ["items", index, *e["loc"]]}
-                        for e in clean_validation(exc.errors())
-                    ],
-                )
+                _refused(index, readable_id, "validation_error", "the item is not valid", errors)
             )
             continue
         if item.id in seen:  # two versions under one ETag would be ambiguous
-            results.append(
-                BatchResult(
-                    index=index,
-                    id=str(item.id),
-                    status="invalid",
-                    code="duplicate_in_batch",
-                    message="this workout id appears earlier in the same batch",
-                )
-            )
+            message = "this workout id appears earlier in the same batch"
+            results.append(_refused(index, item.id, "duplicate_in_batch", message))
             continue
         seen.add(item.id)
         if seq is None:
             seq = await write_lock.take(session, user.id)
-        try:
-            async with session.begin_nested():
-                view, created = await writes.upsert(
-                    session,
-                    user=user,
-                    workout_id=item.id,
-                    body=item,
-                    if_match=item.if_match,
-                    change_seq=seq,
-                )
-        except DBAPIError:
-            # The savepoint is rolled back; this item alone is refused.
-            results.append(
-                BatchResult(
-                    index=index,
-                    id=str(item.id),
-                    status="invalid",
-                    code="rejected",
-                    message="the item could not be stored",
-                )
-            )
-            continue
-        except FormaError as exc:
-            conflict = exc.status_code in (409, 412)
-            results.append(
-                BatchResult(
-                    index=index,
-                    id=str(item.id),
-                    status="conflict" if conflict else "invalid",
-                    code=exc.code,
-                    message=exc.message,
-                    errors=exc.details if isinstance(exc.details, list) else None,
-                )
-            )
-            continue
-        results.append(
-            BatchResult(
-                index=index,
-                id=str(item.id),
-                status="created" if created else "replaced",
-                etag=view.etag,
-            )
-        )
+        results.append(await _upsert(session, user=user, index=index, item=item, seq=seq))
     return BatchResponse(results=results)
+
+
+async def _upsert(
+    session: AsyncSession, *, user: User, index: int, item: BatchItem, seq: int
+) -> BatchResult:
+    """One item's upsert in its own savepoint, answered as created, replaced or refused."""
+    try:
+        async with session.begin_nested():
+            view, created = await writes.upsert(
+                session,
+                user=user,
+                workout_id=item.id,
+                body=item,
+                if_match=item.if_match,
+                change_seq=seq,
+            )
+    except DBAPIError:
+        # The savepoint is rolled back; this item alone is refused.
+        return _refused(index, item.id, "rejected", "the item could not be stored")
+    except FormaError as exc:
+        errors = exc.details if isinstance(exc.details, list) else None
+        conflict = exc.status_code in (409, 412)
+        return _refused(
+            index, item.id, exc.code, exc.message, errors, status="conflict" if conflict else None
+        )
+    return BatchResult(
+        index=index, id=str(item.id), status="created" if created else "replaced", etag=view.etag
+    )
+
+
+def _refused(
+    index: int,
+    item_id: str | uuid.UUID | None,
+    code: str,
+    message: str,
+    errors: list[dict[str, Any]] | None = None,
+    *,
+    status: Literal["conflict"] | None = None,
+) -> BatchResult:
+    """An item's answer when it was not stored: ``invalid`` unless ``status`` says otherwise."""
+    return BatchResult(
+        index=index,
+        id=None if item_id is None else str(item_id),
+        status=status or "invalid",
+        code=code,
+        message=message,
+        errors=errors,
+    )

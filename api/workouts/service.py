@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import NotFound, Unprocessable
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import encode_cursor, read_cursor, split_page
 from api.users.tables import User
 from api.workouts import repository
 from api.workouts.schemas import CardioRead, SetRead, WorkoutPage, WorkoutRead, WorkoutSummary
@@ -58,18 +58,17 @@ async def list_workouts(
     start, end = _aware(start, user.time_zone), _aware(end, user.time_zone)
     if start is not None and end is not None and end <= start:
         raise Unprocessable("`to` must be after `from`", code="invalid_range")
-    before = None
-    if cursor:
-        raw_at, raw_id = decode_cursor(cursor, size=2)
-        try:
-            before = (datetime.fromisoformat(str(raw_at)), uuid.UUID(str(raw_id)))
-        except ValueError as exc:
-            raise Unprocessable("cursor is not valid", code="invalid_cursor") from exc
-    rows = await repository.page(
-        session, user_id=user.id, start=start, end=end, limit=limit + 1, before=before
+    before = read_cursor(
+        cursor,
+        size=2,
+        parse=lambda at, id_: (datetime.fromisoformat(str(at)), uuid.UUID(str(id_))),
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = split_page(
+        await repository.page(
+            session, user_id=user.id, start=start, end=end, limit=limit + 1, before=before
+        ),
+        limit,
+    )
     items = [WorkoutSummary.model_validate(summary_fields(w, w.set_count)) for w in rows]
     next_cursor = (
         encode_cursor([rows[-1].started_at.isoformat(), str(rows[-1].id)]) if more else None

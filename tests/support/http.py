@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -38,3 +39,43 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     if code is not None:
         assert error["code"] == code, error
     return error
+
+
+def assert_validation(response: httpx.Response, *loc: str) -> dict[str, Any]:
+    """422 ``validation_error``, every detail ``{loc, msg, type}``, one of them at ``loc``
+    (e.g. ``"body", "email"``) when given; the error."""
+    error = assert_error(response, 422, "validation_error")
+    details = error["details"]
+    assert isinstance(details, list) and details, error
+    for item in details:
+        assert set(item) == {"loc", "msg", "type"}, item
+    if loc:
+        assert [*loc] in [item["loc"] for item in details], error
+    return error
+
+
+def client_from(app: Any, address: str) -> httpx.AsyncClient:
+    """An httpx client on the ASGI ``app`` whose requests come from ``address`` (port 40000)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+class Clients:
+    """Clients opened on ASGI apps, each from its own address; :meth:`aclose` closes them all."""
+
+    def __init__(self) -> None:
+        self._opened: list[httpx.AsyncClient] = []
+
+    def opener(self, app: Any) -> Callable[[str], httpx.AsyncClient]:
+        """``open_from(address)``: a client on ``app`` whose requests come from ``address``."""
+
+        def open_from(address: str) -> httpx.AsyncClient:
+            self._opened.append(client_from(app, address))
+            return self._opened[-1]
+
+        return open_from
+
+    async def aclose(self) -> None:
+        """Close every client this opened."""
+        for http in self._opened:
+            await http.aclose()

@@ -32,3 +32,9 @@ def snapshot(sync_engine: Any, user_id: uuid.UUID) -> dict[str, list[tuple]]:
             ]
             for table, order in DERIVED.items()
         }
+
+
+def scalar(sync_engine: Any, sql: str, **params: Any) -> Any:
+    """One value read through a connection of its own, so only committed rows count."""
+    with sync_engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar_one()

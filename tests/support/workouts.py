@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
+
 from api.exercises.catalogue import exercise_id
 
 BENCH = str(exercise_id("bench-press-barbell"))
@@ -32,3 +34,9 @@ def a_workout(
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+async def put_with_set(http: httpx.AsyncClient, headers: dict[str, str], **fields: Any) -> Any:
+    """``PUT`` a new workout whose one set is :func:`a_set` with ``fields``; the response."""
+    body = a_workout(sets=[a_set(**fields)])
+    return await http.put(f"/v1/workouts/{new_id()}", json=body, headers=headers)

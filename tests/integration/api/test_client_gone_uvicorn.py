@@ -19,13 +19,12 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 
 from api.http_protocol import FormaHttpProtocol
+from tests.support import accounts
 from tests.support.committed import truncate_committed
-from tests.support.http import PASSWORD
 from tests.support.uvicorn_server import Server
 from tests.support.workouts import a_workout
 
@@ -110,12 +109,7 @@ def server(request: pytest.FixtureRequest, sync_engine: Any) -> Iterator[tuple[S
 
 
 def _token(port: int) -> str:
-    email = f"gone-{uuid.uuid4().hex[:8]}@example.com"
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
-        created = http.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
-        assert created.status_code == 201, created.text
-        answer = http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
-        return str(answer.json()["access_token"])
+    return accounts.live_access_token(port, "gone")
 
 
 def _put(port: int, path: str, token: str) -> socket.socket:

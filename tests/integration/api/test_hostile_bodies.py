@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from typing import Any
 
 import pytest
 
+from tests.support import accounts
+from tests.support.exercises import create_exercise
 from tests.support.http import assert_error, register
-from tests.support.workouts import BENCH, a_set, a_workout, new_id
+from tests.support.workouts import BENCH, a_set, a_workout, new_id, put_with_set
 
 
 def _cursor(values) -> str:
@@ -46,9 +49,7 @@ async def test_nul_in_exercise_names_and_search(client):
 )
 async def test_wrong_types_are_not_coerced(client, field, value):
     headers = await register(client)
-    response = await client.put(
-        f"/v1/workouts/{new_id()}", json=a_workout(sets=[a_set(**{field: value})]), headers=headers
-    )
+    response = await put_with_set(client, headers, **{field: value})
     locs = [d["loc"] for d in assert_error(response, 422)["details"]]
     assert ["body", "sets", 0, field] in locs
 
@@ -98,17 +99,22 @@ async def test_batch_survives_a_poisoned_item_and_a_repeated_id(client):
     assert kept["title"] == "Push"
 
 
+async def _logged_custom_exercise(
+    client: Any, headers: dict[str, str], name: str
+) -> tuple[str, str, str]:
+    """A new custom exercise, a workout with a set of it, and the sync cursor after that."""
+    exercise = await create_exercise(client, headers, name=name, kind="strength")
+    workout_id = new_id()
+    await client.put(
+        f"/v1/workouts/{workout_id}", json=a_workout(sets=[a_set(exercise["id"])]), headers=headers
+    )
+    feed = await client.get("/v1/workouts?updated_since=0", headers=headers)
+    return exercise["id"], workout_id, feed.json()["next_cursor"]
+
+
 async def test_sets_of_a_merged_exercise_land_on_its_target(client):
     headers = await register(client)
-    custom = await client.post(
-        "/v1/exercises", json={"name": "Spoto Press", "kind": "strength"}, headers=headers
-    )
-    spoto = custom.json()["id"]
-    wid = new_id()
-    await client.put(f"/v1/workouts/{wid}", json=a_workout(sets=[a_set(spoto)]), headers=headers)
-    cursor = (await client.get("/v1/workouts?updated_since=0", headers=headers)).json()[
-        "next_cursor"
-    ]
+    spoto, wid, cursor = await _logged_custom_exercise(client, headers, "Spoto Press")
     merged = await client.post(
         f"/v1/exercises/{spoto}/merge", json={"into": BENCH}, headers=headers
     )
@@ -127,15 +133,7 @@ async def test_sets_of_a_merged_exercise_land_on_its_target(client):
 
 async def test_a_rename_is_resent_through_the_feed(client):
     headers = await register(client)
-    custom = await client.post(
-        "/v1/exercises", json={"name": "Larsen Press", "kind": "strength"}, headers=headers
-    )
-    ex_id = custom.json()["id"]
-    wid = new_id()
-    await client.put(f"/v1/workouts/{wid}", json=a_workout(sets=[a_set(ex_id)]), headers=headers)
-    cursor = (await client.get("/v1/workouts?updated_since=0", headers=headers)).json()[
-        "next_cursor"
-    ]
+    ex_id, wid, cursor = await _logged_custom_exercise(client, headers, "Larsen Press")
     renamed = await client.patch(
         f"/v1/exercises/{ex_id}", json={"name": "Larsen Bench"}, headers=headers
     )
@@ -150,16 +148,8 @@ async def test_a_rename_is_resent_through_the_feed(client):
 async def test_a_token_from_just_before_a_password_change_is_refused(client):
     from tests.support.http import PASSWORD
 
-    email = f"pw-{uuid.uuid4().hex[:8]}@example.com"
-    await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
-    token = (
-        await client.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    changed = await client.post(
-        "/v1/auth/password",
-        json={"current_password": PASSWORD, "new_password": PASSWORD + "!"},
-        headers=headers,
-    )
+    _, email = await accounts.signup(client, accounts.fresh_email("pw"))
+    token = (await accounts.login(client, email))["access_token"]
+    changed = await accounts.change_password(client, token, PASSWORD, PASSWORD + "!")
     assert changed.status_code == 204
-    assert_error(await client.get("/v1/users/me", headers=headers), 401, "invalid_token")
+    assert_error(await accounts.me(client, token), 401, "invalid_token")

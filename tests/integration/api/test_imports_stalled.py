@@ -14,18 +14,17 @@ from __future__ import annotations
 import logging
 import socket
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 from api.config import Settings
 from tests.conftest import REAL_DATA
+from tests.support import accounts
 from tests.support.committed import truncate_committed
-from tests.support.http import PASSWORD
+from tests.support.stored import scalar
 from tests.support.uploads import CountingApp, LazyUpload, request_head
 from tests.support.uvicorn_server import Server
 
@@ -80,12 +79,7 @@ def quick_server(protocol: str, sync_engine: Any) -> Iterator[Server]:
 
 
 def _token(server: Server) -> str:
-    email = f"staller-{uuid.uuid4().hex[:8]}@example.com"
-    with httpx.Client(base_url=f"http://127.0.0.1:{server.port}") as http:
-        created = http.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
-        assert created.status_code == 201, created.text
-        answer = http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
-        return str(answer.json()["access_token"])
+    return accounts.live_access_token(server.port, "staller")
 
 
 def _slots(server: Server) -> Any:
@@ -142,6 +136,21 @@ def _close_all(socks: list[socket.socket], server: Server) -> None:
     _wait_for(lambda: _slots(server).in_flight == 0)
 
 
+def _refused_at_once(server: Server, token: str, status: int) -> tuple[bytes, bool]:
+    """Start one more upload: answered ``status`` within 2 s with ``Retry-After: 5``.
+
+    Its answer, and whether the server closed the connection.
+    """
+    sock = _stall(server, token)
+    started = time.monotonic()
+    response, closed = _answer(sock, timeout=5.0)
+    sock.close()
+    assert _status(response) == status, response[:400]
+    assert time.monotonic() - started < 2.0
+    assert b"retry-after: 5" in response.lower()
+    return response, closed
+
+
 def test_one_account_stalling_30_uploads_holds_two_and_the_api_answers(server):
     token = _token(server)
     stalled = [_stall(server, token) for _ in range(PER_ACCOUNT)]
@@ -149,13 +158,7 @@ def test_one_account_stalling_30_uploads_holds_two_and_the_api_answers(server):
         _wait_for(lambda: _slots(server).in_flight == PER_ACCOUNT)
         # the tester's 30 (the account's hourly quota): as many as the database pool has
         for _ in range(POOL - PER_ACCOUNT):
-            sock = _stall(server, token)
-            started = time.monotonic()
-            response, closed = _answer(sock, timeout=5.0)
-            sock.close()
-            assert _status(response) == 429, response[:400]
-            assert time.monotonic() - started < 2.0
-            assert b"retry-after: 5" in response.lower()
+            response, closed = _refused_at_once(server, token, 429)
             assert b'"limits":["imports_in_flight_account"]' in response
             assert closed  # refused before its body: the connection is not kept
         with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=5.0) as http:
@@ -175,13 +178,7 @@ def test_uploads_beyond_the_process_cap_get_503_at_once(server):
         # every byte the stalled ones sent has been read: what follows is the next one's
         _wait_for(lambda: server.app.body_bytes == PER_PROCESS * SENT)
         server.app.body_bytes = 0
-        sock = _stall(server, tokens[-1])
-        started = time.monotonic()
-        response, closed = _answer(sock, timeout=5.0)
-        sock.close()
-        assert _status(response) == 503, response[:400]
-        assert time.monotonic() - started < 2.0
-        assert b"retry-after: 5" in response.lower()
+        response, closed = _refused_at_once(server, tokens[-1], 503)
         assert b'"code":"overloaded"' in response
         assert closed
         assert server.app.body_bytes == 0  # refused before a byte of its body was read
@@ -197,22 +194,18 @@ def test_uploads_beyond_the_process_cap_get_503_at_once(server):
 
 
 def _stored(sync_engine: Any) -> tuple[int, int]:
-    with sync_engine.connect() as conn:
-        jobs = conn.execute(text("SELECT count(*) FROM import_jobs")).scalar_one()
-        files = conn.execute(text("SELECT count(*) FROM import_files")).scalar_one()
-    return jobs, files
+    return (
+        scalar(sync_engine, "SELECT count(*) FROM import_jobs"),
+        scalar(sync_engine, "SELECT count(*) FROM import_files"),
+    )
 
 
 def _idle_in_transaction(sync_engine: Any) -> int:
-    with sync_engine.connect() as conn:
-        return int(
-            conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND state = 'idle in transaction'"
-                )
-            ).scalar_one()
-        )
+    return scalar(
+        sync_engine,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND state = 'idle in transaction'",
+    )
 
 
 def test_a_stalled_upload_is_408_after_the_idle_timeout_and_stores_nothing(

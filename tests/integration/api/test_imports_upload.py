@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+import pytest
 from sqlalchemy import text
 
 from tests.conftest import REAL_DATA
@@ -71,17 +72,16 @@ async def test_refused_files_are_415_with_a_reason(client):
         assert response.json()["error"]["code"] == code
 
 
-async def test_bad_form_fields_are_422_naming_the_field(client):
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("weight_unit", "stone"), ("distance_unit", "yd"), ("time_zone", "Mars/Base")],
+)
+async def test_bad_form_fields_are_422_naming_the_field(client, field, value):
     headers = await register(client)
-    for field, value in (
-        ("weight_unit", "stone"),
-        ("distance_unit", "yd"),
-        ("time_zone", "Mars/Base"),
-    ):
-        response = await _post(client, headers, SWEDISH.read_bytes(), **{field: value})
-        assert response.status_code == 422
-        locs = [d["loc"] for d in response.json()["error"]["details"]]
-        assert ["body", field] in locs
+    response = await _post(client, headers, SWEDISH.read_bytes(), **{field: value})
+    assert response.status_code == 422
+    locs = [d["loc"] for d in response.json()["error"]["details"]]
+    assert ["body", field] in locs
 
 
 async def test_a_control_character_in_the_file_name_is_422_naming_it(client):
@@ -145,9 +145,9 @@ def _locs(response) -> list[list[str]]:
     return [detail["loc"] for detail in response.json()["error"]["details"]]
 
 
-async def test_empty_or_padded_form_fields_are_422_naming_the_field(client):
-    headers = await register(client)
-    for field, value in (
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
         ("weight_unit", ""),
         ("weight_unit", " kg"),
         ("weight_unit", "kg "),
@@ -155,11 +155,14 @@ async def test_empty_or_padded_form_fields_are_422_naming_the_field(client):
         ("distance_unit", "km\t"),
         ("time_zone", ""),
         ("time_zone", " Europe/Stockholm"),
-    ):
-        body = multipart(SWEDISH.read_bytes(), **{field: value})
-        response = await _raw_post(client, headers, body)
-        assert response.status_code == 422, (field, value, response.text)
-        assert _locs(response) == [["body", field]], (field, value)
+    ],
+)
+async def test_empty_or_padded_form_fields_are_422_naming_the_field(client, field, value):
+    headers = await register(client)
+    body = multipart(SWEDISH.read_bytes(), **{field: value})
+    response = await _raw_post(client, headers, body)
+    assert response.status_code == 422, (field, value, response.text)
+    assert _locs(response) == [["body", field]], (field, value)
 
 
 async def test_unknown_or_malformed_field_names_are_422_naming_the_field(client):

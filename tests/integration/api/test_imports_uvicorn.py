@@ -8,7 +8,6 @@ included). The app is wrapped in :class:`CountingApp` to count what it read.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,8 +16,8 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import REAL_DATA
+from tests.support import accounts
 from tests.support.committed import truncate_committed
-from tests.support.http import PASSWORD
 from tests.support.uploads import (
     GIB,
     CountingApp,
@@ -59,12 +58,7 @@ def server(request: pytest.FixtureRequest, sync_engine: Any) -> Iterator[Server]
 
 @pytest.fixture(scope="module")
 def token(server: Server) -> str:
-    email = f"uploader-{uuid.uuid4().hex[:8]}@example.com"
-    with httpx.Client(base_url=f"http://127.0.0.1:{server.port}") as http:
-        created = http.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
-        assert created.status_code == 201, created.text
-        answer = http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
-        return str(answer.json()["access_token"])
+    return accounts.live_access_token(server.port, "uploader")
 
 
 def _read_by_app(server: Server, run: Any) -> tuple[Any, int]:

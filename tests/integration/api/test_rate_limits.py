@@ -20,7 +20,8 @@ import httpx
 import pytest
 
 from api.ratelimit import RateLimiter
-from tests.support.http import PASSWORD, assert_error
+from tests.support import accounts
+from tests.support.http import PASSWORD, Clients, assert_error
 
 HIGH = "100000/minute"
 Opener = Callable[..., httpx.AsyncClient]
@@ -37,7 +38,7 @@ async def limited(client: httpx.AsyncClient, settings: Any) -> AsyncIterator[Any
     The opener gives a client on the same (rolled-back) app seen from one address.
     """
     app = client.forma_app  # type: ignore[attr-defined]
-    opened: list[httpx.AsyncClient] = []
+    clients = Clients()
     limiters: list[RateLimiter] = []
 
     def install(**limits: str) -> Opener:
@@ -51,18 +52,10 @@ async def limited(client: httpx.AsyncClient, settings: Any) -> AsyncIterator[Any
         limiter = RateLimiter(test_settings)
         limiters.append(limiter)
         app.state.rate_limiter = limiter
-
-        def open_from(address: str) -> httpx.AsyncClient:
-            transport = httpx.ASGITransport(app=app, client=(address, 40000))
-            http = httpx.AsyncClient(transport=transport, base_url="http://test")
-            opened.append(http)
-            return http
-
-        return open_from
+        return clients.opener(app)
 
     yield install
-    for http in opened:
-        await http.aclose()
+    await clients.aclose()
     for limiter in limiters:
         await limiter.aclose()
 
@@ -76,11 +69,6 @@ _RULES = (
     "imports_account",
     "imports_address",
 )
-
-
-async def _register(http: httpx.AsyncClient, email: str) -> None:
-    response = await http.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 201, response.text
 
 
 async def _login(http: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
@@ -109,7 +97,7 @@ async def test_login_per_address_allows_n_then_429_with_headers(limited):
     open_from = limited(login_address="3/minute", login_account="1000/minute")
     setup = open_from("198.51.100.1")
     email = _email()
-    await _register(setup, email)
+    await accounts.signup(setup, email)
     attacker = open_from("203.0.113.7")
 
     first_before = time.time()
@@ -137,8 +125,8 @@ async def test_wrong_passwords_lock_the_account_from_any_address_for_one_window(
     open_from = limited(login_account="2/minute", login_address="1000/minute")
     setup = open_from("198.51.100.2")
     victim, bystander = _email(), _email()
-    await _register(setup, victim)
-    await _register(setup, bystander)
+    await accounts.signup(setup, victim)
+    await accounts.signup(setup, bystander)
 
     first_before = time.time()
     assert (await _login(open_from("203.0.113.1"), victim, "guess 1")).status_code == 401
@@ -171,9 +159,9 @@ async def test_register_limited_per_address_and_per_email(limited):
     open_from = limited(register_address="2/hour", register_account="2/hour")
     home = open_from("198.51.100.3")
     first_before = time.time()
-    await _register(home, _email())
+    await accounts.signup(home, _email())
     first_after = time.time()
-    await _register(home, _email())
+    await accounts.signup(home, _email())
     refused = await home.post("/v1/auth/register", json={"email": _email(), "password": PASSWORD})
     _assert_retry_after(refused, window_s=3600, first_before=first_before, first_after=first_after)
     assert refused.headers["RateLimit-Policy"] == "2;w=3600, 2;w=3600"
@@ -207,7 +195,7 @@ async def test_uploads_limited_per_user(limited):
     bearers = []
     for _ in range(2):
         email = _email()
-        await _register(http, email)
+        await accounts.signup(http, email)
         token = (await _login(http, email)).json()["access_token"]
         bearers.append({"Authorization": f"Bearer {token}"})
     files = {"file": ("notes.txt", b"not a workout file", "text/plain")}

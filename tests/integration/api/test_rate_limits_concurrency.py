@@ -20,8 +20,9 @@ import httpx
 import pytest
 
 from api.main import create_app
+from tests.support import accounts
 from tests.support.committed import truncate_committed
-from tests.support.http import PASSWORD, assert_error
+from tests.support.http import PASSWORD, Clients, assert_error
 
 HIGH = "100000/minute"
 ADDRESSES = [f"203.0.113.{i}" for i in range(1, 9)]
@@ -36,7 +37,7 @@ def _email() -> str:
 async def serve(settings: Any, sync_engine: Any) -> AsyncIterator[Any]:
     """``await serve(login_account=...)`` starts a committed-tier app; returns an opener."""
     stack: list[Any] = []
-    opened: list[httpx.AsyncClient] = []
+    clients = Clients()
 
     async def start(**limits: str) -> Opener:
         app = create_app(
@@ -55,26 +56,13 @@ async def serve(settings: Any, sync_engine: Any) -> AsyncIterator[Any]:
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()
         stack.append(lifespan)
-
-        def open_from(address: str) -> httpx.AsyncClient:
-            transport = httpx.ASGITransport(app=app, client=(address, 40000))
-            http = httpx.AsyncClient(transport=transport, base_url="http://test")
-            opened.append(http)
-            return http
-
-        return open_from
+        return clients.opener(app)
 
     yield start
-    for http in opened:
-        await http.aclose()
+    await clients.aclose()
     for lifespan in stack:
         await lifespan.__aexit__(None, None, None)
     truncate_committed(sync_engine)
-
-
-async def _register(http: httpx.AsyncClient, email: str) -> None:
-    response = await http.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 201, response.text
 
 
 async def _login(http: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
@@ -123,8 +111,8 @@ async def test_concurrent_wrong_passwords_are_checked_at_most_the_quota(serve):
     open_from = await serve(login_account="5/minute")
     victim, bystander = _email(), _email()
     setup = open_from("198.51.100.1")
-    await _register(setup, victim)
-    await _register(setup, bystander)
+    await accounts.signup(setup, victim)
+    await accounts.signup(setup, bystander)
     attackers = [open_from(address) for address in ADDRESSES]
 
     # The acceptance tester's bursts: 40 at concurrency 12, then 80 at concurrency 20.
@@ -151,7 +139,7 @@ async def test_concurrent_wrong_passwords_are_checked_at_most_the_quota(serve):
 async def test_the_right_password_works_once_the_window_has_passed(serve):
     open_from = await serve(login_account="3/4 seconds")
     victim = _email()
-    await _register(open_from("198.51.100.2"), victim)
+    await accounts.signup(open_from("198.51.100.2"), victim)
     attackers = [open_from(address) for address in ADDRESSES]
 
     answers = await _burst(attackers, victim, 40, 20)
@@ -170,7 +158,7 @@ async def test_a_login_racing_another_on_its_account_is_429_retry_after_1(serve)
     """Two overlapping attempts on one account: one is checked, the other told to retry."""
     open_from = await serve(login_account="5/minute")
     email = _email()
-    await _register(open_from("198.51.100.3"), email)
+    await accounts.signup(open_from("198.51.100.3"), email)
     first, second = await asyncio.gather(
         _login(open_from("203.0.113.20"), email), _login(open_from("203.0.113.21"), email)
     )

@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +23,7 @@ import pytest
 import redis
 
 from api.ratelimit import RateLimiter
+from tests.support import accounts
 from tests.support.http import PASSWORD
 
 REDIS_TIMEOUT_S = 0.3
@@ -70,24 +70,25 @@ async def _timed_login(http: httpx.AsyncClient, email: str) -> tuple[httpx.Respo
     return response, time.perf_counter() - start
 
 
+async def _signup_behind(
+    client: httpx.AsyncClient, settings: Any, redis_url: str, **limits: Any
+) -> tuple[RateLimiter, str]:
+    """Put the app behind a limiter on ``redis_url`` (``limits`` over the settings, Redis
+    given :data:`REDIS_TIMEOUT_S`) and sign a fresh account up; the limiter and its e-mail."""
+    update = {"redis_url": redis_url, "rate_limit_redis_timeout_s": REDIS_TIMEOUT_S, **limits}
+    limiter = RateLimiter(settings.model_copy(update=update))
+    app: Any = client.forma_app  # type: ignore[attr-defined]
+    app.state.rate_limiter = limiter
+    _, email = await accounts.signup(client, accounts.fresh_email("down"))
+    return limiter, email
+
+
 @pytest.mark.parametrize("outage", ["frozen", "killed"])
 async def test_logins_pass_when_redis_is_down(client, settings, disposable_redis, caplog, outage):
     url, server = disposable_redis
-    limiter = RateLimiter(
-        settings.model_copy(
-            update={
-                "redis_url": url,
-                "rate_limit_login_address": "10/minute",
-                "rate_limit_redis_timeout_s": REDIS_TIMEOUT_S,
-                "rate_limit_bypass_s": 5.0,
-            }
-        )
+    limiter, email = await _signup_behind(
+        client, settings, url, rate_limit_login_address="10/minute", rate_limit_bypass_s=5.0
     )
-    app: Any = client.forma_app  # type: ignore[attr-defined]
-    app.state.rate_limiter = limiter
-    email = f"down-{uuid.uuid4().hex[:10]}@example.com"
-    created = await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
-    assert created.status_code == 201, created.text
 
     healthy, normal_s = await _timed_login(client, email)
     assert healthy.status_code == 200, healthy.text
@@ -123,20 +124,7 @@ async def test_a_login_passes_when_redis_fails_at_every_step(
     account's quota each wait for Redis and give up; the login still answers 200 and
     each step is logged (a lost in-flight token must not block the account either)."""
     url, server = disposable_redis
-    limiter = RateLimiter(
-        settings.model_copy(
-            update={
-                "redis_url": url,
-                "rate_limit_redis_timeout_s": REDIS_TIMEOUT_S,
-                "rate_limit_bypass_s": 0.0,
-            }
-        )
-    )
-    app: Any = client.forma_app  # type: ignore[attr-defined]
-    app.state.rate_limiter = limiter
-    email = f"down-{uuid.uuid4().hex[:10]}@example.com"
-    created = await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
-    assert created.status_code == 201, created.text
+    limiter, email = await _signup_behind(client, settings, url, rate_limit_bypass_s=0.0)
     healthy, normal_s = await _timed_login(client, email)
     assert healthy.status_code == 200, healthy.text
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
-import uuid
 from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipelines.imports.task import run_import
 from tests.conftest import REAL_DATA
 from tests.support.http import register
+from tests.support.imports import import_now
 
 SWEDISH = REAL_DATA / "strong" / "strong-kg-swedish-names.csv"
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -26,14 +25,7 @@ def _file_workouts() -> Counter[tuple[str, str]]:
 @pytest.fixture
 async def imported(live_client):
     headers = await register(live_client, time_zone="Europe/Stockholm")
-    with SWEDISH.open("rb") as fh:
-        response = await live_client.post(
-            "/v1/imports",
-            headers=headers,
-            files={"file": (SWEDISH.name, fh, "text/csv")},
-            data={"weight_unit": "kg"},
-        )
-    assert run_import(uuid.UUID(response.json()["id"])) == "succeeded"
+    await import_now(live_client, headers, SWEDISH, weight_unit="kg")
     return headers
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.support.http import assert_error, register
-from tests.support.workouts import BENCH, SQUAT, a_set, a_workout, new_id
+from tests.support.workouts import BENCH, SQUAT, a_set, a_workout, new_id, put_with_set
 
 
 async def test_put_creates_then_replaces_with_etags(client):
@@ -165,13 +165,9 @@ async def test_post_with_idempotency_key(client):
 )
 async def test_set_bounds_at_and_past_the_edge(client, field, ok, bad):
     headers = await register(client)
-    good = await client.put(
-        f"/v1/workouts/{new_id()}", json=a_workout(sets=[a_set(**{field: ok})]), headers=headers
-    )
+    good = await put_with_set(client, headers, **{field: ok})
     assert good.status_code == 201, good.text
-    refused = await client.put(
-        f"/v1/workouts/{new_id()}", json=a_workout(sets=[a_set(**{field: bad})]), headers=headers
-    )
+    refused = await put_with_set(client, headers, **{field: bad})
     locs = [d["loc"] for d in assert_error(refused, 422)["details"]]
     assert ["body", "sets", 0, field] in locs
 

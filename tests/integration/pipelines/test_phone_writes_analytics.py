@@ -11,6 +11,7 @@ from pipelines.imports.task import run_import
 from pipelines.tasks.analytics import refresh_user
 from tests.conftest import REAL_DATA
 from tests.support.http import assert_error, register
+from tests.support.imports import import_now
 from tests.support.workouts import a_set, a_workout, new_id
 
 
@@ -107,15 +108,8 @@ async def test_undo_import_keeps_edited_workouts(live_client, sync_engine):
     assert _dirty(sync_engine, user_id) == date(2022, 7, 28)  # the file's first day
 
     # Importing the file again with the right unit recreates the 61 deleted workouts.
-    with path.open("rb") as fh:
-        again = await live_client.post(
-            "/v1/imports",
-            headers=headers,
-            files={"file": (path.name, fh, "text/csv")},
-            data={"weight_unit": "kg"},
-        )
-    assert run_import(uuid.UUID(again.json()["id"])) == "succeeded"
-    counts = (await live_client.get(f"/v1/imports/{again.json()['id']}", headers=headers)).json()
+    again = await import_now(live_client, headers, path, weight_unit="kg")
+    counts = (await live_client.get(f"/v1/imports/{again}", headers=headers)).json()
     assert counts["counts"]["workouts_created"] == 61
     assert counts["counts"]["duplicates_skipped"] == 1
     stranger = await register(live_client)

@@ -8,7 +8,7 @@ import pytest
 from starlette.requests import ClientDisconnect
 
 from api.imports.guards import UploadIdle, UploadsBusy, UploadSlots, idle_limited_body
-from api.ratelimit import RateLimited
+from api.ratelimit_rules import RateLimited
 
 
 def test_slots_refuse_past_the_account_then_the_process_cap_and_free_on_exit():

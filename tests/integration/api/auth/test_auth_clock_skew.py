@@ -8,24 +8,21 @@ is ``FORMA_JWT_LEEWAY_S`` (30 s by default): a few seconds of skew pass, a minut
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 import jwt
 import pytest
 
-from tests.support.http import PASSWORD, assert_error
+from tests.support import accounts
+from tests.support.http import assert_error
 
 LEEWAY_S = 30
 
 
 async def _claims(client: Any) -> dict[str, Any]:
-    email = f"skew-{uuid.uuid4().hex[:10]}@example.com"
-    created = await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
-    assert created.status_code == 201, created.text
-    token = await client.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
-    assert token.status_code == 200, token.text
-    return jwt.decode(token.json()["access_token"], options={"verify_signature": False})
+    _, email = await accounts.signup(client, accounts.fresh_email("skew"))
+    token = await accounts.login(client, email)
+    return jwt.decode(token["access_token"], options={"verify_signature": False})
 
 
 def _bearer(settings: Any, claims: dict[str, Any]) -> dict[str, str]:
