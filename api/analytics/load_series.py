@@ -2,7 +2,7 @@
 
 The only arithmetic done here is what depends on *today*, which a precomputed row
 cannot know: the days after the latest training day (zero load, the states decaying —
-:func:`models.training_load.series_by_athlete` continued from the stored rows).
+:func:`models.analytics.training_load.series_by_athlete` continued from the stored rows).
 """
 
 from __future__ import annotations
