@@ -372,3 +372,8 @@ def refused_csv(data: bytes, layout: str | Layout = "strong", **options: Any) ->
 def sets_of(result: ParseResult) -> list[ParsedSet]:
     """Every set read, workout after workout, in file order within each."""
     return [s for w in result.workouts for s in w.sets]
+
+
+def as_written(s: ParsedSet) -> tuple[int, str, str, float | None, str | None, int | None]:
+    """A set as a file's line reads: (line, exercise, set type, kg, unit written, reps)."""
+    return (s.line, s.exercise_name, s.set_type, s.weight_kg, s.weight_unit, s.reps)

@@ -6,60 +6,39 @@ are in the tests, counted from the files with grep/awk/python-csv, never from he
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from pipelines.imports.parsers.base import ParseResult
-from tests.support.exports import (
-    FITNOTES,
-    GYMBOOK,
-    HEVY_KG,
-    HEVY_LB,
-    LARGE,
-    SEMICOLON,
-    STRONG6,
-    ZH,
-    read_csv,
+from tests.support import exports as real
+from tests.support.exports import read_csv
+
+
+def _read_once(path: Path, layout: str, **options: Any) -> Callable[[], ParseResult]:
+    """A session fixture: ``path`` read as ``layout`` with ``options``, the first time asked."""
+
+    @pytest.fixture(scope="session")
+    def read() -> ParseResult:
+        return read_csv(path.read_bytes(), layout, **options)
+
+    return read
+
+
+# pytest names each fixture after the attribute it is bound to.
+hevy_kg = _read_once(real.HEVY_KG, "hevy", time_zone="Europe/Lisbon")
+hevy_lb = _read_once(real.HEVY_LB, "hevy", time_zone="America/New_York")
+fit_notes = _read_once(real.FITNOTES, "fitnotes", time_zone="America/Chicago")
+gym_book = _read_once(real.GYMBOOK, "gymbook", time_zone="Europe/Rome")
+large = _read_once(
+    real.LARGE,
+    "strong",
+    time_zone="America/Indiana/Indianapolis",
+    weight_unit="lb",
+    distance_unit="mi",
 )
-
-
-@pytest.fixture(scope="session")
-def hevy_kg() -> ParseResult:
-    return read_csv(HEVY_KG.read_bytes(), "hevy", time_zone="Europe/Lisbon")
-
-
-@pytest.fixture(scope="session")
-def hevy_lb() -> ParseResult:
-    return read_csv(HEVY_LB.read_bytes(), "hevy", time_zone="America/New_York")
-
-
-@pytest.fixture(scope="session")
-def fit_notes() -> ParseResult:
-    return read_csv(FITNOTES.read_bytes(), "fitnotes", time_zone="America/Chicago")
-
-
-@pytest.fixture(scope="session")
-def gym_book() -> ParseResult:
-    return read_csv(GYMBOOK.read_bytes(), "gymbook", time_zone="Europe/Rome")
-
-
-@pytest.fixture(scope="session")
-def large() -> ParseResult:
-    data = LARGE.read_bytes()
-    return read_csv(
-        data, time_zone="America/Indiana/Indianapolis", weight_unit="lb", distance_unit="mi"
-    )
-
-
-@pytest.fixture(scope="session")
-def zh() -> ParseResult:
-    return read_csv(ZH.read_bytes(), time_zone="Asia/Shanghai", weight_unit="lb")
-
-
-@pytest.fixture(scope="session")
-def semicolon() -> ParseResult:
-    return read_csv(SEMICOLON.read_bytes(), time_zone="America/New_York")
-
-
-@pytest.fixture(scope="session")
-def strong6() -> ParseResult:
-    return read_csv(STRONG6.read_bytes(), time_zone="America/Chicago")
+zh = _read_once(real.ZH, "strong", time_zone="Asia/Shanghai", weight_unit="lb")
+semicolon = _read_once(real.SEMICOLON, "strong", time_zone="America/New_York")
+strong6 = _read_once(real.STRONG6, "strong", time_zone="America/Chicago")

@@ -17,7 +17,7 @@ import pytest
 from pipelines.imports.parsers.base import ParseResult
 from pipelines.imports.parsers.csv_export import parse_csv
 from pipelines.imports.parsers.values import LB_TO_KG, MI_TO_M
-from tests.support.exports import FITNOTES, LARGE, sets_of
+from tests.support.exports import FITNOTES, LARGE, as_written, sets_of
 
 
 def test_fitnotes_file(fit_notes: ParseResult) -> None:
@@ -38,11 +38,7 @@ def test_fitnotes_file(fit_notes: ParseResult) -> None:
     assert first.ended_at is None
     assert any("nominal 12:00" in w for w in fit_notes.warnings)
     # line 2: 2017-06-23,Pushups,Chest,0.0,22,,,   bodyweight 0.0 stays 0.0
-    assert (first.sets[0].weight_kg, first.sets[0].weight_unit, first.sets[0].reps) == (
-        0.0,
-        "lb",
-        22,
-    )
+    assert as_written(first.sets[0]) == (2, "Pushups", "working", 0.0, "lb", 22)
     # line 7: 2017-06-23,Standing Dumbbell Curl,Biceps,25.0,12,,,
     curl = first.sets[5]
     assert curl.line == 7 and math.isclose(curl.weight_kg or 0, 25 * LB_TO_KG, rel_tol=1e-12)
@@ -95,13 +91,7 @@ def test_gymbook_file(gym_book: ParseResult) -> None:
     assert first.started_at == datetime(2025, 1, 9, 18, 30, tzinfo=UTC)  # CET = UTC+1
     assert first.ended_at == datetime(2025, 1, 9, 18, 35, tzinfo=UTC)
     s = first.sets[0]
-    assert (s.line, s.exercise_name, s.weight_kg, s.weight_unit, s.reps) == (
-        2,
-        "Alzate di Gambe alla Macchina",
-        0.0,
-        "kg",
-        20,
-    )
+    assert as_written(s) == (2, "Alzate di Gambe alla Macchina", "working", 0.0, "kg", 20)
 
 
 def test_gymbook_skipped_rows_are_not_sets(gym_book: ParseResult) -> None:

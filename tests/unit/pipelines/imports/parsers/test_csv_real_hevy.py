@@ -13,18 +13,14 @@ from datetime import UTC, datetime
 
 from pipelines.imports.parsers.base import ParseResult
 from pipelines.imports.parsers.values import LB_TO_KG
-from tests.support.exports import sets_of
+from tests.support.exports import as_written, sets_of
 
 
 def test_hevy_kg_file(hevy_kg: ParseResult) -> None:
     sets = sets_of(hevy_kg)
     # python csv: 8,650 records on 8,663 lines; 411 distinct (title, start_time).
-    assert (hevy_kg.format, hevy_kg.rows, len(hevy_kg.workouts), len(sets)) == (
-        "hevy",
-        8650,
-        411,
-        8650,
-    )
+    assert (hevy_kg.format, hevy_kg.rows) == ("hevy", 8650)
+    assert (len(hevy_kg.workouts), len(sets)) == (411, 8650)
     assert hevy_kg.errors_total == 0 and hevy_kg.rows_rejected == 0
     assert hevy_kg.duplicates_collapsed == 0 and hevy_kg.warnings == []
     # grep -o ',"normal",' | wc -l → 6,984; warmup 1,179; dropset 447; failure 40
@@ -42,14 +38,7 @@ def test_hevy_kg_file(hevy_kg: ParseResult) -> None:
     assert first.started_at == datetime(2026, 4, 7, 9, 14, tzinfo=UTC)  # WEST = UTC+1
     assert first.ended_at == datetime(2026, 4, 7, 10, 14, tzinfo=UTC)
     s = first.sets[0]
-    assert (s.line, s.exercise_name, s.set_type, s.weight_kg, s.weight_unit, s.reps) == (
-        2,
-        "Paused Bench Press",
-        "failure",
-        90.0,
-        "kg",
-        7,
-    )
+    assert as_written(s) == (2, "Paused Bench Press", "failure", 90.0, "kg", 7)
     # csv: 626 rows with an empty weight_kg, 36 with empty reps, 62 with an RPE.
     assert sum(1 for x in sets if x.weight_kg is None) == 626
     assert sum(1 for x in sets if x.reps is None) == 36
@@ -77,11 +66,8 @@ def test_hevy_kg_timed_and_distance_sets(hevy_kg: ParseResult) -> None:
     by_line = {s.line: s for s in sets_of(hevy_kg)}
     # line 505: "Running",…,"normal",,,1.5,540,   → 1,500 m in 540 s
     running = by_line[505]
-    assert (running.exercise_name, running.distance_m, running.distance_unit) == (
-        "Running",
-        1500.0,
-        "km",
-    )
+    assert (running.exercise_name, running.distance_m) == ("Running", 1500.0)
+    assert running.distance_unit == "km"
     assert running.duration_s == 540.0 and running.weight_kg is None and running.reps is None
     # line 1560: "Climbing",…,,,,9600,   line 6731: "Swimming",…,0.23,900,
     assert by_line[1560].duration_s == 9600.0 and by_line[1560].distance_m is None

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pipelines.imports.parsers.base import ParseResult
 from pipelines.imports.parsers.values import MI_TO_M
 from tests.support.csv_rows import refused_strong
-from tests.support.exports import LARGE, SWEDISH, read_csv, sets_of
+from tests.support.exports import LARGE, SWEDISH, as_written, read_csv, sets_of
 
 
 def test_swedish_kg_file() -> None:
@@ -32,14 +32,7 @@ def test_swedish_kg_file() -> None:
     assert first.ended_at == first.started_at + timedelta(minutes=7)
     assert first.time_zone == "Europe/Stockholm"
     s = first.sets[0]
-    assert (s.line, s.exercise_name, s.set_type, s.weight_kg, s.weight_unit, s.reps) == (
-        2,
-        "Squat (Barbell)",
-        "working",
-        110.0,
-        "kg",
-        6,
-    )
+    assert as_written(s) == (2, "Squat (Barbell)", "working", 110.0, "kg", 6)
     # Distance and Seconds are always 0 → None; Notes are "" or empty → None.
     assert all(x.distance_m is None and x.duration_s is None and x.notes is None for x in sets)
     assert all(x.rpe is None for x in sets)
