@@ -374,6 +374,23 @@ def sets_of(result: ParseResult) -> list[ParsedSet]:
     return [s for w in result.workouts for s in w.sets]
 
 
+CLEAN = {"rejected": 0, "errors": 0, "collapsed": 0}
+"""A reading's :func:`tally` with nothing rejected, no error and no repeat collapsed."""
+
+
+def tally(result: ParseResult) -> dict[str, int]:
+    """A reading's counts: records read, workouts and sets made, records rejected, errors,
+    whole-workout repeats collapsed."""
+    return {
+        "rows": result.rows,
+        "workouts": len(result.workouts),
+        "sets": len(sets_of(result)),
+        "rejected": result.rows_rejected,
+        "errors": result.errors_total,
+        "collapsed": result.duplicates_collapsed,
+    }
+
+
 def as_written(s: ParsedSet) -> tuple[int, str, str, float | None, str | None, int | None]:
     """A set as a file's line reads: (line, exercise, set type, kg, unit written, reps)."""
     return (s.line, s.exercise_name, s.set_type, s.weight_kg, s.weight_unit, s.reps)

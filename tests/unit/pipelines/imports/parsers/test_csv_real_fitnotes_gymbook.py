@@ -17,18 +17,16 @@ import pytest
 from pipelines.imports.parsers.base import ParseResult
 from pipelines.imports.parsers.csv_export import parse_csv
 from pipelines.imports.parsers.values import LB_TO_KG, MI_TO_M
-from tests.support.exports import FITNOTES, LARGE, as_written, sets_of
+from tests.support.exports import CLEAN, FITNOTES, LARGE, as_written, sets_of, tally
 
 
 def test_fitnotes_file(fit_notes: ParseResult) -> None:
     sets = sets_of(fit_notes)
     # awk 'NR>1' | wc -l → 11,493; awk -F, 'NR>1{print $1}' | sort -u | wc -l → 508 days
-    assert (fit_notes.format, fit_notes.rows, len(fit_notes.workouts)) == ("fitnotes", 11493, 508)
     # sort | uniq -c | awk '$1>1{s+=$1-1}' → 4,534 exact duplicate rows, all kept:
     # sets = rows − rejected.
-    assert fit_notes.rows_rejected == 0 and fit_notes.errors_total == 0
-    assert len(sets) == fit_notes.rows - fit_notes.rows_rejected == 11493
-    assert fit_notes.duplicates_collapsed == 0
+    assert tally(fit_notes) == {"rows": 11493, "workouts": 508, "sets": 11493, **CLEAN}
+    assert fit_notes.format == "fitnotes"
     assert Counter(s.set_type for s in sets) == {"working": 11493}
     first = fit_notes.workouts[0]
     # 2017-06-23 has 28 rows (lines 2–29), at the nominal 12:00 local (CDT = UTC−5).
@@ -76,11 +74,9 @@ def test_fitnotes_distances_and_times(fit_notes: ParseResult) -> None:
 def test_gymbook_file(gym_book: ParseResult) -> None:
     sets = sets_of(gym_book)
     # awk 'NR>1' | wc -l → 5,632 rows; grep -c ',Si$' → 644 skipped, ',No$' → 4,988
-    assert (gym_book.format, gym_book.rows, len(sets)) == ("gymbook", 5632, 4988)
     # python csv: 160 distinct (Data, Programma), none of them only skipped rows
-    assert len(gym_book.workouts) == 160
-    assert gym_book.errors_total == 0 and gym_book.rows_rejected == 0
-    assert gym_book.duplicates_collapsed == 0
+    assert tally(gym_book) == {"rows": 5632, "workouts": 160, "sets": 4988, **CLEAN}
+    assert gym_book.format == "gymbook"
     assert gym_book.warnings == ["644 sets marked as skipped ('Saltato') were not imported"]
     # grep ',No$' | grep -c ',Set di riscaldamento,' → 109 (the 2 cool-down rows are skipped)
     assert Counter(s.set_type for s in sets) == {"working": 4879, "warmup": 109}

@@ -13,16 +13,14 @@ from datetime import UTC, datetime
 
 from pipelines.imports.parsers.base import ParseResult
 from pipelines.imports.parsers.values import LB_TO_KG
-from tests.support.exports import as_written, sets_of
+from tests.support.exports import CLEAN, as_written, sets_of, tally
 
 
 def test_hevy_kg_file(hevy_kg: ParseResult) -> None:
     sets = sets_of(hevy_kg)
     # python csv: 8,650 records on 8,663 lines; 411 distinct (title, start_time).
-    assert (hevy_kg.format, hevy_kg.rows) == ("hevy", 8650)
-    assert (len(hevy_kg.workouts), len(sets)) == (411, 8650)
-    assert hevy_kg.errors_total == 0 and hevy_kg.rows_rejected == 0
-    assert hevy_kg.duplicates_collapsed == 0 and hevy_kg.warnings == []
+    assert tally(hevy_kg) == {"rows": 8650, "workouts": 411, "sets": 8650, **CLEAN}
+    assert hevy_kg.format == "hevy" and hevy_kg.warnings == []
     # grep -o ',"normal",' | wc -l → 6,984; warmup 1,179; dropset 447; failure 40
     assert Counter(s.set_type for s in sets) == {
         "working": 6984,
@@ -99,8 +97,7 @@ def test_hevy_kg_embedded_newline_keeps_physical_lines(hevy_kg: ParseResult) -> 
 def test_hevy_lbs_file(hevy_lb: ParseResult) -> None:
     sets = sets_of(hevy_lb)
     # 9,436 records; 590 distinct (title, start_time)
-    assert (hevy_lb.rows, len(hevy_lb.workouts), len(sets)) == (9436, 590, 9436)
-    assert hevy_lb.errors_total == 0 and hevy_lb.duplicates_collapsed == 0
+    assert tally(hevy_lb) == {"rows": 9436, "workouts": 590, "sets": 9436, **CLEAN}
     # grep -o ',"failure",' | wc -l → 264; dropset 43; normal 9,129
     assert Counter(s.set_type for s in sets) == {"working": 9129, "failure": 264, "dropset": 43}
     first = hevy_lb.workouts[0]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pipelines.imports.parsers.base import ParseResult
 from pipelines.imports.parsers.values import MI_TO_M
 from tests.support.csv_rows import refused_strong
-from tests.support.exports import LARGE, SWEDISH, as_written, read_csv, sets_of
+from tests.support.exports import CLEAN, LARGE, SWEDISH, as_written, read_csv, sets_of, tally
 
 
 def test_swedish_kg_file() -> None:
@@ -22,8 +22,8 @@ def test_swedish_kg_file() -> None:
     )
     sets = sets_of(result)
     # awk 'NR>1' | wc -l → 507;  awk -F, 'NR>1{print $1"|"$2}' | sort -u | wc -l → 62
-    assert (result.format, result.rows, len(result.workouts), len(sets)) == ("strong", 507, 62, 507)
-    assert result.errors == [] and result.errors_total == 0 and result.duplicates_collapsed == 0
+    assert tally(result) == {"rows": 507, "workouts": 62, "sets": 507, **CLEAN}
+    assert result.format == "strong" and result.errors == []
     first = result.workouts[0]
     # line 2: 2022-07-28 20:14:20,"Ben",7m,"Squat (Barbell)",1,110.0,6,0,0,"","",
     assert first.line == 2 and first.title == "Ben"
@@ -53,12 +53,10 @@ def test_classic_file_without_weight_unit_needs_one() -> None:
 
 
 def test_zh_localized_header_is_mapped_by_position(zh: ParseResult) -> None:
-    sets = sets_of(zh)
     # 6,778 rows; 384 distinct (date, name); 433 rows are exact duplicates
     # (awk 'NR>1' | sort | uniq -c | awk '$1>1{s+=$1-1} END{print s}'), all of them
     # second copies of 29 whole workouts → 6,778 − 433 = 6,345 sets.
-    assert (zh.rows, len(zh.workouts), len(sets)) == (6778, 384, 6345)
-    assert zh.duplicates_collapsed == 29 and zh.errors_total == 0
+    assert tally(zh) == {"rows": 6778, "workouts": 384, "sets": 6345, **CLEAN, "collapsed": 29}
     first = zh.workouts[0]
     assert first.title == "4.Pull" and first.notes == "星期二"
     assert first.started_at == datetime(2020, 9, 28, 23, 10, 22, tzinfo=UTC)  # 07:10:22 CST (+8)
@@ -94,9 +92,8 @@ def test_semicolon_unit_column_file(semicolon: ParseResult) -> None:
     # workouts (14 rows at 2019-04-12 18:04:00, 15 at 2019-08-29 13:57:42). The
     # 877777-reps row (line 2401) sinks its whole workout, "Lake Day 2 (Back)" of
     # 2019-06-03 13:41:05: 18 rows (grep -c) → 292 − 1 workouts, 5,372 − 17 sets.
-    assert (semicolon.rows, len(semicolon.workouts), len(sets)) == (5402, 291, 5355)
-    assert semicolon.duplicates_collapsed == 2
-    assert semicolon.errors_total == 2 and semicolon.rows_rejected == 18
+    counts = {"rows": 5402, "workouts": 291, "sets": 5355}
+    assert tally(semicolon) == {**counts, "rejected": 18, "errors": 2, "collapsed": 2}
     row_error = next(e for e in semicolon.errors if e.line == 2401)
     assert (row_error.column, row_error.code) == ("Reps", "out_of_range")
     assert "877777" in row_error.message
@@ -120,8 +117,7 @@ def test_semicolon_unit_column_file(semicolon: ParseResult) -> None:
 
 def test_strong6_quoted_file(strong6: ParseResult) -> None:
     sets = sets_of(strong6)
-    assert (strong6.rows, len(strong6.workouts), len(sets)) == (8004, 574, 8004)
-    assert strong6.errors_total == 0 and strong6.duplicates_collapsed == 0
+    assert tally(strong6) == {"rows": 8004, "workouts": 574, "sets": 8004, **CLEAN}
     # grep -c '"WARM_UP"' → 1230; grep -c '"FAILURE"' → 243
     assert Counter(s.set_type for s in sets) == {"working": 6531, "warmup": 1230, "failure": 243}
     first = strong6.workouts[0]
@@ -159,8 +155,7 @@ def test_strong6_multiline_notes_and_physical_lines(strong6: ParseResult) -> Non
 def test_large_lbs_file(large: ParseResult) -> None:
     sets = sets_of(large)
     # 23,709 rows of which 821 Rest Timer (awk -F, '{c[$5]++}') → 22,888 sets.
-    assert (large.rows, len(large.workouts), len(sets)) == (23709, 1163, 22888)
-    assert large.errors_total == 0 and large.duplicates_collapsed == 0
+    assert tally(large) == {"rows": 23709, "workouts": 1163, "sets": 22888, **CLEAN}
     assert Counter(s.set_type for s in sets) == {
         "working": 18654,
         "warmup": 2686,
