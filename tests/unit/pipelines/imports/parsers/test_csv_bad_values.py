@@ -5,6 +5,7 @@ A workout is stored whole or not at all; another date is another workout.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -24,95 +25,96 @@ from tests.support.csv_rows import (
 from tests.support.exports import csv_layout_of as sniff
 from tests.support.exports import read_csv, sets_of
 
+GYMBOOK_SET_KIND = "Set / Set di riscaldamento / Set di defaticamento"
+# layout: (a file with the bad row in one workout, reading options, the bad row's line,
+#          the workout's first line and rows, its title)
+AROUND: dict[str, tuple[Callable[[dict[str, str]], bytes], dict[str, str], int, int, int, str]] = {
+    "strong": (
+        lambda c: classic(strong_row(), strong_row(**{"order": "2", **c}), strong_row(order="3")),
+        {"weight_unit": "kg", "distance_unit": "m"},
+        3,
+        2,
+        3,
+        "Push",
+    ),
+    "hevy": (
+        lambda c: hevy(hevy_row(index="0"), hevy_row(**{"index": "1", **c})),
+        {},
+        3,
+        2,
+        2,
+        "Push",
+    ),
+    "gymbook": (lambda c: gymbook(gymbook_row(**c)), {}, 2, 2, 1, "Giorno 1"),
+}
+
 
 @pytest.mark.parametrize(
-    ("changes", "column", "code"),
+    ("layout", "change", "column", "code"),
     [
-        ({"weight": "NaN"}, "Weight", "not_finite"),
-        ({"weight": "inf"}, "Weight", "not_finite"),
-        ({"weight": "1e999"}, "Weight", "not_finite"),
-        ({"weight": "-5"}, "Weight", "out_of_range"),
-        ({"weight": "1001"}, "Weight", "out_of_range"),
-        ({"weight": "heavy"}, "Weight", "invalid_number"),
-        ({"reps": "8.5"}, "Reps", "not_integer"),
-        ({"reps": "-1"}, "Reps", "out_of_range"),
-        ({"reps": "1001"}, "Reps", "out_of_range"),
-        ({"reps": "nan"}, "Reps", "not_finite"),
-        ({"rpe": "7.3"}, "RPE", "out_of_range"),
-        ({"rpe": "0"}, "RPE", "out_of_range"),
-        ({"rpe": "10.5"}, "RPE", "out_of_range"),
-        ({"date": "2024-13-01 10:00:00"}, "Date", "invalid_date"),
-        ({"date": "01/02/2024"}, "Date", "invalid_date"),
-        ({"exercise": "  "}, "Exercise Name", "missing_value"),
-        ({"seconds": "-1"}, "Seconds", "out_of_range"),
-        ({"seconds": "86401"}, "Seconds", "out_of_range"),
-        ({"distance": "-3"}, "Distance", "out_of_range"),
-        ({"distance": "1000001"}, "Distance", "out_of_range"),
-        ({"order": "X", "weight": "50"}, "Set Order", "invalid_set_type"),
+        ("strong", {"weight": "NaN"}, "Weight", "not_finite"),
+        ("strong", {"weight": "inf"}, "Weight", "not_finite"),
+        ("strong", {"weight": "1e999"}, "Weight", "not_finite"),
+        ("strong", {"weight": "-5"}, "Weight", "out_of_range"),
+        ("strong", {"weight": "1001"}, "Weight", "out_of_range"),
+        ("strong", {"weight": "heavy"}, "Weight", "invalid_number"),
+        ("strong", {"reps": "8.5"}, "Reps", "not_integer"),
+        ("strong", {"reps": "-1"}, "Reps", "out_of_range"),
+        ("strong", {"reps": "1001"}, "Reps", "out_of_range"),
+        ("strong", {"reps": "nan"}, "Reps", "not_finite"),
+        ("strong", {"rpe": "7.3"}, "RPE", "out_of_range"),
+        ("strong", {"rpe": "0"}, "RPE", "out_of_range"),
+        ("strong", {"rpe": "10.5"}, "RPE", "out_of_range"),
+        ("strong", {"exercise": "  "}, "Exercise Name", "missing_value"),
+        ("strong", {"seconds": "-1"}, "Seconds", "out_of_range"),
+        ("strong", {"seconds": "86401"}, "Seconds", "out_of_range"),
+        ("strong", {"distance": "-3"}, "Distance", "out_of_range"),
+        ("strong", {"distance": "1000001"}, "Distance", "out_of_range"),
+        ("strong", {"order": "X", "weight": "50"}, "Set Order", "invalid_set_type"),
+        ("hevy", {"weight": "-20"}, "weight_kg", "out_of_range"),
+        ("hevy", {"reps": "8.5"}, "reps", "not_integer"),
+        ("hevy", {"weight": "NaN"}, "weight_kg", "not_finite"),
+        ("hevy", {"rpe": "11"}, "rpe", "out_of_range"),
+        ("hevy", {"set_type": "superset"}, "set_type", "invalid_set_type"),
+        ("hevy", {"exercise": " "}, "exercise_title", "missing_value"),
+        ("hevy", {"seconds": "-1"}, "duration_seconds", "out_of_range"),
+        ("hevy", {"rpe": "hard"}, "rpe", "invalid_number"),
+        ("gymbook", {"clock": "7.30 pm"}, "Orario", "invalid_time"),
+        ("gymbook", {"skipped": "Forse"}, "Saltato", "invalid_value"),
+        ("gymbook", {"load": "40,00 stone"}, "Peso / Distanza", "invalid_unit"),
+        ("gymbook", {"load": "1.040,00 kg"}, "Peso / Distanza", "invalid_number"),
+        # two cells give reps: the error names the second, the message both
+        ("gymbook", {"load": "5 ripetizioni"}, "Ripetizioni / Tempo", "conflicting_values"),
+        ("gymbook", {"amount": "8,5 ripetizioni"}, "Ripetizioni / Tempo", "not_integer"),
+        ("gymbook", {"kind": "Superserie"}, GYMBOOK_SET_KIND, "invalid_set_type"),
     ],
 )
-def test_impossible_values_reject_the_row(changes: dict[str, str], column: str, code: str) -> None:
-    data = classic(strong_row(), strong_row(**{"order": "2", **changes}), strong_row(order="3"))
+def test_a_bad_cell_is_named_and_refuses_its_workout_whole(
+    layout: str, change: dict[str, str], column: str, code: str
+) -> None:
+    written, options, line, first, rows, title = AROUND[layout]
+    result = read_csv(written(change), layout, **options)
+    # In file order; on one line the row's own error comes before its workout's.
+    expected = [(first, None, "workout_rejected"), (line, column, code)]
+    expected.sort(key=lambda e: (e[0], e[2] == "workout_rejected"))
+    assert [(e.line, e.column, e.code) for e in result.errors] == expected
+    row_error = next(e for e in result.errors if e.code == code)
+    workout_error = next(e for e in result.errors if e.code == "workout_rejected")
+    assert row_error.message and f"'{title}'" in workout_error.message
+    # The workout is stored whole or not at all.
+    assert result.workouts == [] and result.rows_rejected == rows and result.errors_total == 2
+
+
+@pytest.mark.parametrize("date", ["2024-13-01 10:00:00", "01/02/2024"])
+def test_a_bad_date_refuses_only_its_row(date: str) -> None:
+    data = classic(strong_row(), strong_row(order="2", date=date), strong_row(order="3"))
     result = read_strong(data, distance_unit="m")
     row_error = next(e for e in result.errors if e.line == 3)
-    assert (row_error.column, row_error.code) == (column, code)
+    assert (row_error.column, row_error.code) == ("Date", "invalid_date")
     assert row_error.message
-    if "date" in changes:
-        # Another date is another workout: only that one is refused.
-        assert [s.line for s in sets_of(result)] == [2, 4]
-        assert result.errors_total == 1 and result.rows_rejected == 1
-    else:
-        # The workout is stored whole or not at all.
-        assert sets_of(result) == []
-        assert [(e.line, e.code) for e in result.errors] == [(2, "workout_rejected"), (3, code)]
-        assert result.rows_rejected == 3
-
-
-@pytest.mark.parametrize(
-    ("change", "column", "code"),
-    [
-        ({"weight": "-20"}, "weight_kg", "out_of_range"),
-        ({"reps": "8.5"}, "reps", "not_integer"),
-        ({"weight": "NaN"}, "weight_kg", "not_finite"),
-        ({"rpe": "11"}, "rpe", "out_of_range"),
-        ({"set_type": "superset"}, "set_type", "invalid_set_type"),
-        ({"exercise": " "}, "exercise_title", "missing_value"),
-        ({"seconds": "-1"}, "duration_seconds", "out_of_range"),
-        ({"rpe": "hard"}, "rpe", "invalid_number"),
-    ],
-)
-def test_hevy_bad_values_reject_their_workout(
-    change: dict[str, str], column: str, code: str
-) -> None:
-    result = read_csv(hevy(hevy_row(index="0"), hevy_row(index="1", **change)), "hevy")
-    row_error = next(e for e in result.errors if e.code == code)
-    assert (row_error.line, row_error.column) == (3, column)
-    workout_error = next(e for e in result.errors if e.code == "workout_rejected")
-    assert workout_error.line == 2 and "'Push'" in workout_error.message
-    assert result.workouts == [] and result.rows_rejected == 2 and result.errors_total == 2
-
-
-@pytest.mark.parametrize(
-    ("change", "column", "code"),
-    [
-        ({"clock": "7.30 pm"}, "Orario", "invalid_time"),
-        ({"skipped": "Forse"}, "Saltato", "invalid_value"),
-        ({"load": "40,00 stone"}, "Peso / Distanza", "invalid_unit"),
-        ({"load": "1.040,00 kg"}, "Peso / Distanza", "invalid_number"),
-        # two cells give reps: the error names the second, the message both
-        ({"load": "5 ripetizioni"}, "Ripetizioni / Tempo", "conflicting_values"),
-        ({"amount": "8,5 ripetizioni"}, "Ripetizioni / Tempo", "not_integer"),
-        (
-            {"kind": "Superserie"},
-            "Set / Set di riscaldamento / Set di defaticamento",
-            "invalid_set_type",
-        ),
-    ],
-)
-def test_gymbook_bad_cells(change: dict[str, str], column: str, code: str) -> None:
-    result = read_csv(gymbook(gymbook_row(**change)), "gymbook")
-    assert (result.errors[0].column, result.errors[0].code) == (column, code)
-    assert result.workouts == []
+    # Another date is another workout: only that one is refused.
+    assert [s.line for s in sets_of(result)] == [2, 4]
+    assert result.errors_total == 1 and result.rows_rejected == 1
 
 
 def test_unknown_set_label_with_unreadable_load_is_rejected() -> None:
