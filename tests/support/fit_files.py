@@ -1,7 +1,7 @@
 """The real FIT files, what fitdecode alone reads from them, and FIT framing for built files.
 
 :func:`facts` is the independent reading the parser's output is compared with: fitdecode
-on its own, profile fields only. :func:`fit_file` frames hand-built messages with a
+on its own, profile fields only. :func:`framed` frames hand-built messages with a
 valid header and CRC, so that a test's expected values are the ones it encodes.
 """
 
@@ -63,6 +63,7 @@ def _values(frame: Any) -> dict[str, Any]:
 
 @cache
 def facts(path: Path) -> Facts:
+    """What fitdecode alone reads from ``path`` (read once per run; a decode error is kept)."""
     out = Facts()
     try:
         for frame in fitdecode.FitReader(str(path), keep_raw_chunks=True):
@@ -89,18 +90,22 @@ def facts(path: Path) -> Facts:
 
 @cache
 def parsed(path: Path, zone: str = "UTC") -> ParseResult:
+    """``path`` as the FIT parser reads it with local times in ``zone`` (once per run)."""
     return parse_fit(path.read_bytes(), time_zone=zone)
 
 
 def utc(text: str) -> datetime:
+    """An ISO time written without an offset, as UTC."""
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def warnings_of(result: ParseResult) -> list[str]:
+    """Every workout's cardio warnings, in order."""
     return [w for workout in result.workouts if workout.cardio for w in workout.cardio.warnings]
 
 
 def only_samples(result: ParseResult) -> pd.DataFrame:
+    """The samples of the one workout read (fails the test if there is not exactly one)."""
     assert len(result.workouts) == 1
     cardio = result.workouts[0].cardio
     assert cardio is not None
@@ -108,17 +113,20 @@ def only_samples(result: ParseResult) -> pd.DataFrame:
 
 
 def refused(data: bytes) -> ImportFormatError:
+    """The error refusing ``data`` as FIT; fails the test when the file is read."""
     with pytest.raises(ImportFormatError) as err:
         parse_fit(data, time_zone="UTC")
     return err.value
 
 
-def fit_header(size: int) -> bytes:
+def header(size: int) -> bytes:
+    """A valid 14-byte FIT header (with its CRC) announcing ``size`` bytes of data."""
     head = struct.pack("<BBHI4s", 14, 0x20, 2132, size, b".FIT")
     return head + struct.pack("<H", compute_crc(head))
 
 
-def fit_file(*messages: bytes) -> bytes:
+def framed(*messages: bytes) -> bytes:
+    """``messages`` framed as a whole FIT file: header, data, CRC."""
     body = b"".join(messages)
-    content = fit_header(len(body)) + body
+    content = header(len(body)) + body
     return content + struct.pack("<H", compute_crc(content))

@@ -21,17 +21,20 @@ GPX_DIR, TCX_DIR = REAL_DATA / "gpx", REAL_DATA / "tcx"
 
 
 def only(data: bytes, time_zone: str = "UTC") -> ParsedWorkout:
+    """The one workout ``data`` reads as, as GPX (fails the test on any error or other count)."""
     result = parse_gpx(data, time_zone=time_zone)
     assert len(result.workouts) == 1 and result.errors == []
     return result.workouts[0]
 
 
 def summary(workout: ParsedWorkout) -> dict[str, Any]:
+    """The workout's stored summary, as ``models.cardio.summarise`` computes it from its samples."""
     assert workout.cardio is not None
     return cardio.summarise(workout.cardio.samples, sport=workout.cardio.sport)
 
 
 def utc(text: str) -> datetime:
+    """An ISO time as GPX/TCX write it (``Z`` or an offset), in UTC."""
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
@@ -70,6 +73,7 @@ def trkpt(second: int | None, lat: Any = 45.0, lon: Any = 14.0, **extra: Any) ->
 
 
 def gpx_file(points: list[str], *, kind: str | None = None, name: str = "Test") -> bytes:
+    """A GPX 1.1 file of one track, one segment of ``points`` (``kind``: its ``<type>``)."""
     type_ = f"<type>{kind}</type>" if kind else ""
     body = f"<trk><name>{name}</name>{type_}<trkseg>\n{''.join(points)}</trkseg></trk>"
     return (GPX_HEAD + body + "</gpx>\n").encode()
@@ -81,6 +85,7 @@ def running(n: int = 5) -> list[str]:
 
 
 def refused(parse: Any, data: bytes) -> ImportFormatError:
+    """The error refusing ``data`` by ``parse`` (GPX or TCX); fails the test when it is read."""
     with pytest.raises(ImportFormatError) as caught:
         parse(data, time_zone="UTC")
     return caught.value
@@ -94,6 +99,7 @@ TCX_HEAD = (
 
 
 def tcx_point(second: int | None, hr: str = "140", watts: str = "200") -> str:
+    """A trackpoint ``second`` s after 06:00:00Z, 3 m a second, with HR and watts as written."""
     time = "" if second is None else f"<Time>2024-05-01T06:00:{second:02d}Z</Time>"
     return (
         f"<Trackpoint>{time}<DistanceMeters>{3.0 * (second or 0)}</DistanceMeters>"
@@ -103,6 +109,7 @@ def tcx_point(second: int | None, hr: str = "140", watts: str = "200") -> str:
 
 
 def tcx_activity(sport: str, points: list[str]) -> str:
+    """One ``Activity`` of one 30 s, 90 m lap (average 210 W) holding ``points``."""
     return (
         f'<Activity Sport="{sport}">\n<Id>2024-05-01T06:00:00Z</Id>\n'
         '<Lap StartTime="2024-05-01T06:00:00Z"><TotalTimeSeconds>30</TotalTimeSeconds>'
@@ -112,4 +119,5 @@ def tcx_activity(sport: str, points: list[str]) -> str:
 
 
 def tcx_file(*activities: str) -> bytes:
+    """A TCX file of ``activities``."""
     return (TCX_HEAD + "".join(activities) + "</Activities></TrainingCenterDatabase>").encode()

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from pipelines.imports.parsers.fit import parse_fit
-from tests.support.fit_files import EDGE800, fit_file, only_samples, refused
+from tests.support import fit_files as fit
 
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
 T0 = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
@@ -71,8 +71,8 @@ def test_compressed_timestamps_are_expanded_by_fitdecode() -> None:
     for k in range(1, 70):  # the 5-bit offset rolls over twice
         offset = (fit_time(T0) + k) & 0x1F
         messages.append(bytes([0x80 | (2 << 5) | offset]) + struct.pack("<B", 100 + k))
-    result = parse_fit(fit_file(*messages), time_zone="UTC")
-    samples = only_samples(result)
+    result = parse_fit(fit.framed(*messages), time_zone="UTC")
+    samples = fit.only_samples(result)
     expected = [pd.Timestamp(T0 + timedelta(seconds=k)) for k in range(70)]
     assert samples["time"].tolist() == expected
     assert samples["hr"].tolist() == [100.0 + k for k in range(70)]
@@ -97,7 +97,7 @@ def test_multisport_sessions_split_the_records() -> None:
     messages += [record(T0 + timedelta(hours=3), 99, 1.0)]  # long after both
     messages += [record(1000, 99, 1.0)]  # seconds since power-on: no real time
     messages += [SESSION, session(T0, 100, 1, 300.0), session(ride_start, 200, 2, 1000.0)]
-    result = parse_fit(fit_file(*messages), time_zone="Europe/Paris")
+    result = parse_fit(fit.framed(*messages), time_zone="Europe/Paris")
     assert result.rows == 11 + 1 + 11 + 2
     assert result.rows_rejected == 3
     run, ride = result.workouts
@@ -128,17 +128,19 @@ def test_multisport_sessions_split_the_records() -> None:
 
 
 def test_a_session_repeated_by_chaining_is_collapsed() -> None:
-    data = EDGE800.read_bytes()
+    data = fit.EDGE800.read_bytes()
     result = parse_fit(data + data, time_zone="UTC")
     assert result.rows == 2 * 2263 and result.duplicates_collapsed == 1
-    assert len(only_samples(result)) == 2263
+    assert len(fit.only_samples(result)) == 2263
 
 
 def test_a_course_file_is_not_an_activity() -> None:
-    data = fit_file(FILE_ID, file_id(kind=6), RECORD, record(T0, 100, 0.0))
-    error = refused(data)
+    data = fit.framed(FILE_ID, file_id(kind=6), RECORD, record(T0, 100, 0.0))
+    error = fit.refused(data)
     assert error.code == "unsupported_format" and "course" in error.message
 
 
 def test_a_complete_file_without_timed_records_has_no_rows() -> None:
-    assert refused(fit_file(FILE_ID, file_id(), RECORD, record(1000, 90, 0.0))).code == "no_rows"
+    assert (
+        fit.refused(fit.framed(FILE_ID, file_id(), RECORD, record(1000, 90, 0.0))).code == "no_rows"
+    )
