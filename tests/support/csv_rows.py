@@ -1,21 +1,23 @@
-"""Hand-written CSV records, one edge case each, for the CSV reader's unit tests.
+"""Hand-written CSV records, one edge case each, for the CSV reader's unit tests; readings.
 
 Each builder writes one record as its app does (Strong unquoted, Hevy text quoted and
 numbers bare, GymBook with units inside the cells); a test changes only the cells it is
 about by name, and an unknown name is a ``TypeError``, never a silently ignored cell.
+:func:`tally` and :func:`as_written` put a reading in the terms the tests count in.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pipelines.imports.parsers.base import ImportFormatError, ParseResult
+from pipelines.imports.parsers.base import ImportFormatError, ParsedSet, ParseResult
 from tests.support.exports import (
     FITNOTES_HEADER,
     HEVY_HEADER,
     STRONG_CLASSIC_HEADER,
     read_csv,
     refused_csv,
+    sets_of,
 )
 
 STRONG_ROW = {
@@ -108,3 +110,25 @@ def read_strong(data: bytes, **options: Any) -> ParseResult:
 def refused_strong(data: bytes, **options: Any) -> ImportFormatError:
     """The error refusing ``data`` as Strong (kilograms unless ``options`` say otherwise)."""
     return refused_csv(data, "strong", **{"weight_unit": "kg", **options})
+
+
+CLEAN = {"rejected": 0, "errors": 0, "collapsed": 0}
+"""A reading's :func:`tally` with nothing rejected, no error and no repeat collapsed."""
+
+
+def tally(result: ParseResult) -> dict[str, int]:
+    """A reading's counts: records read, workouts and sets made, records rejected, errors,
+    whole-workout repeats collapsed."""
+    return {
+        "rows": result.rows,
+        "workouts": len(result.workouts),
+        "sets": len(sets_of(result)),
+        "rejected": result.rows_rejected,
+        "errors": result.errors_total,
+        "collapsed": result.duplicates_collapsed,
+    }
+
+
+def as_written(s: ParsedSet) -> tuple[int, str, str, float | None, str | None, int | None]:
+    """A set as a file's line reads: (line, exercise, set type, kg, unit written, reps)."""
+    return (s.line, s.exercise_name, s.set_type, s.weight_kg, s.weight_unit, s.reps)

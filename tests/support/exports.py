@@ -358,8 +358,13 @@ def read_csv(
     distance_unit: DistanceUnit | None = None,
 ) -> ParseResult:
     """``data`` read by the one CSV reader as ``layout`` (every option said, none defaulted)."""
-    units = {"weight_unit": weight_unit, "distance_unit": distance_unit}
-    return parse_csv(data, layout=layout, time_zone=time_zone, **units)
+    return parse_csv(
+        data,
+        layout=layout,
+        time_zone=time_zone,
+        weight_unit=weight_unit,
+        distance_unit=distance_unit,
+    )
 
 
 def refused_csv(data: bytes, layout: str | Layout = "strong", **options: Any) -> ImportFormatError:
@@ -372,25 +377,3 @@ def refused_csv(data: bytes, layout: str | Layout = "strong", **options: Any) ->
 def sets_of(result: ParseResult) -> list[ParsedSet]:
     """Every set read, workout after workout, in file order within each."""
     return [s for w in result.workouts for s in w.sets]
-
-
-CLEAN = {"rejected": 0, "errors": 0, "collapsed": 0}
-"""A reading's :func:`tally` with nothing rejected, no error and no repeat collapsed."""
-
-
-def tally(result: ParseResult) -> dict[str, int]:
-    """A reading's counts: records read, workouts and sets made, records rejected, errors,
-    whole-workout repeats collapsed."""
-    return {
-        "rows": result.rows,
-        "workouts": len(result.workouts),
-        "sets": len(sets_of(result)),
-        "rejected": result.rows_rejected,
-        "errors": result.errors_total,
-        "collapsed": result.duplicates_collapsed,
-    }
-
-
-def as_written(s: ParsedSet) -> tuple[int, str, str, float | None, str | None, int | None]:
-    """A set as a file's line reads: (line, exercise, set type, kg, unit written, reps)."""
-    return (s.line, s.exercise_name, s.set_type, s.weight_kg, s.weight_unit, s.reps)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ from tests.support.exports import read_csv, sets_of
 GYMBOOK_SET_KIND = "Set / Set di riscaldamento / Set di defaticamento"
 # layout: (a file with the bad row in one workout, reading options, the bad row's line,
 #          the workout's first line and rows, its title)
-AROUND: dict[str, tuple[Callable[[dict[str, str]], bytes], dict[str, str], int, int, int, str]] = {
+AROUND: dict[str, tuple[Callable[[dict[str, str]], bytes], dict[str, Any], int, int, int, str]] = {
     "strong": (
         lambda c: classic(strong_row(), strong_row(**{"order": "2", **c}), strong_row(order="3")),
         {"weight_unit": "kg", "distance_unit": "m"},

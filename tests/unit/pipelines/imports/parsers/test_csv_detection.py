@@ -56,10 +56,10 @@ def test_sniff_accepts_every_real_strong_file(path: Path) -> None:
 @pytest.mark.parametrize(
     "path",
     [
-        REAL_DATA / "hevy" / "hevy-kg-supersets-dropsets.csv",
-        REAL_DATA / "hevy" / "hevy-lbs-miles.csv",
-        REAL_DATA / "fitnotes" / "fitnotes-lbs-2017-2020.csv",
-        REAL_DATA / "gymbook" / "gymbook-it-localized.csv",  # 12 columns, but dd/mm/yy dates
+        HEVY_KG,
+        HEVY_LB,
+        FITNOTES,
+        GYMBOOK,  # 12 columns, but dd/mm/yy dates
         REAL_DATA / "fit" / "fenix2-run-4laps.fit",
         REAL_DATA / "gpx" / "strava-run-hr-full.gpx",
     ],

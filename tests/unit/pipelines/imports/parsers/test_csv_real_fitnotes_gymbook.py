@@ -17,7 +17,8 @@ import pytest
 from pipelines.imports.parsers.base import ParseResult
 from pipelines.imports.parsers.csv_export import parse_csv
 from pipelines.imports.parsers.values import LB_TO_KG, MI_TO_M
-from tests.support.exports import CLEAN, FITNOTES, LARGE, as_written, sets_of, tally
+from tests.support.csv_rows import CLEAN, as_written, tally
+from tests.support.exports import FITNOTES, LARGE, sets_of
 
 
 def test_fitnotes_file(fit_notes: ParseResult) -> None:

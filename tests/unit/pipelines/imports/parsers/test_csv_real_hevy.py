@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 from pipelines.imports.parsers.base import ParseResult
 from pipelines.imports.parsers.values import LB_TO_KG
-from tests.support.exports import CLEAN, as_written, sets_of, tally
+from tests.support.csv_rows import CLEAN, as_written, tally
+from tests.support.exports import sets_of
 
 
 def test_hevy_kg_file(hevy_kg: ParseResult) -> None:

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from pipelines.imports.parsers.base import ParseResult
 from pipelines.imports.parsers.values import MI_TO_M
-from tests.support.csv_rows import refused_strong
-from tests.support.exports import CLEAN, LARGE, SWEDISH, as_written, read_csv, sets_of, tally
+from tests.support.csv_rows import CLEAN, as_written, refused_strong, tally
+from tests.support.exports import LARGE, SWEDISH, read_csv, sets_of
 
 
 def test_swedish_kg_file() -> None:
