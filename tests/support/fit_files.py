@@ -24,12 +24,17 @@ from pipelines.imports.parsers.fit import parse_fit
 from tests.conftest import REAL_DATA
 
 FIT = REAL_DATA / "fit"
-FENIX2 = FIT / "fenix2-run-4laps.fit"
-EDGE810 = FIT / "edge810-ride-power-8laps.fit"
-EDGE800 = FIT / "edge800-indoor-trainer-no-gps.fit"
-EDGE500 = FIT / "edge500-ride-autopause.fit"
-STRYD = FIT / "stryd-run-developer-fields.fit"
-STRAVA = FIT / "strava-android-run-malformed.fit"
+FENIX2, EDGE810, EDGE800, EDGE500, STRYD, STRAVA = (
+    FIT / f"{stem}.fit"
+    for stem in (
+        "fenix2-run-4laps",
+        "edge810-ride-power-8laps",
+        "edge800-indoor-trainer-no-gps",
+        "edge500-ride-autopause",
+        "stryd-run-developer-fields",
+        "strava-android-run-malformed",
+    )
+)
 COMPLETE = [FENIX2, EDGE810, EDGE800, EDGE500, STRYD]
 
 
