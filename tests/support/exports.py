@@ -7,6 +7,9 @@ render it the way each app writes its export: through babel (``format_datetime``
 does not (Hevy drops CLDR's trailing dots, capitalises month abbreviations and writes
 ``PM`` after a plain space, not CLDR's narrow no-break space).
 
+The real exports (under :data:`REAL_DATA`) and the hand-written rows of
+:mod:`tests.support.csv_rows` are read with :func:`read_csv`.
+
 What an import must store, :class:`Expected`, is computed from the plan alone — never
 from the rendered text — so a test comparing the two checks the importer, not the
 builder. Formats are those of the documented headers; no real export is copied.
@@ -20,13 +23,24 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from api.imports.formats import detect_format
-from api.imports.layouts import LAYOUTS
+from api.imports.layouts import LAYOUTS, Layout
+from pipelines.imports.parsers.base import (
+    DistanceUnit,
+    ImportFormatError,
+    ParsedSet,
+    ParseResult,
+    WeightUnit,
+)
+from pipelines.imports.parsers.csv_export import parse_csv
+from tests.conftest import REAL_DATA
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,3 +330,50 @@ def csv_layout_of(head: bytes) -> str | None:
     """The CSV layout the one format detector names for a file's first bytes, else None."""
     found = detect_format(head)
     return found if isinstance(found, str) and found in LAYOUTS else None
+
+
+# --------------------------------------------------------------------------- the real exports
+
+HEVY_KG = REAL_DATA / "hevy" / "hevy-kg-supersets-dropsets.csv"
+HEVY_LB = REAL_DATA / "hevy" / "hevy-lbs-miles.csv"
+FITNOTES = REAL_DATA / "fitnotes" / "fitnotes-lbs-2017-2020.csv"
+GYMBOOK = REAL_DATA / "gymbook" / "gymbook-it-localized.csv"
+STRONG = REAL_DATA / "strong"
+SWEDISH = STRONG / "strong-kg-swedish-names.csv"
+ZH = STRONG / "strong-zh-cn-localized-header.csv"
+SEMICOLON = STRONG / "strong-semicolon-weight-unit-column.csv"
+STRONG6 = STRONG / "strong6-semicolon-quoted-kg.csv"
+LARGE = STRONG / "strong-lbs-large-set-types.csv"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_csv(
+    data: bytes,
+    layout: str | Layout = "strong",
+    *,
+    time_zone: str = "UTC",
+    weight_unit: WeightUnit | None = None,
+    distance_unit: DistanceUnit | None = None,
+) -> ParseResult:
+    """``data`` read by the one CSV reader as ``layout`` (every option said, none defaulted)."""
+    return parse_csv(
+        data,
+        layout=layout,
+        time_zone=time_zone,
+        weight_unit=weight_unit,
+        distance_unit=distance_unit,
+    )
+
+
+def refused_csv(data: bytes, layout: str | Layout = "strong", **options: Any) -> ImportFormatError:
+    """The error refusing the whole file; fails the test when the file is read."""
+    with pytest.raises(ImportFormatError) as caught:
+        read_csv(data, layout, **options)
+    return caught.value
+
+
+def sets_of(result: ParseResult) -> list[ParsedSet]:
+    """Every set read, workout after workout, in file order within each."""
+    return [s for w in result.workouts for s in w.sets]

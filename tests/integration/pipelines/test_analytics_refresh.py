@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from api.analytics.markers import clear_if_unchanged, mark_stale
-from pipelines.imports.task import run_import
 from pipelines.tasks.analytics import refresh_user
 from pipelines.tasks.maintenance import sweep
 from tests.support.http import register
+from tests.support.import_jobs import import_file
 
 HEADER = (
     "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,"
@@ -31,14 +31,7 @@ ROWS = [
 
 
 async def _import(http, headers, body: str) -> None:
-    response = await http.post(
-        "/v1/imports",
-        headers=headers,
-        files={"file": ("strong.csv", body.encode(), "text/csv")},
-        data={"weight_unit": "kg"},
-    )
-    assert response.status_code == 202, response.text
-    assert run_import(uuid.UUID(response.json()["id"])) == "succeeded"
+    await import_file(http, headers, "strong.csv", body, expect="succeeded", weight_unit="kg")
 
 
 async def _user_id(http, headers) -> uuid.UUID:

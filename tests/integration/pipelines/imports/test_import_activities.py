@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import uuid
 import zipfile
 
 import fitdecode
@@ -13,9 +12,9 @@ import gpxpy.gpx
 import pytest
 from sqlalchemy import text
 
-from pipelines.imports.task import run_import
 from tests.conftest import REAL_DATA
 from tests.support.http import register
+from tests.support.import_jobs import import_file
 
 # Files with no usable timing cannot become sessions; each must fail with its reason.
 UNTIMED = {"gpsbabel-hike-1901-timestamps.gpx", "gpsbabel-hike-no-timestamps.gpx"}
@@ -28,16 +27,9 @@ GYMLOG_FILES = sorted(
 
 
 async def _import(http, headers, name: str, content: bytes, **form) -> dict:
-    response = await http.post(
-        "/v1/imports",
-        headers=headers,
-        files={"file": (name, content, "application/octet-stream")},
-        data=form,
+    return await import_file(
+        http, headers, name, content, content_type="application/octet-stream", **form
     )
-    assert response.status_code == 202, response.text
-    job_id = response.json()["id"]
-    run_import(uuid.UUID(job_id))
-    return (await http.get(f"/v1/imports/{job_id}", headers=headers)).json()
 
 
 @pytest.mark.parametrize("path", ACTIVITY_FILES, ids=lambda p: p.name)

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import gzip
 import io
-import uuid
 import zipfile
 import zlib
 
 from sqlalchemy import text
 
-from pipelines.imports.task import run_import
 from tests.conftest import REAL_DATA
 from tests.support.http import register
+from tests.support.import_jobs import import_file
 
 
 async def _job(http, headers, name: str, content: bytes) -> dict:
-    response = await http.post(
-        "/v1/imports", headers=headers, files={"file": (name, content, "application/octet-stream")}
+    return await import_file(
+        http, headers, name, content, expect="failed", content_type="application/octet-stream"
     )
-    assert response.status_code == 202, response.text
-    job_id = response.json()["id"]
-    assert run_import(uuid.UUID(job_id)) == "failed"
-    return (await http.get(f"/v1/imports/{job_id}", headers=headers)).json()
 
 
 def _gzip_bomb(mib: int = 600) -> bytes:
@@ -73,13 +68,14 @@ async def test_hostile_files_fail_cleanly(live_client, sync_engine):
 async def test_a_gzipped_strong_export_imports(live_client):
     headers = await register(live_client)
     path = REAL_DATA / "strong" / "strong-kg-swedish-names.csv"
-    response = await live_client.post(
-        "/v1/imports",
-        headers=headers,
-        files={"file": ("strong.csv.gz", gzip.compress(path.read_bytes()), "application/gzip")},
-        data={"weight_unit": "kg"},
+    gzipped = gzip.compress(path.read_bytes())
+    job = await import_file(
+        live_client,
+        headers,
+        "strong.csv.gz",
+        gzipped,
+        expect="succeeded",
+        content_type="application/gzip",
+        weight_unit="kg",
     )
-    job_id = response.json()["id"]
-    assert run_import(uuid.UUID(job_id)) == "succeeded"
-    job = (await live_client.get(f"/v1/imports/{job_id}", headers=headers)).json()
     assert job["counts"]["workouts_created"] == 62

@@ -7,7 +7,6 @@ with what the training was, never with the file's text.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,9 +16,9 @@ import httpx
 import pytest
 
 from pipelines.cli import main
-from pipelines.imports.task import run_import
 from tests.support import exports as x
 from tests.support.http import assert_error, register
+from tests.support.import_jobs import import_file
 
 _DAYS = x.spread_days(14)
 _PLAN = x.training_plan(_DAYS)
@@ -73,13 +72,10 @@ async def _import(
     http: httpx.AsyncClient, headers: dict[str, str], export: x.Export, status: str, **form: str
 ) -> dict[str, Any]:
     """Upload, run the job in this process, check its status and return the job."""
-    response = await _upload(http, headers, export, **form)
-    assert response.status_code == 202, response.text
-    job_id = response.json()["id"]
-    assert run_import(uuid.UUID(job_id)) == status
-    job = (await http.get(f"/v1/imports/{job_id}", headers=headers)).json()
-    assert job["status"] == status, job
-    return job
+    fields = {**export.form, **form}
+    return await import_file(
+        http, headers, export.filename, export.content, expect=status, **fields
+    )
 
 
 async def _stored(http: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, Any]]:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from pipelines.cli import main
-from pipelines.imports.task import run_import
+from tests.support.csv_rows import STRONG_HEADER
 from tests.support.http import register
+from tests.support.import_jobs import import_file
 
-HEADER = (
-    "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,"
-    "Notes,Workout Notes,RPE\n"
-)
+HEADER = STRONG_HEADER + "\n"
 # No order of day, month and year reads it (month 31), whatever the other dates are.
 BAD_DATE = "31/31/2025 19:05"
 
@@ -43,16 +39,7 @@ MOSTLY_BAD = (
 
 
 async def _import(http, headers, body: str) -> dict:
-    response = await http.post(
-        "/v1/imports",
-        headers=headers,
-        files={"file": ("strong.csv", body.encode(), "text/csv")},
-        data={"weight_unit": "kg"},
-    )
-    assert response.status_code == 202, response.text
-    job_id = response.json()["id"]
-    assert run_import(uuid.UUID(job_id)) == "partial"
-    return (await http.get(f"/v1/imports/{job_id}", headers=headers)).json()
+    return await import_file(http, headers, "strong.csv", body, expect="partial", weight_unit="kg")
 
 
 async def test_a_file_with_one_bad_row_is_partial(live_client):

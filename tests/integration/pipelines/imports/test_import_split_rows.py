@@ -3,24 +3,15 @@ remains, never stored shifted."""
 
 from __future__ import annotations
 
-import uuid
-
-from pipelines.imports.task import run_import
 from tests.support import exports as x
 from tests.support.http import register
+from tests.support.import_jobs import import_file
 
 
 async def _status(http, headers, export: x.Export) -> dict:
-    response = await http.post(
-        "/v1/imports",
-        headers=headers,
-        files={"file": (export.filename, export.content, "text/csv")},
-        data={"time_zone": "Europe/London"},
+    return await import_file(
+        http, headers, export.filename, export.content, time_zone="Europe/London"
     )
-    assert response.status_code == 202, response.text
-    job_id = response.json()["id"]
-    run_import(uuid.UUID(job_id))
-    return (await http.get(f"/v1/imports/{job_id}", headers=headers)).json()
 
 
 async def test_fitnotes_file_where_every_row_has_an_unquoted_comma(live_client):

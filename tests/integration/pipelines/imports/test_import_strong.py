@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 from sqlalchemy import text
@@ -14,33 +13,19 @@ from pipelines.tasks.analytics import refresh_user
 from pipelines.tasks.maintenance import sweep
 from tests.conftest import REAL_DATA
 from tests.support import strong_reference as ref
+from tests.support.csv_rows import STRONG_HEADER
 from tests.support.http import register
+from tests.support.import_jobs import import_file, upload, user_id_of
 
 STRONG = REAL_DATA / "strong"
-
-
-async def _upload(http, headers, path, **form):
-    with path.open("rb") as fh:
-        response = await http.post(
-            "/v1/imports", headers=headers, files={"file": (path.name, fh, "text/csv")}, data=form
-        )
-    assert response.status_code == 202, response.text
-    assert response.json()["status"] == "queued"
-    return uuid.UUID(response.json()["id"])
-
-
-async def _job(http, headers, job_id):
-    response = await http.get(f"/v1/imports/{job_id}", headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_kg_file_imports_and_yields_prs(live_client, sync_engine):
     path = STRONG / "strong-kg-swedish-names.csv"
     headers = await register(live_client, time_zone="Europe/Stockholm")
-    job_id = await _upload(live_client, headers, path, weight_unit="kg")
-    assert run_import(job_id) == "succeeded"
-    job = await _job(live_client, headers, job_id)
+    job = await import_file(
+        live_client, headers, path.name, path.read_bytes(), expect="succeeded", weight_unit="kg"
+    )
     data_rows = ref.rows(path)
     assert job["status"] == "succeeded" and job["progress"] == 1.0
     assert job["counts"]["rows"] == len(data_rows) == 507
@@ -54,7 +39,7 @@ async def test_kg_file_imports_and_yields_prs(live_client, sync_engine):
     summary = (await live_client.get("/v1/analytics/summary", headers=headers)).json()
     assert summary["stale"] is True and summary["as_of"] is None
 
-    user_id = uuid.UUID((await live_client.get("/v1/users/me", headers=headers)).json()["id"])
+    user_id = await user_id_of(live_client, headers)
     assert refresh_user(user_id) is True
 
     prs = (await live_client.get("/v1/analytics/personal-records", headers=headers)).json()
@@ -71,9 +56,10 @@ async def test_kg_file_imports_and_yields_prs(live_client, sync_engine):
     assert summary["workouts"] == 62 and summary["sets"] == 507
 
     # The second upload of the same file adds nothing.
-    again = await _upload(live_client, headers, path, weight_unit="kg")
-    assert run_import(again) == "succeeded"
-    counts = (await _job(live_client, headers, again))["counts"]
+    again = await import_file(
+        live_client, headers, path.name, path.read_bytes(), expect="succeeded", weight_unit="kg"
+    )
+    counts = again["counts"]
     assert counts["workouts_created"] == 0 and counts["sets_created"] == 0
     assert counts["duplicates_skipped"] == 62
     listing = (await live_client.get("/v1/workouts?limit=200", headers=headers)).json()
@@ -83,9 +69,7 @@ async def test_kg_file_imports_and_yields_prs(live_client, sync_engine):
 async def test_lb_file_with_set_types_and_rejected_row(live_client):
     path = STRONG / "strong-semicolon-weight-unit-column.csv"
     headers = await register(live_client)
-    job_id = await _upload(live_client, headers, path)
-    assert run_import(job_id) == "partial"
-    job = await _job(live_client, headers, job_id)
+    job = await import_file(live_client, headers, path.name, path.read_bytes(), expect="partial")
     # 18 of 2,401 rows rejected: under half, so no summary in the message.
     assert job["status"] == "partial" and job["progress"] == 1.0 and job["message"] is None
     rejected = [e for e in job["errors"] if e["line"] == 2401]
@@ -93,7 +77,7 @@ async def test_lb_file_with_set_types_and_rejected_row(live_client):
     # The 877777-reps row sinks its workout: 18 rows (grep -c of its Date;Name prefix).
     assert job["counts"]["rows_rejected"] == 18
     assert job["counts"]["workouts_created"] == len(ref.workout_keys(path)) - 1 == 291
-    user_id = uuid.UUID((await live_client.get("/v1/users/me", headers=headers)).json()["id"])
+    user_id = await user_id_of(live_client, headers)
     refresh_user(user_id)
     prs = (await live_client.get("/v1/analytics/personal-records", headers=headers)).json()
     by_name = {item["exercise_name"]: item for item in prs["items"]}
@@ -105,12 +89,9 @@ async def test_lb_file_with_set_types_and_rejected_row(live_client):
     # Correcting the row and importing again creates that workout, complete.
     fixed = path.read_bytes().replace(b"lbs;877777;", b"lbs;8;")
     assert fixed != path.read_bytes()
-    response = await live_client.post(
-        "/v1/imports", headers=headers, files={"file": ("fixed.csv", fixed, "text/csv")}
-    )
-    job_id = uuid.UUID(response.json()["id"])
-    assert run_import(job_id) == "succeeded"  # nothing rejected any more
-    counts = (await _job(live_client, headers, job_id))["counts"]
+    # Nothing is rejected any more.
+    job = await import_file(live_client, headers, "fixed.csv", fixed, expect="succeeded")
+    counts = job["counts"]
     assert (counts["workouts_created"], counts["sets_created"]) == (1, 18)
     assert counts["duplicates_skipped"] == 291 + 2  # stored ones + the 2 repeated in the file
 
@@ -118,9 +99,7 @@ async def test_lb_file_with_set_types_and_rejected_row(live_client):
 async def test_file_without_unit_fails_asking_for_it(live_client):
     path = STRONG / "strong-lbs-large-set-types.csv"
     headers = await register(live_client)
-    job_id = await _upload(live_client, headers, path)
-    assert run_import(job_id) == "failed"
-    job = await _job(live_client, headers, job_id)
+    job = await import_file(live_client, headers, path.name, path.read_bytes(), expect="failed")
     assert job["status"] == "failed"
     assert "weight_unit" in job["message"]
     listing = (await live_client.get("/v1/workouts", headers=headers)).json()
@@ -130,29 +109,20 @@ async def test_file_without_unit_fails_asking_for_it(live_client):
 async def test_another_users_import_is_404(live_client):
     path = STRONG / "strong-kg-swedish-names.csv"
     owner = await register(live_client)
-    job_id = await _upload(live_client, owner, path, weight_unit="kg")
+    job_id = await upload(live_client, owner, path.name, path.read_bytes(), weight_unit="kg")
     stranger = await register(live_client)
     assert (await live_client.get(f"/v1/imports/{job_id}", headers=stranger)).status_code == 404
 
 
-CLASSIC_HEADER = (
-    "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,"
-    "Notes,Workout Notes,RPE\n"
-)
+CLASSIC_HEADER = STRONG_HEADER + "\n"
 
 
 async def test_a_file_of_only_bad_rows_fails_listing_them(live_client):
     headers = await register(live_client)
     body = CLASSIC_HEADER + '2024-01-01 08:00:00,"A",1h,"Squat (Barbell)",1,100,877777,0,0,,,\n'
-    response = await live_client.post(
-        "/v1/imports",
-        headers=headers,
-        files={"file": ("bad.csv", body.encode(), "text/csv")},
-        data={"weight_unit": "kg"},
+    job = await import_file(
+        live_client, headers, "bad.csv", body, expect="failed", weight_unit="kg"
     )
-    job_id = uuid.UUID(response.json()["id"])
-    assert run_import(job_id) == "failed"
-    job = await _job(live_client, headers, job_id)
     assert job["counts"]["rows"] == 1 and job["counts"]["rows_rejected"] == 1
     assert {(e["line"], e["column"], e["code"]) for e in job["errors"]} == {
         (2, "Reps", "out_of_range"),
@@ -170,15 +140,9 @@ async def test_impossible_dates_are_rejected_and_analytics_still_refresh(live_cl
         f'{day},"A",1h,"Squat (Barbell)",1,100,5,0,0,,,\n'
         for day in ("0001-01-01 00:00:00", "9999-12-31 23:59:59", "2024-01-01 08:00:00")
     )
-    response = await live_client.post(
-        "/v1/imports",
-        headers=headers,
-        files={"file": ("dates.csv", body.encode(), "text/csv")},
-        data={"weight_unit": "kg"},
+    job = await import_file(
+        live_client, headers, "dates.csv", body, expect="partial", weight_unit="kg"
     )
-    job_id = uuid.UUID(response.json()["id"])
-    assert run_import(job_id) == "partial"
-    job = await _job(live_client, headers, job_id)
     assert [(e["line"], e["code"]) for e in job["errors"]] == [
         (2, "out_of_range"),
         (3, "out_of_range"),
@@ -190,7 +154,7 @@ async def test_impossible_dates_are_rejected_and_analytics_still_refresh(live_cl
         "hours in the future"
     )
     assert job["counts"]["workouts_created"] == 1
-    user_id = uuid.UUID((await live_client.get("/v1/users/me", headers=headers)).json()["id"])
+    user_id = await user_id_of(live_client, headers)
     assert refresh_user(user_id) is True
     summary = (await live_client.get("/v1/analytics/summary", headers=headers)).json()
     assert summary["stale"] is False and summary["workouts"] == 1
@@ -219,15 +183,8 @@ async def test_names_match_whatever_their_case_and_accents(live_client, sync_eng
     body = CLASSIC_HEADER + "".join(
         f'2024-01-0{n + 1} 08:00:00,"A",1h,"{name}",1,50,5,0,0,,,\n' for n, name in enumerate(names)
     )
-    response = await live_client.post(
-        "/v1/imports",
-        headers=headers,
-        files={"file": ("fr.csv", body.encode(), "text/csv")},
-        data={"weight_unit": "kg"},
-    )
-    job_id = uuid.UUID(response.json()["id"])
-    assert run_import(job_id) == "succeeded"
-    user_id = uuid.UUID((await live_client.get("/v1/users/me", headers=headers)).json()["id"])
+    await import_file(live_client, headers, "fr.csv", body, expect="succeeded", weight_unit="kg")
+    user_id = await user_id_of(live_client, headers)
     with sync_engine.connect() as conn:
         used = conn.execute(
             text(
@@ -255,7 +212,7 @@ async def test_a_job_running_elsewhere_is_left_alone_and_a_stuck_one_resent(
 ):
     path = STRONG / "strong-kg-swedish-names.csv"
     headers = await register(live_client)
-    job_id = await _upload(live_client, headers, path, weight_unit="kg")
+    job_id = await upload(live_client, headers, path.name, path.read_bytes(), weight_unit="kg")
     lock = text("SELECT pg_advisory_lock(hashtextextended(:k, 0))")
     unlock = text("SELECT pg_advisory_unlock(hashtextextended(:k, 0))")
     with sync_engine.connect() as other_worker:
@@ -281,7 +238,7 @@ async def test_a_running_import_is_resent_once_its_worker_is_gone_not_before(
 ):
     path = STRONG / "strong-kg-swedish-names.csv"
     headers = await register(live_client)
-    job_id = await _upload(live_client, headers, path, weight_unit="kg")
+    job_id = await upload(live_client, headers, path.name, path.read_bytes(), weight_unit="kg")
     lock = text("SELECT pg_advisory_lock(hashtextextended(:k, 0))")
     worker = sync_engine.connect()
     try:
