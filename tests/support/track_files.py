@@ -28,7 +28,7 @@ def only(data: bytes, time_zone: str = "UTC") -> ParsedWorkout:
 
 
 def summary(workout: ParsedWorkout) -> dict[str, Any]:
-    """The workout's stored summary, as ``models.sessions.summary.summarise`` computes it from its samples."""
+    """The workout's stored summary, as ``summarise`` computes it from its samples."""
     assert workout.cardio is not None
     return summarise(workout.cardio.samples, sport=workout.cardio.sport)
 
