@@ -3,7 +3,7 @@
 Duration and sRPE come from the calendar (§1d: 66 ± 51 min, sRPE 4 ± 2; zones 70/25/5 %).
 Average HR = HRrest + ΔHR·(HRmax − HRrest) with ΔHR by zone (easy 0.60, tempo 0.78, hard
 0.88 [A]) from the athlete's TRUE HRmax/HRrest (§7 "HR"); the load columns are what the
-importer would compute — :func:`models.load.session_load` on the user's profile values,
+importer would compute — :func:`models.sessions.load.session_load` on the user's profile values,
 TRIMP when the session has heart rate (80 % [A]), else Foster's sRPE load.
 """
 

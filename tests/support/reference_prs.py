@@ -4,7 +4,7 @@ A companion to :mod:`tests.support.strong_reference` (owned elsewhere; not chang
 this one also reads the translated (zh-CN) header by Strong's column order, the per-row
 ``Weight Unit`` column and Strong 6's ``Weight (kg)`` header, and derives rep-max PRs,
 the best Epley e1RM and the local training days of an exercise. Deliberately separate
-from the product's parser and ``models.strength``: plain loops, no pandas.
+from the product's parser and ``models.analytics``: plain loops, no pandas.
 """
 
 from __future__ import annotations

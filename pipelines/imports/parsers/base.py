@@ -94,7 +94,7 @@ class CardioSession:
     ``samples`` is a DataFrame with :data:`SAMPLE_COLUMNS`, already built and
     sanitised by the parser with :mod:`pipelines.imports.parsers.streams` (None when the file
     has no stream, e.g. a CSV cardio row); the summary figures are computed from it by
-    ``models.cardio`` in one way for every format. ``device`` keeps totals the
+    ``models.sessions.streams`` in one way for every format. ``device`` keeps totals the
     device itself wrote (FIT ``session``, TCX ``Lap``), for comparison, keyed
     ``elapsed_s``, ``moving_s``, ``distance_m``, ``avg_hr``, ``max_hr``, ``avg_power_w``,
     ``elev_gain_m``. ``warnings`` say what was sanitised (dropped points, clipped
