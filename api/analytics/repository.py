@@ -21,6 +21,7 @@ from api.analytics.tables import (
     RepMaxPr,
 )
 from api.exercises.tables import Exercise
+from models.vocabulary import E1RM_TIE_DECIMALS
 
 
 async def is_stale(session: AsyncSession, *, user_id: uuid.UUID) -> bool:
@@ -85,10 +86,10 @@ async def best_e1rms(
         select(E1rmDaily)
         .ext(distinct_on(E1rmDaily.exercise_id))
         .where(E1rmDaily.user_id == user_id)
-        # e1RMs equal to 1e-6 kg tie (Epley is not exact in binary floating point)
+        # the e1RM tie rule (models.vocabulary): equal to 1e-6 kg, the earliest wins
         .order_by(
             E1rmDaily.exercise_id,
-            func.round(E1rmDaily.e1rm_kg.cast(Numeric), 6).desc(),
+            func.round(E1rmDaily.e1rm_kg.cast(Numeric), E1RM_TIE_DECIMALS).desc(),
             E1rmDaily.day,
         )
     )

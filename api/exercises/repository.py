@@ -12,13 +12,14 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Date, Select, cast, func, insert, or_, select, tuple_, update
+from sqlalchemy import Date, Select, func, insert, literal_column, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.exercises.tables import Exercise
 from api.workouts import repository as workout_repository
 from api.workouts.tables import Workout, WorkoutSet
+from models.vocabulary import local_day_sql
 
 
 def visible_to(user_id: uuid.UUID) -> Select[Exercise]:
@@ -178,7 +179,7 @@ async def first_local_day(
     session: AsyncSession, *, user_id: uuid.UUID, exercise_id: uuid.UUID
 ) -> date | None:
     """The earliest local day of the user's live workouts with sets of the exercise."""
-    local_day = cast(func.timezone(Workout.time_zone, Workout.started_at), Date)
+    local_day = literal_column(local_day_sql("workouts.started_at", "workouts.time_zone"), Date)
     stmt = (
         workout_repository.owned_by(user_id)
         .where(Workout.id.in_(_sets_of(user_id, exercise_id)))
