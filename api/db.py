@@ -11,11 +11,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, MetaData, Select, func
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -102,6 +102,17 @@ def engine_for(settings: Settings) -> AsyncEngine:
         statement_timeout_s=settings.db_statement_timeout_s,
         connect_timeout_s=settings.db_connect_timeout_s,
     )
+
+
+T = TypeVar("T")
+
+
+async def one_or_none(session: AsyncSession, stmt: Select[T]) -> T | None:
+    """The entity (or value) of the one row ``stmt`` selects, or None when it selects none.
+
+    More than one row raises ``MultipleResultsFound``: callers select by a key.
+    """
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -18,10 +18,23 @@ logger = logging.getLogger("forma.api")
 
 
 class FormaError(Exception):
-    """An expected failure with its HTTP status, a stable code and optional details."""
+    """An expected failure with its HTTP status, a stable code and optional details.
+
+    A subclass names its status and code in its header, ``class NotFound(FormaError,
+    status_code=404, code="not_found")``; an instance may override either.
+    """
 
     status_code = 400
     code = "bad_request"
+
+    def __init_subclass__(
+        cls, *, status_code: int | None = None, code: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if status_code is not None:
+            cls.status_code = status_code
+        if code is not None:
+            cls.code = code
 
     def __init__(
         self,
@@ -42,52 +55,41 @@ class FormaError(Exception):
         self.headers = headers
 
 
-class NotFound(FormaError):
-    status_code = 404
-    code = "not_found"
+class NotFound(FormaError, status_code=404, code="not_found"):
+    """404: no such resource, or not the caller's."""
 
 
-class Unauthorized(FormaError):
-    status_code = 401
-    code = "unauthorized"
+class Unauthorized(FormaError, status_code=401, code="unauthorized"):
+    """401: no valid credentials; answered with ``WWW-Authenticate: Bearer``."""
 
     def __init__(self, message: str = "not authenticated", **kwargs: Any) -> None:
         kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
         super().__init__(message, **kwargs)
 
 
-class Forbidden(FormaError):
-    status_code = 403
-    code = "forbidden"
+class Forbidden(FormaError, status_code=403, code="forbidden"):
+    """403: the caller may not do this."""
 
 
-class Conflict(FormaError):
-    status_code = 409
-    code = "conflict"
+class Conflict(FormaError, status_code=409, code="conflict"):
+    """409: the request clashes with the resource's current state."""
 
 
-class Unprocessable(FormaError):
-    status_code = 422
-    code = "unprocessable"
+class Unprocessable(FormaError, status_code=422, code="unprocessable"):
+    """422: well-formed, but against a rule of the domain."""
 
 
-class Overloaded(FormaError):
+class Overloaded(FormaError, status_code=503, code="overloaded"):
     """503: the server cannot take the request now (no database connection came free in
     time, the database too slow or away); ``Retry-After`` says when to try again."""
 
-    status_code = 503
-    code = "overloaded"
 
-
-class ClientGone(FormaError):
+class ClientGone(FormaError, status_code=499, code="client_closed_request"):
     """The client closed the connection before the work began: nobody will read an answer.
 
     Answered with nginx's 499 for the access log; the server sends nothing on a closed
     connection, so no client ever sees it (and the API does not declare it).
     """
-
-    status_code = 499
-    code = "client_closed_request"
 
 
 class ErrorBody(BaseModel):

@@ -1,4 +1,5 @@
-"""Opaque keyset cursors and the page shape ``{"items": [...], "next_cursor": …}``."""
+"""Opaque keyset cursors, the page shape ``{"items": [...], "next_cursor": …}`` and the
+list query parameters (page size, cursor, the ``from``/``to`` range)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ LimitQuery = Annotated[
 CursorQuery = Annotated[
     str | None, Query(max_length=512, description="`next_cursor` from the previous page")
 ]
+
+
+def from_query(description: str) -> Any:
+    """The ``from`` query parameter: the first day or instant of a list's range."""
+    return Query(alias="from", description=description)
+
+
+def to_query(description: str) -> Any:
+    """The ``to`` query parameter: the last day or instant (or the end) of a list's range."""
+    return Query(alias="to", description=description)
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -55,11 +55,8 @@ class Quota:
     """True when this request is over the limit."""
 
 
-class RateLimited(FormaError):
+class RateLimited(FormaError, status_code=429, code="rate_limited"):
     """429: a limit is used up; ``Retry-After`` says when to try again."""
-
-    status_code = 429
-    code = "rate_limited"
 
 
 def quota_headers(quotas: list[Quota]) -> dict[str, str]:

@@ -1,48 +1,31 @@
-"""Every table, imported in one place so that metadata (Alembic, workers) sees them all."""
+"""Every table, imported in one place so that metadata (Alembic, workers) sees them all.
 
-from api.analytics.tables import (
-    AnalyticsDirty,
-    AnalyticsState,
-    DailyLoad,
-    E1rmDaily,
-    ExerciseDaily,
-    MuscleWeek,
-    Period,
-    PrEvent,
-    Rebuild,
-    RepMaxPr,
-)
-from api.auth.tables import RefreshToken
-from api.body_metrics.tables import BodyMetric
-from api.cardio.tables import ActivitySample, CardioSession
+Importing a feature's ``tables`` module registers all of its tables on ``Base.metadata``,
+so a table added to one of these modules needs no line here.
+"""
+
+from api.analytics import tables as analytics
+from api.auth import tables as auth
+from api.body_metrics import tables as body_metrics
+from api.cardio import tables as cardio
 from api.db import Base
-from api.exercises.tables import Exercise
-from api.idempotency.tables import IdempotencyKey
-from api.imports.tables import ImportFile, ImportJob
-from api.users.tables import User
-from api.workouts.tables import Workout, WorkoutSet
+from api.exercises import tables as exercises
+from api.idempotency import tables as idempotency
+from api.imports import tables as imports
+from api.users import tables as users
+from api.workouts import tables as workouts
 
-__all__ = [
-    "ActivitySample",
-    "CardioSession",
-    "AnalyticsDirty",
-    "AnalyticsState",
-    "Base",
-    "BodyMetric",
-    "E1rmDaily",
-    "Exercise",
-    "IdempotencyKey",
-    "ImportFile",
-    "ImportJob",
-    "RefreshToken",
-    "RepMaxPr",
-    "User",
-    "DailyLoad",
-    "ExerciseDaily",
-    "MuscleWeek",
-    "Period",
-    "PrEvent",
-    "Rebuild",
-    "Workout",
-    "WorkoutSet",
-]
+#: the modules that define Forma's tables, each imported for its effect on ``Base.metadata``
+TABLE_MODULES = (
+    analytics,
+    auth,
+    body_metrics,
+    cardio,
+    exercises,
+    idempotency,
+    imports,
+    users,
+    workouts,
+)
+
+__all__ = ["Base", "TABLE_MODULES"]

@@ -18,7 +18,7 @@ from api.analytics.schemas import (
 from api.db import SessionDep
 from api.deps import CurrentUser
 from api.errors import error_responses
-from api.pagination import CursorQuery, LimitOrAllQuery
+from api.pagination import CursorQuery, LimitOrAllQuery, from_query, to_query
 from api.schemas import IsoDate
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=error_responses(401, 422))
@@ -49,8 +49,8 @@ async def exercise_progress(
     exercise_id: uuid.UUID,
     user: CurrentUser,
     session: SessionDep,
-    start: Annotated[IsoDate | None, Query(alias="from", description="first local day")] = None,
-    end: Annotated[IsoDate | None, Query(alias="to", description="last local day")] = None,
+    start: Annotated[IsoDate | None, from_query("first local day")] = None,
+    end: Annotated[IsoDate | None, to_query("last local day")] = None,
     plateau_weeks: Annotated[
         int, Query(ge=1, le=52, description="weeks without a new best e1RM that make a plateau")
     ] = 6,
@@ -88,12 +88,8 @@ async def summary(
 async def load(
     user: CurrentUser,
     session: SessionDep,
-    start: Annotated[
-        IsoDate | None, Query(alias="from", description="first local day (default: to − 89 days)")
-    ] = None,
-    end: Annotated[
-        IsoDate | None, Query(alias="to", description="last local day (default today)")
-    ] = None,
+    start: Annotated[IsoDate | None, from_query("first local day (default: to − 89 days)")] = None,
+    end: Annotated[IsoDate | None, to_query("last local day (default today)")] = None,
 ) -> LoadSeries:
     """Daily training load (volume load, sRPE, TRIMP, the combined load), CTL, ATL, TSB,
     ACWR (rolling and EWMA), ramp rate and flags; weekly monotony and strain. Days after

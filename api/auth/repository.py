@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.tables import RefreshToken
+from api.db import one_or_none
 
 
 def owned_by(user_id: uuid.UUID) -> Select[RefreshToken]:
@@ -44,7 +45,7 @@ async def try_lock_user_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> 
 async def user_id_for(session: AsyncSession, *, token_hash: bytes) -> uuid.UUID | None:
     """The owner of the token with this digest (no lock), or None when it is unknown."""
     stmt = select(RefreshToken.user_id).where(RefreshToken.token_hash == token_hash)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await one_or_none(session, stmt)
 
 
 async def get_for_update(session: AsyncSession, *, token_hash: bytes) -> RefreshToken | None:
@@ -55,7 +56,7 @@ async def get_for_update(session: AsyncSession, *, token_hash: bytes) -> Refresh
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await one_or_none(session, stmt)
 
 
 async def add(

@@ -47,11 +47,8 @@ def default_password_workers(api_processes: int = 1) -> int:
     return max(1, (available_cores() - 1) // max(1, api_processes))
 
 
-class PasswordsBusy(FormaError):
+class PasswordsBusy(FormaError, status_code=503, code="overloaded"):
     """503: too many password checks are waiting; ``Retry-After`` says when to retry."""
-
-    status_code = 503
-    code = "overloaded"
 
 
 class PasswordWorkers:

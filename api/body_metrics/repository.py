@@ -11,11 +11,19 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.body_metrics.tables import BodyMetric
+from api.db import one_or_none
 
 
 def owned_by(user_id: uuid.UUID) -> Select[BodyMetric]:
     """The user's body metrics."""
     return select(BodyMetric).where(BodyMetric.user_id == user_id)
+
+
+async def get(
+    session: AsyncSession, *, user_id: uuid.UUID, metric_id: uuid.UUID
+) -> BodyMetric | None:
+    """The user's row with this id, or None when there is none of theirs."""
+    return await one_or_none(session, owned_by(user_id).where(BodyMetric.id == metric_id))
 
 
 async def upsert(
@@ -58,13 +66,6 @@ async def page(
         stmt = stmt.where(BodyMetric.measured_on < before)
     stmt = stmt.order_by(BodyMetric.measured_on.desc()).limit(limit)
     return list((await session.execute(stmt)).scalars())
-
-
-async def get(
-    session: AsyncSession, *, user_id: uuid.UUID, metric_id: uuid.UUID
-) -> BodyMetric | None:
-    stmt = owned_by(user_id).where(BodyMetric.id == metric_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def delete_one(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from api.body_metrics import service
 from api.body_metrics.schemas import BodyMetricCreate, BodyMetricPage, BodyMetricRead
 from api.db import SessionDep
 from api.deps import CurrentUser
 from api.errors import error_responses
-from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, from_query, to_query
 from api.schemas import IsoDate
 
 router = APIRouter(
@@ -43,12 +43,8 @@ async def record_body_metric(
 async def list_body_metrics(
     user: CurrentUser,
     session: SessionDep,
-    start: Annotated[
-        IsoDate | None, Query(alias="from", description="measured on or after (YYYY-MM-DD)")
-    ] = None,
-    end: Annotated[
-        IsoDate | None, Query(alias="to", description="measured on or before (YYYY-MM-DD)")
-    ] = None,
+    start: Annotated[IsoDate | None, from_query("measured on or after (YYYY-MM-DD)")] = None,
+    end: Annotated[IsoDate | None, to_query("measured on or before (YYYY-MM-DD)")] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> BodyMetricPage:

@@ -16,6 +16,7 @@ from sqlalchemy import Date, Select, func, insert, literal_column, or_, select, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import one_or_none
 from api.exercises.tables import Exercise
 from api.workouts import repository as workout_repository
 from api.workouts.tables import Workout, WorkoutSet
@@ -25,6 +26,13 @@ from models.vocabulary import local_day_sql
 def visible_to(user_id: uuid.UUID) -> Select[Exercise]:
     """The catalogue plus this user's custom exercises (merged ones included)."""
     return select(Exercise).where(or_(Exercise.user_id.is_(None), Exercise.user_id == user_id))
+
+
+async def get(
+    session: AsyncSession, *, user_id: uuid.UUID, exercise_id: uuid.UUID
+) -> Exercise | None:
+    """One exercise of the catalogue or the user's own, merged or not."""
+    return await one_or_none(session, visible_to(user_id).where(Exercise.id == exercise_id))
 
 
 def owned_by(user_id: uuid.UUID) -> Select[Exercise]:
@@ -106,14 +114,6 @@ async def trained_by(
         .distinct()
     )
     return set((await session.execute(stmt)).scalars())
-
-
-async def get(
-    session: AsyncSession, *, user_id: uuid.UUID, exercise_id: uuid.UUID
-) -> Exercise | None:
-    """One exercise of the catalogue or the user's own, merged or not."""
-    stmt = visible_to(user_id).where(Exercise.id == exercise_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def lock_visible(

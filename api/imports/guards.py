@@ -29,18 +29,12 @@ UPLOAD_RETRY_AFTER_S = 5
 """``Retry-After`` of an upload refused for want of a slot: uploads last seconds, not ms."""
 
 
-class UploadsBusy(FormaError):
+class UploadsBusy(FormaError, status_code=503, code="overloaded"):
     """503: this API process already streams as many uploads as it allows."""
 
-    status_code = 503
-    code = "overloaded"
 
-
-class UploadIdle(FormaError):
+class UploadIdle(FormaError, status_code=408, code="request_timeout"):
     """408: the upload's body stopped arriving; it was abandoned."""
-
-    status_code = 408
-    code = "request_timeout"
 
 
 class UploadSlots:

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import Select, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import one_or_none
 from api.imports.tables import ImportFile, ImportJob
 
 
@@ -15,9 +16,7 @@ def owned_by(user_id: uuid.UUID) -> Select[ImportJob]:
 
 
 async def get(session: AsyncSession, *, user_id: uuid.UUID, job_id: uuid.UUID) -> ImportJob | None:
-    return (
-        await session.execute(owned_by(user_id).where(ImportJob.id == job_id))
-    ).scalar_one_or_none()
+    return await one_or_none(session, owned_by(user_id).where(ImportJob.id == job_id))
 
 
 async def add(session: AsyncSession, *, job: ImportJob) -> ImportJob:
@@ -37,4 +36,4 @@ async def get_for_update(
     session: AsyncSession, *, user_id: uuid.UUID, job_id: uuid.UUID
 ) -> ImportJob | None:
     stmt = owned_by(user_id).where(ImportJob.id == job_id).with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await one_or_none(session, stmt)

@@ -28,14 +28,12 @@ from api.users.tables import User
 from api.workouts import writes as workout_writes
 
 
-class PayloadTooLarge(FormaError):
-    status_code = 413
-    code = "payload_too_large"
+class PayloadTooLarge(FormaError, status_code=413, code="payload_too_large"):
+    """413: the upload is over the size cap."""
 
 
-class UnsupportedFile(FormaError):
-    status_code = 415
-    code = "unsupported_format"
+class UnsupportedFile(FormaError, status_code=415, code="unsupported_format"):
+    """415: the file is in no format Forma imports."""
 
 
 STORE_PIECE_BYTES = 1024 * 1024

@@ -10,6 +10,7 @@ from sqlalchemy import Row, Select, delete, func, insert, or_, select, text, tup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cardio.tables import CardioSession
+from api.db import one_or_none
 from api.exercises.tables import Exercise
 from api.workouts.tables import Workout, WorkoutSet
 
@@ -17,6 +18,13 @@ from api.workouts.tables import Workout, WorkoutSet
 def owned_by(user_id: uuid.UUID) -> Select[Workout]:
     """The user's workouts that are not deleted."""
     return select(Workout).where(Workout.user_id == user_id, Workout.deleted_at.is_(None))
+
+
+async def get(
+    session: AsyncSession, *, user_id: uuid.UUID, workout_id: uuid.UUID
+) -> Workout | None:
+    """The user's live workout with this id, or None when there is none."""
+    return await one_or_none(session, owned_by(user_id).where(Workout.id == workout_id))
 
 
 _SUMMARY = (
@@ -60,13 +68,6 @@ async def page(
     return list((await session.execute(stmt)).all())
 
 
-async def get(
-    session: AsyncSession, *, user_id: uuid.UUID, workout_id: uuid.UUID
-) -> Workout | None:
-    stmt = owned_by(user_id).where(Workout.id == workout_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
 async def sets_of(
     session: AsyncSession, *, workout_id: uuid.UUID
 ) -> list[tuple[WorkoutSet, Exercise]]:
@@ -82,7 +83,7 @@ async def sets_of(
 async def get_any_for_update(session: AsyncSession, *, workout_id: uuid.UUID) -> Workout | None:
     """The workout with this id, whoever owns it, deleted or not, locked for the write."""
     stmt = select(Workout).where(Workout.id == workout_id).with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await one_or_none(session, stmt)
 
 
 async def usable_exercise_ids(

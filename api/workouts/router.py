@@ -13,7 +13,7 @@ from api.db import SessionDep
 from api.deps import CurrentUser
 from api.errors import error_responses
 from api.idempotency import service as idempotency
-from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, from_query, to_query
 from api.schemas import IsoDatetime, check_optional_text
 from api.workouts import batch, feed, service, writes
 from api.workouts.schemas import SyncPage, WorkoutPage, WorkoutRead
@@ -58,12 +58,8 @@ def _written(body: dict[str, Any], tag: str, status_code: int) -> JSONResponse:
 async def list_workouts(
     user: CurrentUser,
     session: SessionDep,
-    start: Annotated[
-        IsoDatetime | None, Query(alias="from", description="started at or after (ISO 8601)")
-    ] = None,
-    end: Annotated[
-        IsoDatetime | None, Query(alias="to", description="started before (ISO 8601)")
-    ] = None,
+    start: Annotated[IsoDatetime | None, from_query("started at or after (ISO 8601)")] = None,
+    end: Annotated[IsoDatetime | None, to_query("started before (ISO 8601)")] = None,
     updated_since: Annotated[
         str | None,
         Query(

@@ -33,9 +33,8 @@ _SET_FIELDS = (
 _WORKOUT_FIELDS = ("started_at", "ended_at", "time_zone", "title", "notes", "session_rpe")
 
 
-class PreconditionFailed(FormaError):
-    status_code = 412
-    code = "etag_mismatch"
+class PreconditionFailed(FormaError, status_code=412, code="etag_mismatch"):
+    """412: ``If-Match`` names no current ETag of the workout."""
 
 
 def _check_if_match(workout: Workout | None, if_match: str | None) -> None:
