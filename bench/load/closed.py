@@ -7,19 +7,9 @@ import asyncio
 import random
 import time
 
+from bench.load import workload
 from bench.load.athletes import Athlete
 from bench.load.freshness import Freshness
-from bench.load.workload import (
-    Connections,
-    Ledger,
-    Recorder,
-    Sent,
-    client,
-    new_id,
-    record_write,
-    send,
-    workout_body,
-)
 
 
 async def writes(
@@ -28,29 +18,29 @@ async def writes(
     *,
     clients: int,
     duration: float,
-    ledger: Ledger,
+    ledger: workload.Ledger,
     freshness: Freshness | None = None,
     timeout_s: float = 60.0,
-) -> tuple[Recorder, float, Connections]:
+) -> tuple[workload.Recorder, float, workload.Connections]:
     """``PUT /v1/workouts/{uuid}`` of a new 15-set workout, back to back; writes/s of 2xx."""
-    recorder, connections = Recorder(), Connections()
+    recorder, connections = workload.Recorder(), workload.Connections()
 
     async def one(i: int) -> None:
         athlete = athletes[i % len(athletes)]
         rng = random.Random(i)
-        async with client(base_url, timeout_s=timeout_s, connections=connections) as http:
+        async with workload.client(base_url, timeout_s=timeout_s, connections=connections) as http:
             n = 0
             while time.monotonic() < deadline:
-                wid, title = new_id(), f"{ledger.tag}-{i}-{n}"
+                wid, title = workload.new_id(), f"{ledger.tag}-{i}-{n}"
                 n += 1
                 t0 = time.perf_counter()
-                status, _ = await send(
+                status, _ = await workload.send(
                     http, "PUT", f"/v1/workouts/{wid}", headers=athlete.auth,
-                    body=workout_body(title, rng),
+                    body=workload.workout_body(title, rng),
                 )  # fmt: skip
                 write = ("PUT", time.perf_counter() - t0, status)
-                sent = Sent(title, athlete.user_id, wid, False)
-                record_write(recorder, ledger, freshness, athlete, write, sent)
+                sent = workload.Sent(title, athlete.user_id, wid, False)
+                workload.record_write(recorder, ledger, freshness, athlete, write, sent)
 
     began = time.monotonic()
     deadline = began + duration
@@ -66,18 +56,18 @@ async def reads(
     clients: int,
     duration: float,
     timeout_s: float = 60.0,
-) -> tuple[Recorder, float]:
+) -> tuple[workload.Recorder, float]:
     """``GET route`` as each client's athlete in turn, back to back; 200s per second."""
-    recorder, connections = Recorder(), Connections()
+    recorder, connections = workload.Recorder(), workload.Connections()
 
     async def one(i: int) -> None:
         k = i
-        async with client(base_url, timeout_s=timeout_s, connections=connections) as http:
+        async with workload.client(base_url, timeout_s=timeout_s, connections=connections) as http:
             while time.monotonic() < deadline:
                 athlete = athletes[k % len(athletes)]
                 k += clients
                 t0 = time.perf_counter()
-                status, _ = await send(http, "GET", route, headers=athlete.auth)
+                status, _ = await workload.send(http, "GET", route, headers=athlete.auth)
                 recorder.add(f"GET {route}", time.perf_counter() - t0, status)
 
     began = time.monotonic()

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from api.exercises.catalogue import CATALOGUE_V1, exercise_id
+from tests.support.http import json_of
 
 BENCH = next(e for e in CATALOGUE_V1 if e.name == "Bench Press (Barbell)")
 BENCH_ID = str(exercise_id(BENCH.slug))
@@ -27,9 +28,7 @@ async def create_exercise(
     http: httpx.AsyncClient, headers: dict[str, str], **body: Any
 ) -> dict[str, Any]:
     """``POST /v1/exercises`` with ``body``; the created exercise (201 asserted)."""
-    response = await http.post("/v1/exercises", headers=headers, json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return json_of(await http.post("/v1/exercises", headers=headers, json=body), 201)
 
 
 async def edit_merge_delete(

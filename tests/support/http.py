@@ -26,6 +26,13 @@ async def register(
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
+def json_of(response: httpx.Response, status: int) -> Any:
+    """``response``'s JSON body, once its status is ``status`` (else the test fails, showing
+    the body)."""
+    assert response.status_code == status, response.text
+    return response.json()
+
+
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
     """The one error shape ``{"error": {"code", "message", "details"}}`` with ``status``."""
     assert response.status_code == status, response.text

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from pipelines.imports.task import run_import
+from tests.support.http import json_of
 
 
 async def upload(
@@ -41,9 +42,7 @@ async def upload(
 
 async def job_of(http: httpx.AsyncClient, headers: dict[str, str], job_id: uuid.UUID) -> Any:
     """The job as ``GET /v1/imports/{id}`` shows it to its owner (200 asserted)."""
-    response = await http.get(f"/v1/imports/{job_id}", headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
+    return json_of(await http.get(f"/v1/imports/{job_id}", headers=headers), 200)
 
 
 async def import_file(

@@ -4,7 +4,7 @@ replaceable (the engine tests pin rules for kinds the demo exercises lack)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -14,6 +14,9 @@ from models.analytics import Derived, derive
 from tests.support.derived import inputs
 
 Lift = tuple[str, str, float | None, float | None, float | None, float | None, Any, Any]
+
+DAY = date(2024, 6, 12)  # a Wednesday
+MORNING, EVENING = 7.0, 18.5  # workout starts, UTC hours of DAY
 
 
 def lift(
@@ -37,6 +40,22 @@ def session(
     """One workout dict; ``hour``: its start, UTC hours after the local day's midnight
     (negative: the UTC instant falls on the day before)."""
     return {"user": user, "id": workout_id, "day": day, "hour": hour, "sets": list(sets), **extra}
+
+
+def evening_then_morning(
+    evening: Sequence[Lift],
+    morning: Sequence[Lift],
+    *,
+    ids: tuple[str, str] = ("evening", "morning"),
+) -> list[dict[str, Any]]:
+    """Two workouts of :data:`DAY`, ids ``ids``: the evening's (at :data:`EVENING`) listed
+    before the morning's (at :data:`MORNING`), so that a tie broken by the earlier start is
+    not broken by the order the workouts came in."""
+    late, early = ids
+    return [
+        session(late, DAY, *evening, hour=EVENING),
+        session(early, DAY, *morning, hour=MORNING),
+    ]
 
 
 def run(

@@ -6,6 +6,7 @@ import asyncio
 import math
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -142,26 +143,24 @@ async def test_post_with_idempotency_key(client):
     assert len(listing.json()["items"]) == 3
 
 
+#: set field → (a value at one of its edges, the nearest value past that edge)
+EDGES: dict[str, tuple[tuple[Any, Any], ...]] = {
+    "reps": ((1000, 1001), (0, -1)),
+    "weight_kg": ((1000, 1000.01), (0, -0.5)),
+    "rpe": ((10, 10.5), (1, 0.5), (7.5, 7.3)),
+    "rir": ((10, 10.5), (0, -1)),
+    "form_score": ((1, 1.01), (0, -0.01)),
+    "detected_reps": ((1000, 1001),),
+    "duration_s": ((86400, 86400.5),),
+    "distance_m": ((1_000_000, 1_000_001),),
+    "tempo": (("3-1-1-0", "3-1-1"),),
+    "set_type": (("dropset", "superset"),),
+}
+
+
 @pytest.mark.parametrize(
     ("field", "ok", "bad"),
-    [
-        ("reps", 1000, 1001),
-        ("reps", 0, -1),
-        ("weight_kg", 1000, 1000.01),
-        ("weight_kg", 0, -0.5),
-        ("rpe", 10, 10.5),
-        ("rpe", 1, 0.5),
-        ("rpe", 7.5, 7.3),
-        ("rir", 10, 10.5),
-        ("rir", 0, -1),
-        ("form_score", 1, 1.01),
-        ("form_score", 0, -0.01),
-        ("detected_reps", 1000, 1001),
-        ("duration_s", 86400, 86400.5),
-        ("distance_m", 1_000_000, 1_000_001),
-        ("tempo", "3-1-1-0", "3-1-1"),
-        ("set_type", "dropset", "superset"),
-    ],
+    [(field, ok, bad) for field, edges in EDGES.items() for ok, bad in edges],
 )
 async def test_set_bounds_at_and_past_the_edge(client, field, ok, bad):
     headers = await register(client)

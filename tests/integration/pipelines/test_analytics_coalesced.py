@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -248,18 +250,43 @@ async def test_many_writes_send_one_refresh_message(live_client, settings, monke
         client.close()
 
 
+@dataclass
+class RefreshQueue:
+    """Redis as the refresh sees it: the client, the pending tokens, the Celery queue's key."""
+
+    client: redis.Redis
+    tokens: PendingTokens
+    queue: str
+
+    def clear(self) -> None:
+        """Empties the queue and drops the refresh's token (the athletes' writes set both)."""
+        self.client.delete(self.queue, self.tokens.key(REFRESH))
+
+
+@pytest.fixture
+def refresh_queue(settings: Settings) -> Iterator[RefreshQueue]:
+    # the teardown clears what the test left, even when it failed half-way
+    queue = RefreshQueue(
+        redis_client(settings),
+        PendingTokens(settings),
+        f"{settings.key_prefix}:{settings.celery_queue}",
+    )
+    yield queue
+    queue.clear()
+    queue.tokens.close()
+    queue.client.close()
+
+
 async def test_writes_during_a_refresh_send_nothing_and_its_end_asks_for_one(
-    live_client, sync_engine, settings, monkeypatch
+    live_client, sync_engine, settings, monkeypatch, refresh_queue
 ):
-    client = redis_client(settings)
-    tokens = PendingTokens(settings)
-    queue = f"{settings.key_prefix}:{settings.celery_queue}"
+    client, tokens = refresh_queue.client, refresh_queue.tokens
     _, a, _ = await _athlete(live_client, 1)
     _, b, _ = await _athlete(live_client, 1)
     assert refresh_marked().cleared == 2
     with sync_engine.begin() as conn:
         conn.execute(mark_stale(a, date(2024, 1, 1)))
-    client.delete(queue, tokens.key(REFRESH))
+    refresh_queue.clear()
     assert tokens.send_once(REFRESH, lambda: True)  # a's request: its message is running
     producer = TaskProducer(settings)
     sent_meanwhile: list[bool] = []
@@ -282,21 +309,16 @@ async def test_writes_during_a_refresh_send_nothing_and_its_end_asks_for_one(
         assert refresh_marked().claimed == 1
     finally:
         producer.close()
-        client.delete(queue, tokens.key(REFRESH))
-        tokens.close()
-        client.close()
 
 
 async def test_a_write_during_a_rebuild_shard_gets_a_refresh_after_it(
-    live_client, sync_engine, settings, monkeypatch
+    live_client, sync_engine, settings, monkeypatch, refresh_queue
 ):
-    client = redis_client(settings)
-    tokens = PendingTokens(settings)
-    queue = f"{settings.key_prefix}:{settings.celery_queue}"
+    client, tokens = refresh_queue.client, refresh_queue.tokens
     _, a, _ = await _athlete(live_client, 1)
     assert refresh_marked().cleared == 1
     rebuild_id, shards = start_rebuild([a], 250)
-    client.delete(queue, tokens.key(REFRESH))
+    refresh_queue.clear()
     # a write while the shard holds a's lock; its own request finds a refresh's token set
     assert tokens.send_once(REFRESH, lambda: True)
 
@@ -308,14 +330,9 @@ async def test_a_write_during_a_rebuild_shard_gets_a_refresh_after_it(
         tokens.release(REFRESH)  # and that refresh ends, its look finding nothing claimable
 
     DeriveCalls(monkeypatch, before=a_writes)
-    try:
-        rebuild_shard_task(str(rebuild_id), [str(u) for u in shards[0]])
-        assert _markers(sync_engine) == {a: date(2024, 1, 3)}
-        assert _queue_length(client, settings) == 1  # the shard asked for the refresh owed
-    finally:
-        client.delete(queue, tokens.key(REFRESH))
-        tokens.close()
-        client.close()
+    rebuild_shard_task(str(rebuild_id), [str(u) for u in shards[0]])
+    assert _markers(sync_engine) == {a: date(2024, 1, 3)}
+    assert _queue_length(client, settings) == 1  # the shard asked for the refresh owed
 
 
 def test_an_unreachable_redis_fails_the_request_fast_and_keeps_no_token(settings):

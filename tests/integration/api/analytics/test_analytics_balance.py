@@ -7,19 +7,8 @@ from datetime import timedelta
 import pytest
 
 from pipelines.tasks.analytics import refresh_user
-from tests.support.analytics import (
-    BENCH,
-    PULL_UP,
-    ROW,
-    SQUAT,
-    athlete,
-    get,
-    monday,
-    put_plan,
-    s,
-    today,
-    w,
-)
+from tests.support import analytics
+from tests.support.analytics import BENCH, PULL_UP, ROW, SQUAT, s, w
 
 # Last week (Tue): 3 bench 100×5 (+ a warm-up, not counted), 2 rows 80×8, 2 squats 120×5,
 # one pull-up ×8. Catalogue muscles: bench chest | front_delts, triceps; row upper_back, lats |
@@ -39,17 +28,17 @@ EARLIER = {"chest": (2.0, 1000.0), "front_delts": (1.0, 500.0), "triceps": (1.0,
 
 @pytest.fixture
 async def balanced(live_client):
-    headers, user_id = await athlete(live_client)
-    this = monday(today())
-    await put_plan(live_client, headers, w(this - timedelta(6), 10, 60, 7, [
+    headers, user_id = await analytics.athlete(live_client)
+    this = analytics.monday(analytics.today())
+    await analytics.put_plan(live_client, headers, w(this - timedelta(6), 10, 60, 7, [
         s(BENCH, 60.0, 10, set_type="warmup"), *[s(BENCH, 100.0, 5)] * 3, *[s(ROW, 80.0, 8)] * 2,
         *[s(SQUAT, 120.0, 5)] * 2, s(PULL_UP, None, 8),
     ]))  # fmt: skip
-    await put_plan(
+    await analytics.put_plan(
         live_client, headers, w(this - timedelta(20), 10, 60, 7, [s(BENCH, 100.0, 5)] * 2)
     )
     assert refresh_user(user_id) is True
-    return await get(live_client, headers, "/v1/analytics/muscle-balance?weeks=4"), this
+    return await analytics.get(live_client, headers, "/v1/analytics/muscle-balance?weeks=4"), this
 
 
 async def test_muscle_balance_volumes_and_weekly_ratios_by_hand(balanced):

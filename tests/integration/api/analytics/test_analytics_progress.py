@@ -9,23 +9,13 @@ from datetime import date, timedelta
 import pytest
 
 from pipelines.tasks.analytics import refresh_user
-from tests.support.analytics import (
-    BENCH,
-    LB,
-    athlete,
-    get,
-    local,
-    put,
-    records,
-    rep_maxes,
-    s,
-    today,
-)
+from tests.support import analytics
+from tests.support.analytics import BENCH, get, local, put, s
 from tests.support.http import assert_error
 
 
 async def test_progress_brzycki_rir_relative_strength_best_session_and_pose(live_client):
-    headers, user_id = await athlete(live_client)
+    headers, user_id = await analytics.athlete(live_client)
     for measured_on, mass, unit in (
         ("2024-04-28", 80.0, "kg"), ("2024-05-08", 180.0, "lb"), ("2024-05-20", 70.0, "kg"),
     ):  # fmt: skip
@@ -60,7 +50,7 @@ async def test_progress_brzycki_rir_relative_strength_best_session_and_pose(live
 
     url = f"/v1/analytics/exercises/{BENCH}/progress"
     body = await get(live_client, headers, url)
-    mass = 180 * LB
+    mass = 180 * analytics.LB
     expected = [
         ("2024-04-22", 80 * (1 + 5 / 30), 90.0, None, None),
         ("2024-05-06", 100 * (1 + 5 / 30), 112.5, 100 * (1 + 7 / 30), 80.0),
@@ -104,7 +94,7 @@ async def test_progress_brzycki_rir_relative_strength_best_session_and_pose(live
     assert_error(
         await live_client.get(f"{url}?from=2024-05-08&to=2024-05-07", headers=headers), 422
     )
-    prs = rep_maxes((await records(live_client, headers))[BENCH])
+    prs = analytics.rep_maxes((await analytics.records(live_client, headers))[BENCH])
     assert prs == {
         1: (110.0, "2024-05-08"), 3: (105.0, "2024-05-08"), 5: (100.0, "2024-05-06"),
         8: (90.0, "2024-05-06"), 10: (100.0, "2024-05-13"),
@@ -129,7 +119,7 @@ async def test_progress_brzycki_rir_relative_strength_best_session_and_pose(live
 
 
 async def test_progress_range_is_capped_like_load(live_client):
-    headers, user_id = await athlete(live_client)
+    headers, user_id = await analytics.athlete(live_client)
     await put(live_client, headers, local("Europe/Oslo", 2024, 5, 6, 10), [s(BENCH, 100.0, 5)])
     assert refresh_user(user_id) is True
     url = f"/v1/analytics/exercises/{BENCH}/progress"
@@ -154,7 +144,7 @@ async def test_progress_range_is_capped_like_load(live_client):
     too_long = {"from": (day - timedelta(3660)).isoformat(), "to": day.isoformat()}
     refused(await live_client.get(url, params=too_long, headers=headers), "range_too_long")
     # An open `to` counts as the athlete's today for the length, as in /load.
-    now = today()
+    now = analytics.today()
     assert await dates(**{"from": (now - timedelta(3659)).isoformat()}) == ["2024-05-06"]
     open_end = {"from": (now - timedelta(3660)).isoformat()}
     refused(await live_client.get(url, params=open_end, headers=headers), "range_too_long")

@@ -25,6 +25,13 @@ def _resolve(lookup: dict[str, CatalogueExercise], name: str) -> CatalogueExerci
     return lookup.get(match_key(name))
 
 
+def _found(lookup: dict[str, CatalogueExercise], name: str) -> CatalogueExercise:
+    """The exercise ``name`` resolves to; fails the test, naming it, when none does."""
+    exercise = _resolve(lookup, name)
+    assert exercise is not None, name
+    return exercise
+
+
 # ── normalise_name ──────────────────────────────────────────────────────────
 
 
@@ -91,35 +98,26 @@ def test_normalise_name_is_idempotent() -> None:
 # ── kinds and aliases of well-known exercises ───────────────────────────────
 
 
+#: kind → well-known exercises of that kind, by their catalogue names
+KINDS: dict[str, tuple[str, ...]] = {
+    "bodyweight": ("Pull Up", "Chin Up", "Push Up", "Chest Dip", "Triceps Dip"),
+    "assisted": ("Pull Up (Assisted)", "Chin Up (Assisted)", "Chest Dip (Assisted)"),
+    "strength": (
+        "Pull Up (Weighted)",
+        "Chest Dip (Weighted)",
+        "Bench Press (Barbell)",
+        "Lat Pulldown (Cable)",
+    ),
+    "timed": ("Plank", "Side Plank", "Dead Hang", "Stretching"),
+    "cardio": ("Running", "Running (Treadmill)", "Cycling", "Rowing (Machine)"),
+}
+
+
 @pytest.mark.parametrize(
-    ("name", "kind"),
-    [
-        ("Pull Up", "bodyweight"),
-        ("Chin Up", "bodyweight"),
-        ("Push Up", "bodyweight"),
-        ("Chest Dip", "bodyweight"),
-        ("Triceps Dip", "bodyweight"),
-        ("Pull Up (Assisted)", "assisted"),
-        ("Chin Up (Assisted)", "assisted"),
-        ("Chest Dip (Assisted)", "assisted"),
-        ("Pull Up (Weighted)", "strength"),
-        ("Chest Dip (Weighted)", "strength"),
-        ("Plank", "timed"),
-        ("Side Plank", "timed"),
-        ("Dead Hang", "timed"),
-        ("Stretching", "timed"),
-        ("Running", "cardio"),
-        ("Running (Treadmill)", "cardio"),
-        ("Cycling", "cardio"),
-        ("Rowing (Machine)", "cardio"),
-        ("Bench Press (Barbell)", "strength"),
-        ("Lat Pulldown (Cable)", "strength"),
-    ],
+    ("name", "kind"), [(name, kind) for kind, names in KINDS.items() for name in names]
 )
 def test_kinds(lookup: dict[str, CatalogueExercise], name: str, kind: str) -> None:
-    exercise = _resolve(lookup, name)
-    assert exercise is not None, name
-    assert exercise.kind == kind
+    assert _found(lookup, name).kind == kind
 
 
 @pytest.mark.parametrize(
@@ -160,9 +158,7 @@ def test_kinds(lookup: dict[str, CatalogueExercise], name: str, kind: str) -> No
     ],
 )
 def test_aliases_resolve(lookup: dict[str, CatalogueExercise], name: str, slug: str) -> None:
-    exercise = _resolve(lookup, name)
-    assert exercise is not None, name
-    assert exercise.slug == slug
+    assert _found(lookup, name).slug == slug
 
 
 def test_required_standard_names_not_in_the_strong_files(

@@ -16,11 +16,7 @@ from hypothesis import strategies as st
 from models.analytics import derive
 from models.analytics.strength import brzycki, e1rm_eligible, epley, reps_in_reserve, working_sets
 from tests.support.derived import inputs
-from tests.support.lifts import lift, run, session
-
-DAY = dt.date(2024, 6, 12)  # a Wednesday
-MORNING, EVENING = 7.0, 18.5  # workout starts, UTC hours of DAY
-
+from tests.support.lifts import DAY, EVENING, MORNING, evening_then_morning, lift, run, session
 
 # --------------------------------------------------------------------------- formulas
 
@@ -155,19 +151,8 @@ def test_rir_adjusted_e1rm_without_rpe_rir_columns_is_unknown() -> None:
 
 
 def test_best_e1rm_by_day_tie_goes_to_earliest() -> None:
-    result = run(
-        [
-            session("evening", DAY, lift("squat", 100.0, 5), hour=EVENING),
-            session(
-                "morning",
-                DAY,
-                lift("squat", 100.0, 5),
-                lift("squat", 100.0, 5),
-                lift("squat", 90.0, 5),
-                hour=MORNING,
-            ),
-        ]
-    )
+    morning = [lift("squat", 100.0, 5), lift("squat", 100.0, 5), lift("squat", 90.0, 5)]
+    result = run(evening_then_morning([lift("squat", 100.0, 5)], morning))
     assert len(result.e1rm) == 1
     row = result.e1rm.iloc[0]
     assert row["set_id"] == "morning-0"  # morning workout, position 0

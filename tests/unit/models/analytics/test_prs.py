@@ -11,30 +11,20 @@ import numpy as np
 import pandas as pd
 
 from models.analytics import EVENT_COLUMNS
-from tests.support.lifts import lift, run, session
-
-DAY = dt.date(2024, 6, 12)  # a Wednesday
-MORNING, EVENING = 7.0, 18.5  # workout starts, UTC hours of DAY
+from tests.support.lifts import DAY, EVENING, MORNING, evening_then_morning, lift, run, session
 
 
 def test_rep_max_heaviest_per_rep_count_ties_earliest() -> None:
-    result = run(
-        [
-            session("late", DAY, lift("squat", 100.0, 5), hour=EVENING),
-            session(
-                "early",
-                DAY,
-                lift("squat", 100.0, 5),
-                lift("squat", 95.0, 5),
-                lift("squat", 120.0, 1, "failure"),
-                lift("squat", 130.0, 1, "warmup"),
-                lift("squat", 60.0, 15),
-                lift("squat", 0.0, 3),
-                lift("squat", 40.0, 12, "dropset"),
-                hour=MORNING,
-            ),
-        ]
-    )
+    early = [
+        lift("squat", 100.0, 5),
+        lift("squat", 95.0, 5),
+        lift("squat", 120.0, 1, "failure"),
+        lift("squat", 130.0, 1, "warmup"),
+        lift("squat", 60.0, 15),
+        lift("squat", 0.0, 3),
+        lift("squat", 40.0, 12, "dropset"),
+    ]
+    result = run(evening_then_morning([lift("squat", 100.0, 5)], early, ids=("late", "early")))
     prs = result.prs
     assert list(prs.columns) == EVENT_COLUMNS
     assert prs["kind"].unique().tolist() == ["rep_max"]

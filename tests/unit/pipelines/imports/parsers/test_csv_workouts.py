@@ -6,16 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.support.csv_rows import (
-    classic,
-    fitnotes,
-    gymbook,
-    gymbook_row,
-    hevy,
-    hevy_row,
-    read_strong,
-    strong_row,
-)
+from tests.support import csv_rows
+from tests.support.csv_rows import classic, read_strong, strong_row
 from tests.support.exports import read_csv, sets_of
 
 
@@ -57,11 +49,13 @@ def test_set_types_and_rest_timers() -> None:
 
 
 def test_gymbook_cool_down_skipped_and_time_range() -> None:
-    data = gymbook(
-        gymbook_row(clock="19:40", kind="Set di defaticamento", amount="5 minuti", load="0,80 km"),
-        gymbook_row(clock="19:20", kind="Set di riscaldamento", load="20,00 kg"),
-        gymbook_row(clock="19:05", skipped="Si", load="nonsense"),
-        gymbook_row(clock="19:30"),
+    data = csv_rows.gymbook(
+        csv_rows.gymbook_row(
+            clock="19:40", kind="Set di defaticamento", amount="5 minuti", load="0,80 km"
+        ),
+        csv_rows.gymbook_row(clock="19:20", kind="Set di riscaldamento", load="20,00 kg"),
+        csv_rows.gymbook_row(clock="19:05", skipped="Si", load="nonsense"),
+        csv_rows.gymbook_row(clock="19:30"),
     )
     result = read_csv(data, "gymbook", time_zone="Europe/Rome")
     (workout,) = result.workouts
@@ -99,7 +93,9 @@ def test_short_row_is_malformed_and_lines_are_physical() -> None:
 
 def test_hevy_short_row_taints_its_workout() -> None:
     short = '"Push","15 Jan 2024, 07:30","15 Jan 2024, 08:30"'  # a file cut off mid-row
-    result = read_csv(hevy(hevy_row(), short, hevy_row(title="Pull")), "hevy")
+    result = read_csv(
+        csv_rows.hevy(csv_rows.hevy_row(), short, csv_rows.hevy_row(title="Pull")), "hevy"
+    )
     assert [(e.line, e.code) for e in result.errors] == [
         (2, "workout_rejected"),
         (3, "malformed_row"),
@@ -108,7 +104,7 @@ def test_hevy_short_row_taints_its_workout() -> None:
     assert [w.title for w in result.workouts] == ["Pull"]
     assert result.rows == 3 and result.rows_rejected == 2
     # a record too short to name its workout is rejected on its own
-    result = read_csv(hevy(hevy_row(), '"Push"'), "hevy")
+    result = read_csv(csv_rows.hevy(csv_rows.hevy_row(), '"Push"'), "hevy")
     assert [(e.line, e.code) for e in result.errors] == [(3, "malformed_row")]
     assert len(result.workouts) == 1 and result.rows_rejected == 1
 
@@ -136,8 +132,8 @@ def test_whole_workout_repeats_collapse(copies: int) -> None:
 
 
 def test_hevy_whole_workout_written_twice_is_collapsed() -> None:
-    rows = [hevy_row(index="0"), hevy_row(index="1", reps="4")]
-    result = read_csv(hevy(*rows, *rows), "hevy")
+    rows = [csv_rows.hevy_row(index="0"), csv_rows.hevy_row(index="1", reps="4")]
+    result = read_csv(csv_rows.hevy(*rows, *rows), "hevy")
     assert result.duplicates_collapsed == 1
     assert [s.line for s in sets_of(result)] == [2, 3]
 
@@ -158,5 +154,5 @@ def test_partial_repeat_is_not_collapsed() -> None:
 
 def test_fitnotes_identical_days_are_not_collapsed() -> None:
     row = "2024-01-15,Pushups,Chest,0.0,20,,,"
-    result = read_csv(fitnotes(row, row, row, row), "fitnotes")
+    result = read_csv(csv_rows.fitnotes(row, row, row, row), "fitnotes")
     assert result.duplicates_collapsed == 0 and len(sets_of(result)) == 4
