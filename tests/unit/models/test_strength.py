@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from models.strength import (
@@ -410,7 +410,6 @@ set_rows = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None)
 @given(rows=st.lists(set_rows, max_size=12), formula=st.sampled_from(["epley", "brzycki"]))
 def test_best_e1rm_is_the_max_per_group(rows: list[dict[str, Any]], formula: str) -> None:
     records = [
