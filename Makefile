@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test fuzz lint install install-test clean bench-data bench bench-smoke
+.PHONY: run test test-deep fuzz lint install install-test clean bench-data bench bench-smoke
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ run: install
 test: install-test
 	$(VENV)/bin/ruff check api pipelines models tests bench migrations/env.py
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
+
+## test-deep: the property tests (Hypothesis) with the `deep` profile: 500 random examples
+## each instead of `make test`'s 20 derandomized ones; a failure prints its replay blob
+test-deep: install-test
+	FORMA_HYPOTHESIS_PROFILE=deep $(PY) -m pytest -m hypothesis -p no:cacheprovider --timeout=3600
 
 ## fuzz: the schema fuzzing run at length (200 examples per operation, stateful sequences)
 FUZZ_EXAMPLES ?= 200

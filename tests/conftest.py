@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -26,6 +28,27 @@ from tests.support.committed import truncate_committed
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
 STRONG_FILES = sorted((REAL_DATA / "strong").glob("*.csv"))
+
+# Property tests are bounded by example counts, never by the clock: a busy machine makes
+# a test slower, not different. `quick` (the default, `make test`) is derandomized, so
+# every run and CI try the same examples; `deep` (`make test-deep`) explores many more,
+# randomly, and prints the blob that replays a failure. Chosen with FORMA_HYPOTHESIS_PROFILE.
+hypothesis_settings.register_profile(
+    "quick",
+    max_examples=20,
+    deadline=None,
+    derandomize=True,  # implies database=None: no example store left on disk
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "deep",
+    max_examples=500,
+    deadline=None,
+    database=None,  # nothing left on disk; the printed blob replays a failure
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile(os.environ.get("FORMA_HYPOTHESIS_PROFILE", "quick"))
 
 _state: dict[str, Any] = {}
 _RATE_LIMITS = (

@@ -6,13 +6,21 @@ from typing import Any
 
 from sqlalchemy import text
 
-# Not `TRUNCATE users CASCADE`: that would empty the seeded exercise catalogue too.
-_TRUNCATE = (
-    "TRUNCATE import_jobs, import_files, workouts, workout_sets, refresh_tokens, "
-    "analytics_dirty, analytics_state, analytics_e1rm_daily, analytics_rep_max_prs, "
-    "analytics_daily_load, analytics_exercise_daily, analytics_pr_events, analytics_periods, "
-    "analytics_muscle_weekly, analytics_rebuilds, cardio_sessions, activity_samples, body_metrics, "
-    "idempotency_keys"
+import api.tables  # noqa: F401  # registers every table on Base.metadata
+from api.db import Base
+
+# Tables the TRUNCATE leaves alone, each emptied below in its own way:
+# - exercises: migration 0002 seeds the shared catalogue (user_id NULL), which every test
+#   relies on; only the rows a test's user created go.
+# - users: exercises.user_id references it, so `TRUNCATE users` is refused unless CASCADE,
+#   and CASCADE would empty the catalogue too. DELETE after the user exercises are gone.
+# (alembic_version is not in the metadata, so it is never listed.)
+_KEPT = frozenset({"exercises", "users"})
+
+# Built from the metadata so a new table is emptied without anyone remembering to list it;
+# one statement, so foreign keys between the listed tables do not dictate an order.
+_TRUNCATE = "TRUNCATE " + ", ".join(
+    table.name for table in Base.metadata.sorted_tables if table.name not in _KEPT
 )
 
 

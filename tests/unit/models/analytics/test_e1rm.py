@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from models.analytics import derive
@@ -223,7 +223,6 @@ def _tie(set_id: str) -> int:
     return int(pd.util.hash_array(np.array([set_id], dtype=object))[0])
 
 
-@settings(max_examples=100, deadline=None)
 @given(rows=st.lists(workout_rows, max_size=5))
 def test_best_e1rm_is_the_max_per_group(
     rows: list[tuple[int, int, list[tuple[str, str, float | None, int | None]]]],

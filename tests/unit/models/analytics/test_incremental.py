@@ -47,8 +47,6 @@ operation = st.tuples(st.sampled_from(["add", "edit", "delete"]), st.integers(0,
 
 
 @settings(
-    max_examples=40,
-    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(data=st.data(), ops=st.lists(operation, min_size=1, max_size=8))
@@ -79,8 +77,6 @@ def test_incremental_refresh_equals_full_recompute(data: st.DataObject, ops: lis
 
 
 @settings(
-    max_examples=15,
-    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(data=st.data(), ops=st.lists(operation, min_size=1, max_size=8))

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from models.analytics.training_load import monotony, series_by_athlete
@@ -137,7 +137,6 @@ def test_empty_input() -> None:
     assert run([]).daily.empty
 
 
-@settings(max_examples=100, deadline=None)
 @given(st.lists(st.floats(min_value=0, max_value=2000, allow_nan=False), min_size=1, max_size=80))
 def test_the_vectorised_series_equals_a_plain_loop(loads: list[float]) -> None:
     out = series(loads)

@@ -14,7 +14,7 @@ from datetime import datetime
 import pytest
 from babel import Locale
 from babel.dates import format_datetime
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from pipelines.imports.parsers import dates
@@ -69,7 +69,6 @@ def _pattern(locale: str, width: str) -> str:
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("width", ["short", "medium"])
-@settings(max_examples=25, deadline=None)
 @given(moments_=files)
 def test_cldr_dates_read_back_exactly(locale: str, width: str, moments_: list[datetime]) -> None:
     pattern = _pattern(locale, width)
@@ -98,7 +97,6 @@ APP_PATTERNS = (
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("pattern", APP_PATTERNS)
-@settings(max_examples=20, deadline=None)
 @given(moments_=files)
 def test_app_spellings_read_back_exactly(
     locale: str, pattern: str, moments_: list[datetime]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from babel.numbers import format_decimal
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from pipelines.imports.parsers.numbers import NumberStyle, detect_style
@@ -18,7 +18,6 @@ counts = st.integers(min_value=0, max_value=100_000)
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("delimiter", [",", ";"])
-@settings(max_examples=30, deadline=None)
 @given(rows=st.lists(st.tuples(weights, counts), min_size=1, max_size=12))
 def test_locale_numbers_read_back_exactly_or_refused(
     locale: str, delimiter: str, rows: list[tuple[float, int]]
