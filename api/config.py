@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     upload_idle_timeout_s: float = Field(
         20.0, gt=0, le=600, description="an upload whose body stops arriving this long is 408"
     )
+    argon2_time_cost: int = Field(
+        3, ge=1, le=20, description="argon2id passes per password hash (RFC 9106's default: 3)"
+    )
+    argon2_memory_kib: int = Field(
+        65536,
+        ge=64,
+        le=4_194_304,
+        description="argon2id memory per password hash, KiB (64 MiB, argon2-cffi's default); "
+        "tests lower both, production keeps them",
+    )
     celery_queue: str = Field("forma", description="queue name; tests use one per run")
     key_prefix: str = Field("forma", description="prefix for Redis keys owned by Forma")
     broker_publish_timeout_s: float = Field(1.0, gt=0, le=30)

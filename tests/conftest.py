@@ -110,6 +110,11 @@ def pytest_configure(config: pytest.Config) -> None:
             **{f"FORMA_RATE_LIMIT_{name}": "100000/minute" for name in _RATE_LIMITS},
             # Tests refresh right after they write; the debounce's own tests set it.
             "FORMA_REFRESH_QUIET_S": "0",
+            # Every test account costs a hash and a verify: at the production cost that
+            # was half of the integration tier's time. Still argon2id, one pass, 1 MiB;
+            # the test of the hashing pool's concurrency uses the production cost.
+            "FORMA_ARGON2_TIME_COST": "1",
+            "FORMA_ARGON2_MEMORY_KIB": "1024",
         }
     )
     _state.update(admin_url=admin_url, db_name=db_name, handles=handles, run_id=run_id)

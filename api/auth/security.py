@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import secrets
 import uuid
@@ -13,29 +14,40 @@ from typing import Any, TypeVar
 
 import jwt
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
-from api.config import Settings, available_cores
+from api.config import Settings, available_cores, get_settings
 from api.errors import FormaError
 
 T = TypeVar("T")
 
-_hasher = PasswordHash.recommended()
-# A fixed hash to verify against when the e-mail is unknown, so the response time does
-# not tell which e-mails have accounts.
-_DUMMY_HASH = _hasher.hash("forma-dummy-password")
+
+@functools.cache
+def _hashing() -> tuple[PasswordHash, str]:
+    """The argon2id hasher of the settings' cost, and a fixed hash to verify against when
+    the e-mail is unknown (so the response time does not tell which e-mails have
+    accounts). Built once per process; a hash records its own cost, so hashes made at
+    another cost still verify."""
+    settings = get_settings()
+    hasher = PasswordHash(
+        (Argon2Hasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib),)
+    )
+    return hasher, hasher.hash("forma-dummy-password")
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash (blocking: about 0.2 s of CPU; async code uses PasswordWorkers)."""
-    return _hasher.hash(password)
+    """An argon2id hash (blocking: about 0.2 s of CPU at the default cost; async code uses
+    PasswordWorkers)."""
+    return _hashing()[0].hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     """True when ``password`` matches; always spends one argon2 verification."""
+    hasher, dummy = _hashing()
     if password_hash is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        hasher.verify(password, dummy)
         return False
-    return _hasher.verify(password, password_hash)
+    return hasher.verify(password, password_hash)
 
 
 def default_password_workers(api_processes: int = 1) -> int:

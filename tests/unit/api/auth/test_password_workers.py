@@ -44,7 +44,12 @@ async def test_hashes_verify_with_pwdlib_and_run_on_pool_threads():
         workers.close()
 
 
-async def test_the_event_loop_keeps_running_during_a_verification():
+async def test_the_event_loop_keeps_running_during_a_verification(monkeypatch):
+    # at the production cost: a verification long enough for the loop to tick meanwhile
+    import api.auth.security as security
+
+    production = PasswordHash.recommended()
+    monkeypatch.setattr(security, "_hashing", lambda: (production, production.hash("x")))
     workers = PasswordWorkers(1)
     hashed = await workers.hash("correct horse")
     ticks = 0
