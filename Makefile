@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(VENV)/bin/forma up
 
-## test: the whole suite with coverage; fails under 80 %
+## test: the whole suite with coverage; fails under 90 %
 test: install-test
 	$(VENV)/bin/ruff check api pipelines models tests bench migrations/env.py
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
