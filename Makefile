@@ -26,10 +26,13 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(VENV)/bin/forma up
 
-## test: the whole suite with coverage; fails under 90 %
+## test: the whole suite with coverage; fails under 90 %. TEST_WORKERS pytest processes
+## (each with its own database, queue and key prefix); the tests that start a whole
+## `forma up` (e2e, faults, load) run one after another in one of them.
+TEST_WORKERS ?= 2
 test: install-test
 	$(VENV)/bin/ruff check api pipelines models tests bench migrations/env.py
-	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --cov --cov-report=term-missing:skip-covered
 
 ## test-deep: the property tests (Hypothesis) with the `deep` profile: 500 random examples
 ## each instead of `make test`'s 20 derandomized ones; a failure prints its replay blob

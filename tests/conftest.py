@@ -123,6 +123,20 @@ def pytest_configure(config: pytest.Config) -> None:
     upgrade(database_url)
 
 
+#: Tiers whose tests start a whole ``forma up`` (or the load harness's stack): under
+#: ``pytest -n`` they share one worker and run one after another, so two stacks never
+#: compete for the cores while their timings are measured.
+_WHOLE_STACK = ("e2e", "faults", "load")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(__file__).parent
+    for item in items:
+        tier = item.path.relative_to(root).parts[0] if item.path.is_relative_to(root) else ""
+        if tier in _WHOLE_STACK:
+            item.add_marker(pytest.mark.xdist_group("whole-stack"))
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if "db_name" not in _state:
         return

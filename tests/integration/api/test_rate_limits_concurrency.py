@@ -49,6 +49,9 @@ async def serve(settings: Any, sync_engine: Any) -> AsyncIterator[Any]:
                     "rate_limit_register_account": HIGH,
                     "password_workers": 1,
                     "password_queue": 2,
+                    # Redis is up here: a busy machine's slow answer must not be taken for
+                    # an outage (the fail-open path has its own tests, redis_down)
+                    "rate_limit_redis_timeout_s": 5.0,
                     **{f"rate_limit_{name}": value for name, value in limits.items()},
                 }
             )
