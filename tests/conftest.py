@@ -131,6 +131,14 @@ _WHOLE_STACK = ("e2e", "faults", "load")
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = Path(__file__).parent
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # pytest-xdist runs one test per id: a second test of the same id would be
+        # skipped without a word (schemathesis' cases share one; `make test` runs them
+        # in a process of their own)
+        seen: set[str] = set()
+        twice = {i.nodeid for i in items if i.nodeid in seen or seen.add(i.nodeid)}
+        if twice:
+            raise pytest.UsageError(f"test ids collected twice under pytest -n: {sorted(twice)}")
     for item in items:
         tier = item.path.relative_to(root).parts[0] if item.path.is_relative_to(root) else ""
         if tier in _WHOLE_STACK:
