@@ -57,7 +57,7 @@ def decode_cursor(cursor: str, *, size: int) -> list[Any]:
 def read_cursor(cursor: str | None, *, size: int, parse: Callable[..., K]) -> K | None:
     """The keyset inside ``cursor`` as ``parse(*values)`` builds it; None without a cursor.
 
-    422 ``invalid_cursor`` when the cursor was not made by Forma or ``parse`` raises
+    422 ``invalid_cursor`` when the cursor is not of the shape Forma makes or ``parse`` raises
     ``ValueError`` on its values.
     """
     if not cursor:
@@ -75,12 +75,19 @@ def split_page(rows: Sequence[R], limit: int) -> tuple[list[R], bool]:
 
 
 def _sane(value: Any) -> bool:
-    """Cursor parts are short NUL-free strings or 64-bit integers, nothing else."""
+    """Cursor parts are short NUL-free strings of valid Unicode (JSON's ``\\ud800`` is a
+    lone surrogate: no UTF-8, so the database would refuse it) or 64-bit integers."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
         return -(2**63) <= value < 2**63
-    return isinstance(value, str) and len(value) <= 200 and "\x00" not in value
+    if not isinstance(value, str) or len(value) > 200 or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 #: for a list that answered whole before it had pages: without ``limit`` it still does

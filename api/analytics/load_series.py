@@ -84,7 +84,8 @@ async def load_series(
     """
     today = local_today(user)
     end = end or today
-    start = start or end - timedelta(days=DEFAULT_LOAD_DAYS - 1)
+    # by day numbers: `to` in the first 90 days of year 1 would overflow a date
+    start = start or date.fromordinal(max(1, end.toordinal() - (DEFAULT_LOAD_DAYS - 1)))
     check_range(start, end)
     rows = await repository.load_days(session, user_id=user.id, start=start, end=end)
     items = [LoadDay.from_row(r, date=r.day, projected=False) for r in rows]

@@ -34,7 +34,7 @@ async def personal_records(
 ) -> PersonalRecords:
     """Rep-max PRs (heaviest weight for exactly r reps, r = 1…12), max reps and best e1RM,
     one entry per exercise by name, with cursor pages of `limit` exercises (without
-    `limit`, every exercise in one page); a cursor Forma did not make is 422 `invalid_cursor`."""
+    `limit`, every exercise in one page); a malformed cursor is 422 `invalid_cursor`."""
     return await service.personal_records(
         session, user=user, exercise_id=exercise_id, limit=limit, cursor=cursor
     )

@@ -74,7 +74,7 @@ async def personal_records(
 
     A page holds ``limit`` exercises (every one when None) after the ``cursor``'s keyset
     ``(name_key, exercise id)``, so records or exercises added meanwhile never shift a
-    later page; 422 ``invalid_cursor`` for a cursor Forma did not make.
+    later page; 422 ``invalid_cursor`` for a cursor not of the shape Forma makes.
     """
     after = None
     if cursor:

@@ -121,6 +121,9 @@ async def test_load_range_bounds_and_refusals(live_client, trained):
     # The default window (the 90 days up to today) holds the whole series here.
     body = await get(live_client, headers, url)
     assert_days(body["items"], expected)
+    # A `to` in year 1's first 90 days: the default `from` stops at 0001-01-01, no overflow.
+    body = await get(live_client, headers, f"{url}?to=0001-01-01")
+    assert body["items"] == [] and body["weeks"] == []
 
     assert_error(
         await live_client.get(f"{url}?from={d0}&to={d0 - timedelta(1)}", headers=headers), 422

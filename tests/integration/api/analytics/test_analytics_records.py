@@ -118,7 +118,9 @@ def _cursor(values: Any) -> str:
 async def test_bad_cursor_and_limit_bounds(live_client):
     headers, _ = await trained_on(live_client, SEVEN[:2])
     for cursor in ("not-a-cursor", _cursor(["bench", "not-a-uuid"]), _cursor(["only one"]),
-                   _cursor({"name_key": "x"}), _cursor(["x", 12])):  # fmt: skip
+                   _cursor({"name_key": "x"}), _cursor(["x", 12]),
+                   # a lone surrogate: valid JSON, no UTF-8 (the database would refuse it)
+                   _cursor(["\ud800", "00000000-0000-0000-0000-000000000000"])):  # fmt: skip
         response = await live_client.get(URL, params={"cursor": cursor}, headers=headers)
         error = assert_error(response, 422, "invalid_cursor")
         assert "cursor" in error["message"], error
