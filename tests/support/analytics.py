@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from api.exercises.catalogue import exercise_id
-from tests.support.http import register
+from tests.support.http import register, user_id_of
 
 TZ = "Europe/Oslo"
 LB = 0.45359237  # kg per international pound
@@ -54,7 +54,7 @@ async def athlete(
 ) -> tuple[dict[str, str], uuid.UUID]:
     """A fresh athlete in time zone ``tz``: its bearer header and its id."""
     headers = await register(http, time_zone=tz, **extra)
-    return headers, uuid.UUID((await http.get("/v1/users/me", headers=headers)).json()["id"])
+    return headers, await user_id_of(http, headers)
 
 
 async def put(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -21,8 +20,3 @@ async def listed(http: httpx.AsyncClient, headers: dict[str, str], **params: Any
     response = await http.get(URL, params=params, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()["items"]
-
-
-async def user_id(http: httpx.AsyncClient, headers: dict[str, str]) -> uuid.UUID:
-    """The id of the user behind ``headers``."""
-    return uuid.UUID((await http.get("/v1/users/me", headers=headers)).json()["id"])

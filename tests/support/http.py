@@ -26,6 +26,11 @@ async def register(
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
+async def user_id_of(http: httpx.AsyncClient, headers: dict[str, str]) -> uuid.UUID:
+    """The id of the user whose bearer header ``headers`` is."""
+    return uuid.UUID((await http.get("/v1/users/me", headers=headers)).json()["id"])
+
+
 def json_of(response: httpx.Response, status: int) -> Any:
     """``response``'s JSON body, once its status is ``status`` (else the test fails, showing
     the body)."""

@@ -66,8 +66,3 @@ async def import_file(
     if expect is not None:
         assert (outcome, job["status"]) == (expect, expect), job
     return job
-
-
-async def user_id_of(http: httpx.AsyncClient, headers: dict[str, str]) -> uuid.UUID:
-    """The id of the athlete whose bearer header ``headers`` is."""
-    return uuid.UUID((await http.get("/v1/users/me", headers=headers)).json()["id"])

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.support.body_metrics import URL, listed, post, user_id
-from tests.support.http import assert_error, assert_validation, register
+from tests.support.body_metrics import URL, listed, post
+from tests.support.http import assert_error, assert_validation, register, user_id_of
 
 DAY = date(2024, 5, 1)
 
@@ -141,7 +141,7 @@ async def test_openapi_documents_fields_and_errors(client):
 
 async def test_concurrent_posts_for_one_date_leave_one_row(live_client, sync_engine):
     headers = await register(live_client)
-    uid = await user_id(live_client, headers)
+    uid = await user_id_of(live_client, headers)
     responses = await asyncio.gather(
         *(post(live_client, headers, measured_on="2024-06-01", resting_hr=50) for _ in range(2))
     )
@@ -169,7 +169,7 @@ def _dirty(sync_engine: Any, uid: uuid.UUID) -> list[tuple[date]]:
 
 async def test_read_after_2xx_from_a_second_connection(live_client, sync_engine):
     headers = await register(live_client)
-    uid = await user_id(live_client, headers)
+    uid = await user_id_of(live_client, headers)
     query = text(
         "SELECT id, body_mass_kg, body_mass_unit, resting_hr, max_hr FROM body_metrics "
         "WHERE user_id = :u AND measured_on = :d"
@@ -202,7 +202,7 @@ async def test_read_after_2xx_from_a_second_connection(live_client, sync_engine)
 
 async def test_writes_mark_analytics_stale_from_the_date(live_client, sync_engine):
     headers = await register(live_client)
-    uid = await user_id(live_client, headers)
+    uid = await user_id_of(live_client, headers)
     assert _dirty(sync_engine, uid) == []
 
     bad = await post(live_client, headers, measured_on="2024-05-10", body_mass=80)  # no unit

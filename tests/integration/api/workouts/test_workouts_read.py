@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import REAL_DATA
 from tests.support.http import register
-from tests.support.imports import import_now
+from tests.support.import_jobs import import_file
 
 SWEDISH = REAL_DATA / "strong" / "strong-kg-swedish-names.csv"
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -25,7 +25,10 @@ def _file_workouts() -> Counter[tuple[str, str]]:
 @pytest.fixture
 async def imported(live_client):
     headers = await register(live_client, time_zone="Europe/Stockholm")
-    await import_now(live_client, headers, SWEDISH, weight_unit="kg")
+    content = SWEDISH.read_bytes()
+    await import_file(
+        live_client, headers, SWEDISH.name, content, expect="succeeded", weight_unit="kg"
+    )
     return headers
 
 

@@ -14,8 +14,8 @@ from pipelines.tasks.maintenance import sweep
 from tests.conftest import REAL_DATA
 from tests.support import strong_reference as ref
 from tests.support.csv_rows import STRONG_HEADER
-from tests.support.http import register
-from tests.support.import_jobs import import_file, upload, user_id_of
+from tests.support.http import register, user_id_of
+from tests.support.import_jobs import import_file, upload
 
 STRONG = REAL_DATA / "strong"
 

@@ -34,15 +34,11 @@ from pipelines.tasks.analytics import (
     start_rebuild,
 )
 from pipelines.tasks.maintenance import sweep
-from tests.support.http import register
+from tests.support.http import register, user_id_of
 from tests.support.stored import snapshot
 from tests.support.workouts import BENCH, SQUAT, a_set, a_workout, new_id
 
 START = datetime(2024, 1, 1, 7, 0, tzinfo=UTC)
-
-
-async def _me(http: httpx.AsyncClient, headers: dict[str, str]) -> uuid.UUID:
-    return uuid.UUID((await http.get("/v1/users/me", headers=headers)).json()["id"])
 
 
 async def _put(http: httpx.AsyncClient, headers: dict[str, str], at: datetime, kg: float) -> str:
@@ -67,7 +63,7 @@ async def _athlete(http: httpx.AsyncClient, weeks: int) -> tuple[dict[str, str],
         for w in range(weeks)
         for d in (0, 3)
     ]
-    return headers, await _me(http, headers), ids
+    return headers, await user_id_of(http, headers), ids
 
 
 class DeriveCalls:

@@ -17,7 +17,7 @@ from api.pending import PendingTokens, redis_client
 from pipelines.celery_app import REFRESH
 from pipelines.store.analytics_markers import clear_markers, read_markers
 from pipelines.tasks import analytics as tasks
-from tests.support.http import register
+from tests.support.http import register, user_id_of
 
 QUIET_S = 30.0
 MAX_WAIT_S = 120.0
@@ -34,7 +34,7 @@ def debounced(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 async def _athlete(live_client: Any) -> uuid.UUID:
     headers = await register(live_client)
-    return uuid.UUID((await live_client.get("/v1/users/me", headers=headers)).json()["id"])
+    return await user_id_of(live_client, headers)
 
 
 def _mark(sync_engine: Any, user: uuid.UUID, *, ago_s: float = 0, first_ago_s: float = 0) -> None:

@@ -4,7 +4,6 @@ forgets their derived rows; the beat's nightly rebuild."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,13 +13,9 @@ from api.config import Settings
 from pipelines.beat import schedule
 from pipelines.cli import main
 from pipelines.tasks.analytics import progress, rebuild_users, refresh_user, start_rebuild
-from tests.support.http import register
+from tests.support.http import register, user_id_of
 from tests.support.stored import snapshot as _snapshot
 from tests.support.workouts import BENCH, SQUAT, a_set, a_workout, new_id
-
-
-async def _me(http, headers) -> uuid.UUID:
-    return uuid.UUID((await http.get("/v1/users/me", headers=headers)).json()["id"])
 
 
 async def _put(http, headers, start: datetime, sets: list[dict], **fields) -> str:
@@ -36,7 +31,7 @@ async def _put(http, headers, start: datetime, sets: list[dict], **fields) -> st
 
 async def test_incremental_refreshes_equal_a_full_rebuild_in_postgresql(live_client, sync_engine):
     headers = await register(live_client)
-    user_id = await _me(live_client, headers)
+    user_id = await user_id_of(live_client, headers)
     start = datetime(2024, 1, 1, 7, 0, tzinfo=UTC)
     ids = []
     for week in range(60):  # 60 weeks, two sessions a week, slowly heavier
@@ -83,7 +78,7 @@ async def test_sharded_rebuild_reports_progress_and_clears_markers(live_client, 
     for _ in range(3):
         headers = await register(live_client)
         await _put(live_client, headers, datetime(2025, 5, 5, 7, tzinfo=UTC), [a_set(), a_set()])
-        users.append(await _me(live_client, headers))
+        users.append(await user_id_of(live_client, headers))
     rebuild_id, shards = start_rebuild(users, shard_size=2)
     assert [len(s) for s in shards] == [2, 1]
     assert progress(rebuild_id)["finished_at"] is None
@@ -116,7 +111,7 @@ async def test_forma_analytics_rebuild_command(live_client, sync_engine, capsys)
 async def test_deleting_an_athlete_forgets_their_derived_rows(live_client, sync_engine):
     headers = await register(live_client)
     await _put(live_client, headers, datetime(2025, 6, 2, 7, tzinfo=UTC), [a_set()])
-    user_id = await _me(live_client, headers)
+    user_id = await user_id_of(live_client, headers)
     assert refresh_user(user_id) is True
     assert sum(map(len, _snapshot(sync_engine, user_id).values())) > 0
     with sync_engine.begin() as conn:

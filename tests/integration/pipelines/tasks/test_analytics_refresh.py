@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import pytest
@@ -11,7 +10,7 @@ from sqlalchemy import text
 from api.analytics.markers import clear_if_unchanged, mark_stale
 from pipelines.tasks.analytics import refresh_user
 from pipelines.tasks.maintenance import sweep
-from tests.support.http import register
+from tests.support.http import register, user_id_of
 from tests.support.import_jobs import import_file
 
 HEADER = (
@@ -34,15 +33,11 @@ async def _import(http, headers, body: str) -> None:
     await import_file(http, headers, "strong.csv", body, expect="succeeded", weight_unit="kg")
 
 
-async def _user_id(http, headers) -> uuid.UUID:
-    return uuid.UUID((await http.get("/v1/users/me", headers=headers)).json()["id"])
-
-
 @pytest.fixture
 async def athlete(live_client):
     headers = await register(live_client)
     await _import(live_client, headers, HEADER + "\n".join(ROWS) + "\n")
-    user_id = await _user_id(live_client, headers)
+    user_id = await user_id_of(live_client, headers)
     assert refresh_user(user_id) is True
     return headers, user_id
 

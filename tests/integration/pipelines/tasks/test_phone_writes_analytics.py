@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
-from pipelines.imports.task import run_import
 from pipelines.tasks.analytics import refresh_user
 from tests.conftest import REAL_DATA
-from tests.support.http import assert_error, register
-from tests.support.imports import import_now
+from tests.support.http import assert_error, register, user_id_of
+from tests.support.import_jobs import import_file
 from tests.support.workouts import a_set, a_workout, new_id
-
-
-async def _me(http, headers) -> uuid.UUID:
-    return uuid.UUID((await http.get("/v1/users/me", headers=headers)).json()["id"])
 
 
 async def _bench_prs(http, headers) -> dict[int, tuple[float, str]]:
@@ -36,7 +30,7 @@ def _dirty(sync_engine, user_id) -> date | None:
 
 async def test_back_dated_edit_and_deletion_reach_the_records(live_client, sync_engine):
     headers = await register(live_client)
-    user_id = await _me(live_client, headers)
+    user_id = await user_id_of(live_client, headers)
     recent, old = new_id(), new_id()
     await live_client.put(
         f"/v1/workouts/{recent}",
@@ -77,16 +71,11 @@ async def test_back_dated_edit_and_deletion_reach_the_records(live_client, sync_
 async def test_undo_import_keeps_edited_workouts(live_client, sync_engine):
     path = REAL_DATA / "strong" / "strong-kg-swedish-names.csv"
     headers = await register(live_client)
-    user_id = await _me(live_client, headers)
-    with path.open("rb") as fh:
-        upload = await live_client.post(
-            "/v1/imports",
-            headers=headers,
-            files={"file": (path.name, fh, "text/csv")},
-            data={"weight_unit": "lb"},  # the wrong unit, to be undone
-        )
-    job_id = upload.json()["id"]
-    assert run_import(uuid.UUID(job_id)) == "succeeded"
+    user_id = await user_id_of(live_client, headers)
+    wrong = await import_file(  # the wrong unit, to be undone
+        live_client, headers, path.name, path.read_bytes(), expect="succeeded", weight_unit="lb"
+    )
+    job_id = wrong["id"]
     page = (await live_client.get("/v1/workouts?limit=200", headers=headers)).json()["items"]
     assert len(page) == 62
     edited = page[0]["id"]
@@ -108,8 +97,9 @@ async def test_undo_import_keeps_edited_workouts(live_client, sync_engine):
     assert _dirty(sync_engine, user_id) == date(2022, 7, 28)  # the file's first day
 
     # Importing the file again with the right unit recreates the 61 deleted workouts.
-    again = await import_now(live_client, headers, path, weight_unit="kg")
-    counts = (await live_client.get(f"/v1/imports/{again}", headers=headers)).json()
+    counts = await import_file(
+        live_client, headers, path.name, path.read_bytes(), expect="succeeded", weight_unit="kg"
+    )
     assert counts["counts"]["workouts_created"] == 61
     assert counts["counts"]["duplicates_skipped"] == 1
     stranger = await register(live_client)
