@@ -8,10 +8,12 @@ from api.analytics import tables as analytics
 from api.auth import tables as auth
 from api.body_metrics import tables as body_metrics
 from api.cardio import tables as cardio
+from api.coaching import tables as coaching
 from api.db import Base
 from api.exercises import tables as exercises
 from api.idempotency import tables as idempotency
 from api.imports import tables as imports
+from api.recommendations import tables as recommendations
 from api.users import tables as users
 from api.workouts import tables as workouts
 
@@ -21,9 +23,11 @@ TABLE_MODULES = (
     auth,
     body_metrics,
     cardio,
+    coaching,
     exercises,
     idempotency,
     imports,
+    recommendations,
     users,
     workouts,
 )

@@ -1,5 +1,10 @@
-"""The coach's learned models (to come): point-in-time features built from the same
-analytics the API serves (:mod:`models.analytics`), estimators of the next session's
-e1RM, prescriptions, and their evaluation against simple baselines on time-split
-hold-outs. Pure like the rest of ``models/``: frames and arrays in and out; training
-orchestration, the registry and serving live in ``pipelines/`` and ``api/``."""
+"""The coach: next-session forecasts and prescriptions learned from everyone's training.
+
+Pure like the rest of :mod:`models`: DataFrames in, DataFrames out. Features
+(:mod:`.features`), the estimator (:mod:`.estimator`), baselines and evaluation
+(:mod:`.evaluation`), prescriptions (:mod:`.prescription`), cold-start rules
+(:mod:`.rules`), scoring (:mod:`.scoring`) and the artifact (:mod:`.artifact`).
+"""
+
+#: The models Forma trains and serves (the registry knows no other name).
+MODEL_NAMES: tuple[str, ...] = ("next_e1rm",)

@@ -32,7 +32,7 @@ LOCAL_TIME = local_time_sql("w.started_at", "w.time_zone")
 _SETS = """
     SELECT w.user_id, s.workout_id, s.id AS set_id, s.exercise_id, e.kind AS exercise_kind,
            {local}::date AS day, w.started_at AS performed_at, s.position, s.set_type,
-           s.weight_kg, s.reps, s.rpe, s.rir, s.detected_reps, s.form_score
+           s.weight_kg, s.reps, s.rpe, s.rir, s.detected_reps, s.form_score, s.weight_unit
     FROM workout_sets s
     JOIN workouts w ON w.id = s.workout_id
     JOIN exercises e ON e.id = s.exercise_id

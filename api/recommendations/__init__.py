@@ -1,0 +1,1 @@
+"""Next-session prescriptions served to athletes, and their feedback."""
