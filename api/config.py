@@ -87,6 +87,25 @@ class Settings(BaseSettings):
         le=23,
         description="hour (UTC) of the nightly full analytics rebuild; `off` = never",
     )
+    train_hour_utc: int | None = Field(
+        2,
+        ge=0,
+        le=23,
+        description="hour (UTC) of the nightly training of the coach (`coaching.train` of "
+        "next_e1rm); `off` = never",
+    )
+    train_stuck_after_s: float = Field(
+        3600.0,
+        gt=0,
+        description="a training run building or fitting this long after it started is "
+        "failed by the sweep (its worker died)",
+    )
+    train_synthetic_athletes: int = Field(
+        200,
+        ge=4,
+        le=100_000,
+        description="athletes of the synthetic hold-out every candidate is gated on",
+    )
     import_resend_after_s: float = Field(
         40.0, ge=0, description="age of a queued import job before the sweep re-sends it"
     )
