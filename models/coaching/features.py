@@ -199,10 +199,10 @@ def _state(sessions: pd.DataFrame) -> pd.DataFrame:
     rpe = sessions["top_rpe"].to_numpy(float)
     has = ~np.isnan(rpe)
     rpe0 = np.where(has, rpe, 0.0)
-    recent = _window(rpe0, starts, 3) / _window(has.astype(float), starts, 3)
     older_sum = _window(rpe0, starts, 9) - _window(rpe0, starts, 3)
     older_n = _window(has.astype(float), starts, 9) - _window(has.astype(float), starts, 3)
     with np.errstate(divide="ignore", invalid="ignore"):
+        recent = _window(rpe0, starts, 3) / _window(has.astype(float), starts, 3)
         out["rpe_drift"] = recent - older_sum / older_n
     out["best_recent_weight_kg"] = (
         pd.Series(sessions["top_weight_kg"].to_numpy(float))
