@@ -27,7 +27,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from models.coaching.features import FEATURES
-from pipelines.store.analytics import copy_arrow, copy_out
+from pipelines.store.analytics import LOCAL_TIME, copy_arrow, copy_out
 
 #: The feature table's columns after ``run_id``, in the table's order.
 FEATURE_COLUMNS: tuple[str, ...] = (
@@ -140,13 +140,16 @@ class Snapshot:
     sets: int
     sync_seq_sum: int
     sync_seq_max: int
+    #: the last local day anyone did a strength set (the time split's cut is set from it)
+    last_day: date | None = None
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "athletes": self.athletes,
             "sets": self.sets,
             "sync_seq_sum": self.sync_seq_sum,
             "sync_seq_max": self.sync_seq_max,
+            "last_day": self.last_day.isoformat() if self.last_day else None,
         }
 
 
@@ -163,11 +166,13 @@ def snapshot(conn: Connection) -> tuple[Snapshot, list[uuid.UUID]]:
     (those with a live strength set), in id order."""
     rows = conn.execute(text(f"SELECT DISTINCT w.user_id {_STRENGTH_SETS} ORDER BY 1"))
     users = [r[0] for r in rows]
-    sets = conn.execute(text(f"SELECT count(*) {_STRENGTH_SETS}")).scalar_one()
+    sets, last_day = conn.execute(
+        text(f"SELECT count(*), max(({LOCAL_TIME})::date) {_STRENGTH_SETS}")
+    ).one()
     seq_sum, seq_max = conn.execute(
         text("SELECT coalesce(sum(sync_seq), 0), coalesce(max(sync_seq), 0) FROM users")
     ).one()
-    return Snapshot(len(users), int(sets), int(seq_sum), int(seq_max)), users
+    return Snapshot(len(users), int(sets), int(seq_sum), int(seq_max), last_day), users
 
 
 def record_plan(
@@ -348,6 +353,15 @@ def read_features(conn: Connection, run_id: uuid.UUID) -> pd.DataFrame:
 
 
 # --- the registry -------------------------------------------------------------------
+
+
+def exercise_names(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """Exercise id (text) → its name, for the ids given that exist."""
+    rows = conn.execute(
+        text("SELECT id::text, name FROM exercises WHERE id = ANY(CAST(:ids AS uuid[]))"),
+        {"ids": list(ids)},
+    )
+    return {r[0]: r[1] for r in rows}
 
 
 def champion(conn: Connection, model_name: str) -> dict[str, Any] | None:

@@ -117,11 +117,18 @@ def request_run(model_name: str, params: Mapping[str, Any], requested_by: str) -
 # --- coaching.train ----------------------------------------------------------------
 
 
-def start(run_id: uuid.UUID) -> list[list[uuid.UUID]] | None:
+def start(run_id: uuid.UUID, shard_size: int | None = None) -> list[list[uuid.UUID]] | None:
     """Mark the queued run building, record its snapshot and split its athletes into
-    shards of ``FORMA_REBUILD_SHARD_SIZE``; None when the run is not queued (already
-    started: a message delivered twice)."""
-    size = get_settings().rebuild_shard_size
+    shards of ``shard_size`` (default ``FORMA_REBUILD_SHARD_SIZE``, the analytics
+    rebuild's); None when the run is not queued (already started: a message delivered
+    twice).
+
+    Raises
+    ------
+    LookupError
+        When no athlete has a strength set (the run is left building: the caller fails it).
+    """
+    size = shard_size or get_settings().rebuild_shard_size
     with transaction() as conn:
         run = store.claim_queued(conn, run_id)
         if run is None:
@@ -187,8 +194,7 @@ def build_shard(run_id: uuid.UUID, user_ids: list[uuid.UUID]) -> ShardOutcome:
     so shards build in parallel and count one at a time). A shard of a run no longer
     building, or one already stored (delivered twice), does nothing.
     """
-    from models.coaching.evaluation import split
-
+    from models.coaching.evaluation import cut_after, split
     from models.coaching.features import training_examples
 
     ids = sorted(set(user_ids))
@@ -202,8 +208,10 @@ def build_shard(run_id: uuid.UUID, user_ids: list[uuid.UUID]) -> ShardOutcome:
             inputs = analytics_store.read_inputs(conn, ids, _EVERYTHING)
             examples = training_examples(inputs)
             if len(examples):
-                splits = split(examples, _params(run["params"]))
-                examples = examples.assign(split=pd.Series(splits).to_numpy())
+                params = _params(run["params"])
+                # every shard splits at the same day: the run's, from its snapshot
+                cut = cut_after(date.fromisoformat(run["snapshot"]["last_day"]), params)
+                examples = examples.assign(split=split(examples, params, cut).to_numpy())
             written = store.write_features(conn, run_id, examples)
             if not store.lock_building(conn, run_id):
                 raise _NotBuilding  # failed meanwhile: the rows go with the rollback
@@ -289,13 +297,20 @@ def fit_run(run_id: uuid.UUID) -> FitOutcome | None:
         artifact.loads(bytes(current["artifact"]), current["artifact_sha256"]) if current else None
     )
     holdout = _synthetic_examples()
+    ids = pd.unique(pd.concat([examples["exercise_id"], holdout["exercise_id"]]).astype(str))
+    with transaction() as conn:
+        names = store.exercise_names(conn, list(ids))
     started = time.perf_counter()
     trained = training.train(
-        examples, params, synthetic=holdout, champion=champion, progress=_progress_writer(run_id)
+        examples,
+        params,
+        synthetic=holdout,
+        champion=champion,
+        progress=_progress_writer(run_id),
+        names=names,
     )
     blob, sha256 = artifact.dumps(trained.coach)
-    gate = trained.metrics.get("gate", {})
-    promote, reason = bool(gate.get("promote")), str(gate.get("reason", ""))
+    promote, reason = bool(trained.promote), str(trained.reason)
     snapshot = {
         **run["snapshot"],
         "examples": len(examples),
@@ -352,10 +367,11 @@ def fit(run_id: uuid.UUID, send: Send = publish) -> FitOutcome | None:
 # --- in one process (``forma train --local``, ``forma up``'s first start, tests) -----
 
 
-def run_here(run_id: uuid.UUID, progress: Callable[[], None] | None = None) -> FitOutcome | None:
-    """Run the queued run's every step in this process, shard after shard; ``progress``
-    is called after each step. Returns the fit's outcome (None: nothing was fitted)."""
-    shards = _failing(run_id, "planning", lambda: start(run_id))
+def run_here(run_id: uuid.UUID, shard_size: int | None = None) -> FitOutcome | None:
+    """Run the queued run's every step in this process, shard after shard (the run's
+    row shows the progress as on the workers). Returns the fit's outcome (None: nothing
+    was fitted); raises what failed the run."""
+    shards = _failing(run_id, "planning", lambda: start(run_id, shard_size))
     if shards is None:
         return None
     fitting: list[bool] = []
@@ -366,8 +382,6 @@ def run_here(run_id: uuid.UUID, progress: Callable[[], None] | None = None) -> F
 
     for shard in shards:
         features_shard(run_id, shard, send=later)
-        if progress is not None:
-            progress()
     if not any(fitting):
         return None
     return fit(run_id, send=publish)

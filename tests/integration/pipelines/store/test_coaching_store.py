@@ -67,7 +67,7 @@ def test_shards_count_up_and_the_fit_is_claimed_once(committed):  # noqa: F811
         assert fitting is not None and fitting["status"] == "fitting"
         assert fitting["examples"] == 15 and fitting["progress"] == pytest.approx(0.7)
         assert fitting["snapshot"] == {
-            "athletes": 5, "sets": 100, "sync_seq_sum": 12, "sync_seq_max": 7
+            "athletes": 5, "sets": 100, "sync_seq_sum": 12, "sync_seq_max": 7, "last_day": None
         }  # fmt: skip
         assert store.claim_fit(conn, run_id) is None
         assert not store.lock_building(conn, run_id)
@@ -94,6 +94,8 @@ def test_snapshot_counts_the_strength_sets_of_a_seeded_population(committed):  #
     assert taken.athletes == len(users)
     assert taken.sync_seq_sum == int(expected.users["sync_seq"].sum())
     assert taken.sync_seq_max == int(expected.users["sync_seq"].max())
+    local_day = expected.sessions.set_index("workout_id")["day"]
+    assert taken.last_day == pd.to_datetime(sets["workout_id"].map(local_day)).max().date()
 
 
 def _examples() -> pd.DataFrame:
