@@ -6,7 +6,6 @@ the sweep, the beat entry and ``forma train``."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import date, timedelta
 
 import pandas as pd
