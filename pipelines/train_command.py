@@ -29,6 +29,8 @@ from pipelines.embedded import ensure_servers, stop_servers
 
 _POLL_S = 0.5
 _FINISHED = ("succeeded", "failed")
+#: the order models are listed in: the new one, the one it must beat, the baselines
+_ORDER = ("candidate", "champion", "persistence", "trend")
 
 
 def _workers_answer() -> bool:
@@ -101,7 +103,9 @@ def describe_metrics(metrics: dict[str, Any]) -> list[str]:
             f"{where}: {report.get('rows', '?')} forecasts of {report.get('athletes', '?')} "
             "athletes"
         )
-        for name, figures in models.items():
+        first = [m for m in _ORDER if m in models]
+        for name in first + sorted(set(models) - set(first)):
+            figures = models[name]
             lines.append(
                 f"  {name:<12} MAE {_mae(figures, 'mae_kg')}   MAPE {_mae(figures, 'mape_pct')}"
             )

@@ -265,6 +265,7 @@ def _progress_writer(run_id: uuid.UUID) -> Callable[[float], None]:
         share = store.SHARDS_SHARE + (1.0 - store.SHARDS_SHARE) * min(max(fraction, 0.0), 1.0)
         with transaction() as conn:
             store.set_progress(conn, run_id, min(share, 0.99))  # 1.0 only once succeeded
+        logger.info("training run %s: fit %.0f %%", run_id, 100 * fraction)
 
     return write
 
