@@ -13,7 +13,7 @@ from pipelines.coaching import synthetic
 from pipelines.demo.population import generate
 from pipelines.demo.seed import seed
 from pipelines.store.analytics import read_inputs
-from tests.support.coaching import committed  # noqa: F401  # the fixture
+from tests.support.training_runs import committed  # noqa: F401  # the fixture
 
 END = date(2025, 6, 30)
 

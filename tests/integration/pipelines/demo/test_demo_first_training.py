@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from api.config import redis_py_url
 from pipelines.demo.command import FIRST_START_ACTOR, queue_first_training
-from tests.support.coaching import committed  # noqa: F401  # the fixture
+from tests.support.training_runs import committed  # noqa: F401  # the fixture
 
 
 def _messages(settings, name: str, *, take: bool = False) -> list[list]:

@@ -18,7 +18,7 @@ from models.coaching.features import FEATURES
 from pipelines.demo.population import generate
 from pipelines.demo.seed import seed
 from pipelines.store import coaching as store
-from tests.support.coaching import committed  # noqa: F401  # the fixture
+from tests.support.training_runs import committed  # noqa: F401  # the fixture
 
 NAME = "next_e1rm"
 

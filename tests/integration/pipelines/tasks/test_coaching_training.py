@@ -23,7 +23,7 @@ from pipelines.demo.seed import seed
 from pipelines.store import coaching as store
 from pipelines.tasks import coaching as tasks
 from pipelines.tasks.maintenance import sweep
-from tests.support.coaching import committed, event_rows, run_row  # noqa: F401
+from tests.support.training_runs import committed, event_rows, run_row  # noqa: F401
 
 NAME = "next_e1rm"
 END = date(2025, 6, 30)
