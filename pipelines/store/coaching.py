@@ -308,12 +308,22 @@ def _feature_arrow(run_id: uuid.UUID, examples: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=["run_id", *FEATURE_COLUMNS])
 
 
+#: the feature table's key after ``run_id``: one example per athlete, exercise and moment
+_KEY = ["user_id", "exercise_id", "as_of"]
+
+
 def write_features(conn: Connection, run_id: uuid.UUID, examples: pd.DataFrame) -> int:
     """COPY ``examples`` (:func:`models.coaching.features.training_examples` with a
-    ``split`` column) into the run's feature table; returns the rows written."""
+    ``split`` column) into the run's feature table; returns the rows written.
+
+    Two workouts of one athlete starting at the same moment (the same session imported
+    twice from two apps) make two examples with one key: the first is kept, so one
+    duplicate never fails a night's training.
+    """
     if examples.empty:
         return 0
-    return copy_arrow(conn, "model_features", _feature_arrow(run_id, examples))
+    unique = examples[~examples[_KEY].astype(str).duplicated()]
+    return copy_arrow(conn, "model_features", _feature_arrow(run_id, unique))
 
 
 def has_features(conn: Connection, run_id: uuid.UUID, user_ids: Sequence[uuid.UUID]) -> bool:

@@ -132,7 +132,9 @@ def test_the_feature_table_round_trips_through_copy(committed):  # noqa: F811
                  "VALUES (:id, 'next_e1rm', 'failed', 'x')"),
             {"id": other},
         )  # fmt: skip
-        assert store.write_features(conn, run_id, examples) == 2
+        # the same session twice (one moment, two workouts): one example is kept
+        twice = pd.concat([examples, examples.iloc[[1]].assign(label_e1rm_kg=1.0)])
+        assert store.write_features(conn, run_id, twice) == 2
         assert store.write_features(conn, other, examples.iloc[:1]) == 1
         assert store.write_features(conn, run_id, examples.iloc[:0]) == 0
         assert store.has_features(conn, run_id, [uuid.UUID(examples["user_id"][1])])
