@@ -1,3 +1,2 @@
-"""The coach's orchestration helpers that need more than :mod:`models.coaching` may
-import: the synthetic hold-out population (:mod:`.synthetic`) made by the demo
-generator."""
+"""The coach on the workers: training runs, the synthetic hold-out (:mod:`.synthetic`,
+made by the demo generator), real histories (:mod:`.histories`)."""
