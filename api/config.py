@@ -106,6 +106,13 @@ class Settings(BaseSettings):
         le=100_000,
         description="athletes of the synthetic hold-out every candidate is gated on",
     )
+    train_keep_feature_tables: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        description="feature tables of finished training runs kept (the latest succeeded "
+        "ones; those of the champion's and challenger's runs always stay)",
+    )
     import_resend_after_s: float = Field(
         40.0, ge=0, description="age of a queued import job before the sweep re-sends it"
     )

@@ -362,6 +362,28 @@ def read_features(conn: Connection, run_id: uuid.UUID) -> pd.DataFrame:
     return frame
 
 
+def purge_features(conn: Connection, model_name: str, *, keep: int) -> int:
+    """Delete the feature tables of the model's finished runs except the ``keep`` latest
+    succeeded ones and those of the versions an alias points at; returns the rows
+    deleted. (A nightly table of 10,000 athletes is millions of rows.)"""
+    return (
+        conn.execute(
+            text(
+                "DELETE FROM model_features f USING model_runs r "
+                "WHERE f.run_id = r.id AND r.model_name = :m "
+                "AND r.status IN ('succeeded', 'failed') "
+                "AND r.id NOT IN (SELECT id FROM model_runs WHERE model_name = :m "
+                "  AND status = 'succeeded' ORDER BY finished_at DESC LIMIT :keep) "
+                "AND r.id NOT IN (SELECT v.run_id FROM model_aliases a JOIN model_versions v "
+                "  ON v.model_name = a.model_name AND v.version = a.version "
+                "  WHERE a.model_name = :m AND v.run_id IS NOT NULL)"
+            ),
+            {"m": model_name, "keep": keep},
+        ).rowcount
+        or 0
+    )
+
+
 # --- the registry -------------------------------------------------------------------
 
 

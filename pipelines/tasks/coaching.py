@@ -354,6 +354,10 @@ def fit_run(run_id: uuid.UUID) -> FitOutcome | None:
         outcome = "promoted to champion" if promote else "rejected"
         store.succeed(conn, run_id, version, f"version {version} {outcome}: {reason}")
     logger.info("training run %s: %s version %d %s: %s", run_id, name, version, outcome, reason)
+    with transaction() as conn:
+        purged = store.purge_features(conn, name, keep=get_settings().train_keep_feature_tables)
+    if purged:
+        logger.info("training: %d feature rows of older runs of %s deleted", purged, name)
     return FitOutcome(version=version, promoted=promote, reason=reason, metrics=trained.metrics)
 
 

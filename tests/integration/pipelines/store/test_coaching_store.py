@@ -195,3 +195,29 @@ def test_versions_are_numbered_frozen_and_aliases_and_events_recorded(committed)
         conn.execute(text("UPDATE model_versions SET code_version = 'x' WHERE version = 1"))
     with committed.begin() as conn, pytest.raises(DBAPIError, match="append-only"):
         conn.execute(text("DELETE FROM model_events"))
+
+
+def test_feature_tables_of_old_runs_go_but_the_champions_and_the_latest_stay(committed):  # noqa: F811
+    examples = _examples()
+    runs = []
+    with committed.begin() as conn:
+        for outcome in ("succeeded", "succeeded", "failed", "succeeded", "building"):
+            run_id = store.create_run(conn, NAME, {}, "beat")
+            store.claim_queued(conn, run_id)
+            store.write_features(conn, run_id, examples)
+            if outcome == "succeeded":
+                store.succeed(conn, run_id, len(runs) + 1, "done")
+            elif outcome == "failed":
+                store.fail(conn, run_id, "boom")
+            runs.append(run_id)
+        # the first run's version is the champion
+        store.write_version(conn, _version(runs[0]))
+        store.set_alias(conn, NAME, "champion", 1, "beat")
+    with committed.begin() as conn:
+        # kept: the champion's run (0), the latest succeeded (3), the active one (4)
+        assert store.purge_features(conn, NAME, keep=1) == 2 * len(examples)
+        left = conn.execute(
+            text("SELECT DISTINCT run_id FROM model_features ORDER BY run_id")
+        ).scalars()
+        assert set(left) == {runs[0], runs[3], runs[4]}
+        assert store.purge_features(conn, NAME, keep=1) == 0
