@@ -20,6 +20,7 @@ import pandas as pd
 from api.exercises.catalogue import CATALOGUE_V1, exercise_id
 from models.analytics import Inputs
 from models.analytics.balance import PRIMARY_SHARE, SECONDARY_SHARE
+from models.coaching.features import training_examples
 from pipelines.demo.population import Population, generate
 
 #: The hold-out's seed: fixed, and not the demo's (7), so it is other athletes.
@@ -132,6 +133,4 @@ def inputs(athletes: int = ATHLETES, years: float = YEARS, end: date = END) -> I
 def examples(athletes: int = ATHLETES, years: float = YEARS, end: date = END) -> pd.DataFrame:
     """The hold-out's :func:`models.coaching.features.training_examples`, once per
     process for each set of arguments (read-only: shared)."""
-    from models.coaching.features import training_examples
-
     return training_examples(inputs(athletes, years, end))

@@ -27,6 +27,10 @@ from typing import Any
 import pandas as pd
 
 from api.config import get_settings
+from models.coaching import training
+from models.coaching.estimator import Params
+from models.coaching.evaluation import cut_after, split
+from models.coaching.features import training_examples
 from pipelines.celery_app import app, publish
 from pipelines.coaching import synthetic
 from pipelines.db import transaction
@@ -50,10 +54,9 @@ _PROGRESS_EVERY_S = 0.5
 Send = Callable[..., Any]
 
 
-def _params(overrides: Mapping[str, Any]) -> Any:
-    """The run's :class:`models.coaching.estimator.Params` from its stored overrides."""
-    from models.coaching.estimator import Params
-
+def _params(overrides: Mapping[str, Any]) -> Params:
+    """The run's :class:`~models.coaching.estimator.Params` from its stored overrides (the
+    API stores every parameter, ``forma train`` only those it was given)."""
     return Params.with_overrides({str(k): str(v) for k, v in overrides.items()})
 
 
@@ -194,9 +197,6 @@ def build_shard(run_id: uuid.UUID, user_ids: list[uuid.UUID]) -> ShardOutcome:
     so shards build in parallel and count one at a time). A shard of a run no longer
     building, or one already stored (delivered twice), does nothing.
     """
-    from models.coaching.evaluation import cut_after, split
-    from models.coaching.features import training_examples
-
     ids = sorted(set(user_ids))
     try:
         with transaction() as conn:
@@ -283,7 +283,7 @@ def fit_run(run_id: uuid.UUID) -> FitOutcome | None:
     Events: ``trained``, then ``promoted`` (the champion alias moved) or ``rejected``
     with the gate's reason; the actor is whoever asked for the run.
     """
-    from models.coaching import artifact, training
+    from models.coaching import artifact  # skops loads only in the processes that fit
 
     with transaction() as conn:
         run = store.claim_fit(conn, run_id)
