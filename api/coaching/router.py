@@ -81,7 +81,7 @@ async def train(
     409 ``training_in_progress`` (``details.run_id``) while a run of the model is queued,
     building or fitting; 422 naming a hyper-parameter that is unknown or out of range.
     """
-    overrides = body.params if body is not None else {}
+    overrides = body.overrides() if body is not None else {}
     run = await service.start_training(session, name=name, overrides=overrides, user=admin)
     return TrainAccepted(id=run.id, status="queued", progress=run.progress)
 

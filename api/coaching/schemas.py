@@ -3,13 +3,15 @@ and the admin's train / promote / rollback requests."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, create_model
 
 from api.schemas import InputModel, OutputModel, check_text
+from models.coaching.estimator import Params
 
 RunStatus = Literal["queued", "building", "fitting", "succeeded", "failed"]
 EventKind = Literal["trained", "promoted", "rejected", "rolled_back", "failed"]
@@ -18,12 +20,29 @@ Alias = Literal["champion", "challenger"]
 #: versions are PostgreSQL ``integer``s
 MAX_VERSION = 2**31 - 1
 
-ParamKey = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=64),
-    AfterValidator(check_text),
-]
-ParamValue = Annotated[str, StringConstraints(max_length=200), AfterValidator(check_text)]
+#: a hyper-parameter's value as `forma train --set key=value` takes it, or as a JSON number
+ParamValue = (
+    Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(check_text)]
+    | int
+    | float
+)
+
+
+def _train_params_model() -> type[InputModel]:
+    """``TrainParams``: one optional field per :class:`models.coaching.estimator.Params`
+    hyper-parameter, so the schema lists them (an unknown one is 422 ``extra_forbidden``).
+    Values are checked by :meth:`Params.with_overrides` (422 naming the key)."""
+    fields: dict[str, Any] = {}
+    for field in dataclasses.fields(Params):
+        kind = "integer" if field.type in ("int", int) else "number"
+        fields[field.name] = (
+            ParamValue | None,
+            Field(None, description=f"{kind}, default {field.default}; null keeps the default"),
+        )
+    return create_model("TrainParams", __base__=InputModel, **fields)
+
+
+TrainParams = _train_params_model()
 
 
 class RunBrief(OutputModel):
@@ -114,12 +133,16 @@ class RunRead(OutputModel):
 
 
 class TrainRequest(InputModel):
-    params: dict[ParamKey, ParamValue] = Field(
-        default_factory=dict,
-        max_length=50,
-        description="hyper-parameter overrides as strings, like `forma train --set key=value`, "
-        'e.g. `{"max_iter": "200"}`; an unknown key or a bad value is 422 naming it',
+    params: TrainParams = Field(  # type: ignore[valid-type]
+        default_factory=TrainParams,
+        description="hyper-parameter overrides, like `forma train --set key=value`, e.g. "
+        '`{"max_iter": "200"}` (or `200`); a bad value is 422 naming its key',
     )
+
+    def overrides(self) -> dict[str, str]:
+        """The overrides given, as the strings :meth:`Params.with_overrides` parses."""
+        given = self.params.model_dump(exclude_none=True)
+        return {key: str(value) for key, value in given.items()}
 
 
 class TrainAccepted(BaseModel):

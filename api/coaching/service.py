@@ -28,6 +28,7 @@ from api.errors import Conflict, NotFound
 from api.pagination import encode_cursor, read_cursor, split_page
 from api.users.tables import User
 from models.coaching import MODEL_NAMES
+from models.coaching.estimator import Params
 
 #: Celery tasks (by name, DESIGN §3): a run's orchestrator, and batch scoring with the champion
 TRAIN_TASK = "coaching.train"
@@ -148,8 +149,6 @@ def resolve_params(overrides: Mapping[str, str]) -> dict[str, float | int | str]
     422 ``validation_error`` with one item per refused key at ``["body", "params", key]``
     (the message of :meth:`Params.with_overrides`, which names the key and the problem).
     """
-    from models.coaching.estimator import Params
-
     problems = []
     for key, value in overrides.items():
         try:

@@ -81,6 +81,14 @@ async def test_train_queues_a_run_and_sends_it(client, settings, empty_queue):
     await eventually_queued(settings, ("coaching.train", [run_id]))
 
 
+async def test_numbers_are_taken_as_well_as_strings_and_null_keeps_the_default(client):
+    headers, _ = await account(client, "admin")
+    body = {"params": {"max_iter": 40, "learning_rate": 0.1, "seed": None}}
+    run_id = json_of(await client.post(f"{BASE}/train", json=body, headers=headers), 202)["id"]
+    [(params,)] = await execute(client, "SELECT params FROM model_runs WHERE id = :id", id=run_id)
+    assert params == {**Params().as_dict(), "max_iter": 40, "learning_rate": 0.1}
+
+
 async def test_train_without_a_body_uses_the_defaults(client):
     headers, _ = await account(client, "admin")
     run_id = json_of(await client.post(f"{BASE}/train", headers=headers), 202)["id"]
@@ -111,7 +119,7 @@ async def test_a_second_run_while_one_is_active_is_409_naming_it(client):
 @pytest.mark.parametrize(
     ("params", "key", "words"),
     [
-        ({"no_such_knob": "1"}, "no_such_knob", "unknown parameter"),
+        ({"no_such_knob": "1"}, "no_such_knob", "Extra inputs are not permitted"),
         ({"max_iter": "many"}, "max_iter", "is not int"),
         ({"max_iter": "0"}, "max_iter", "max_iter"),
         ({"learning_rate": "nan"}, "learning_rate", "learning_rate"),
@@ -130,8 +138,9 @@ async def test_a_bad_parameter_is_422_naming_it(client, params, key, words):
 @pytest.mark.parametrize(
     "body",
     [
-        {"params": {"max_iter": 40}},  # strings, as `forma train --set` takes them
         {"params": {"max_iter": "4\x000"}},
+        {"params": {"max_iter": True}},
+        {"params": {"max_iter": ""}},
         {"params": ["max_iter=40"]},
         {"parameters": {}},
     ],

@@ -7,12 +7,15 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pytest
 import skops.io as sio
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 
 from models.coaching.artifact import ALLOWED_TYPES, ArtifactRefused, dumps, loads, types_in
+from models.coaching.estimator import Params, fit, predict
+from models.coaching.features import FEATURES
 from tests.support.coach_artifacts import examples, tiny_coach
 
 HGBR = "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor"
@@ -101,3 +104,27 @@ def test_an_artifact_holding_no_dict_is_refused() -> None:
 
 def test_refused_is_a_value_error() -> None:
     assert issubclass(ArtifactRefused, ValueError)
+
+
+def _examples_for_fit(rows: int = 400) -> pd.DataFrame:
+    """A seeded frame shaped like ``features.training_examples`` with a ``split`` column:
+    12 athletes, every FEATURE column (some values missing), labels near the level."""
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(rng.normal(size=(rows, len(FEATURES))), columns=list(FEATURES))
+    frame.iloc[::9, 0] = np.nan  # the model handles missing features: so must the artifact
+    frame["user_id"] = [f"u{i % 12}" for i in range(rows)]
+    frame["as_of"] = pd.date_range("2024-01-01", periods=rows, freq="D", tz="UTC")
+    frame["level_kg"] = 100.0 + rng.normal(scale=5, size=rows)
+    frame["label_e1rm_kg"] = frame["level_kg"] * np.exp(rng.normal(scale=0.02, size=rows))
+    frame["split"] = np.where(np.arange(rows) < rows * 0.7, "train", "validation")
+    return frame
+
+
+def test_the_estimators_own_coach_is_allowed_and_round_trips() -> None:
+    # the coach `models.coaching.estimator.fit` makes, not only the hand-made one above
+    examples_ = _examples_for_fit()
+    coach = fit(examples_, Params(max_iter=20))
+    blob, digest = dumps(coach)
+    assert set(types_in(blob)) <= set(ALLOWED_TYPES)
+    loaded = loads(blob, digest)
+    pd.testing.assert_frame_equal(predict(loaded, examples_), predict(coach, examples_))
