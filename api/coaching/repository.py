@@ -92,7 +92,8 @@ async def champion_history(session: AsyncSession, *, model_name: str) -> list[tu
         )
         .order_by(ModelEvent.id)
     )
-    return [(event, version) for event, version in await session.execute(stmt)]
+    rows = await session.execute(stmt)
+    return [(event, version) for event, version in rows if version is not None]
 
 
 async def set_alias(

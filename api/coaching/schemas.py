@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, create_model
 
@@ -42,7 +42,10 @@ def _train_params_model() -> type[InputModel]:
     return create_model("TrainParams", __base__=InputModel, **fields)
 
 
-TrainParams = _train_params_model()
+if TYPE_CHECKING:  # a class built at import: to the type checker, an InputModel
+    TrainParams = InputModel
+else:
+    TrainParams = _train_params_model()
 
 
 class RunBrief(OutputModel):
@@ -133,7 +136,7 @@ class RunRead(OutputModel):
 
 
 class TrainRequest(InputModel):
-    params: TrainParams = Field(  # type: ignore[valid-type]
+    params: TrainParams = Field(
         default_factory=TrainParams,
         description="hyper-parameter overrides, like `forma train --set key=value`, e.g. "
         '`{"max_iter": "200"}` (or `200`); a bad value is 422 naming its key',

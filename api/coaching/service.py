@@ -100,7 +100,7 @@ def _version_read(row: ModelVersion, aliases: Mapping[str, int]) -> VersionRead:
         params=row.params,
         metrics=row.metrics,
         artifact_sha256=row.artifact_sha256,
-        aliases=sorted(alias for alias, version in aliases.items() if version == row.version),  # type: ignore[misc]
+        aliases=sorted(alias for alias, version in aliases.items() if version == row.version),
     )
 
 
