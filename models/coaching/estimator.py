@@ -148,6 +148,10 @@ def _with_gaps(frame: pd.DataFrame, names: list[str], params: Params) -> np.ndar
     """The training matrix with each :data:`OFTEN_MISSING` group blanked for a seeded
     ``missing_share`` of the athletes."""
     values = _matrix(frame, names)
+    # a feature nobody has (no body mass in the whole database) is a constant the trees
+    # never split on; all-NaN, it would break the binning
+    empty = np.isnan(values).all(axis=0)
+    values[:, empty] = 0.0
     if params.missing_share <= 0:
         return values
     athletes, codes = np.unique(frame["user_id"].astype(str).to_numpy(), return_inverse=True)
