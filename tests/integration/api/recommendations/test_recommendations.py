@@ -25,8 +25,8 @@ def _days_ago(days: int, hour: int = 18):
 async def _bench_history(http, headers, last_top: float = 100.0) -> None:
     """Three bench sessions in the last three weeks; the last one's top set ``last_top`` × 5."""
     for days, top in ((20, last_top - 5), (13, last_top - 2.5), (6, last_top)):
-        await put(http, headers, _days_ago(days),
-                  [s(BENCH, top, 5, rpe=8), s(BENCH, top, 5, rpe=8.5), s(BENCH, top, 5, rpe=9)])  # fmt: skip
+        sets = [s(BENCH, top, 5, rpe=8), s(BENCH, top, 5, rpe=8.5), s(BENCH, top, 5, rpe=9)]
+        await put(http, headers, _days_ago(days), sets)
 
 
 async def _get(http, headers, url: str) -> dict:
