@@ -1,0 +1,121 @@
+"""One training run of the coach, pure: fit, score beside the baselines and the
+champion on the same hold-out rows, and decide the promotion.
+
+The gate reads the *synthetic* population's hold-out (its cause and effect is known,
+and it is the same rows for every candidate); the metrics on the database's own
+hold-out (real athletes) are recorded beside it, not gating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.coaching import evaluation
+from models.coaching.estimator import Coach, Params, fit, predict
+
+
+@dataclass(slots=True)
+class Trained:
+    """A fitted candidate, its metrics and its training window."""
+
+    coach: Coach
+    metrics: dict[str, Any]
+    promote: bool
+    reason: str
+    trained_from: date
+    trained_to: date
+    cut: date
+
+
+def held_out(
+    examples: pd.DataFrame,
+    coaches: Mapping[str, Coach],
+    *,
+    seed: int = 0,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """Each coach's and both baselines' metrics on the ``test`` rows of ``examples``
+    (which carry a ``split`` column); None when there is no test row. Every coach
+    predicts from the whole frame, so its per-athlete adjustment sees the sessions
+    before each test row, as it would have when serving."""
+    test = examples["split"].to_numpy() == "test"
+    if not test.any():
+        return None
+    rows = examples[test]
+    forecasts = {name: predict(coach, examples)[test] for name, coach in coaches.items()}
+    out = evaluation.report(
+        rows,
+        {name: f["predicted_e1rm_kg"].to_numpy(float) for name, f in forecasts.items()},
+        seed=seed,
+        names=names,
+    )
+    out["coverage"] = {
+        name: round(
+            evaluation.coverage(
+                rows, f["interval_low_kg"].to_numpy(float), f["interval_high_kg"].to_numpy(float)
+            ),
+            4,
+        )
+        for name, f in forecasts.items()
+    }
+    return out
+
+
+def train(
+    examples: pd.DataFrame,
+    params: Params,
+    *,
+    synthetic: pd.DataFrame,
+    champion: Coach | None,
+    progress: Callable[[float], None] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Trained:
+    """Fit a candidate on ``examples`` (the run's feature table, ``split`` column
+    included) and judge it.
+
+    ``synthetic``: the synthetic population's :func:`~models.coaching.features.training_examples`
+    (split here by :func:`~models.coaching.evaluation.split`). ``champion``: the current
+    champion's coach, scored on the same rows. ``progress`` gets 0–1.
+
+    Returns
+    -------
+    Trained
+        ``metrics`` = {``synthetic``: report, ``database``: report | None, ``params``,
+        ``shrinkage_k``, ``interval`` [q_low, q_high] (log-ratio)}; ``promote`` and
+        ``reason`` from :func:`~models.coaching.evaluation.gate`.
+
+    Raises
+    ------
+    ValueError
+        Too little history to fit (see :func:`~models.coaching.estimator.fit`).
+    """
+    report = progress or (lambda _: None)
+    coach = fit(examples, params)
+    report(0.6)
+    rivals: dict[str, Coach] = {"candidate": coach}
+    if champion is not None:
+        rivals["champion"] = champion
+    database = held_out(examples, rivals, seed=params.seed, names=names)
+    report(0.8)
+    synthetic = synthetic.assign(split=evaluation.split(synthetic, params))
+    on_synthetic = held_out(synthetic, rivals, seed=params.seed, names=names)
+    report(0.95)
+    if on_synthetic is None:
+        raise ValueError("the synthetic population has no hold-out sessions")
+    promote, reason = evaluation.gate(on_synthetic)
+    trained_from, trained_to, cut = evaluation.window(examples, examples["split"])
+    metrics = {
+        "synthetic": on_synthetic,
+        "database": database,
+        "shrinkage_k": coach["shrinkage_k"],
+        "interval_log_ratio": [coach["q_low"], coach["q_high"]],
+        "training_rows": int(np.sum(examples["split"].to_numpy() == "train")),
+        "validation_rows": int(np.sum(examples["split"].to_numpy() == "validation")),
+    }
+    return Trained(coach, metrics, promote, reason, trained_from, trained_to, cut)
