@@ -15,6 +15,7 @@ from api.pending import redis_client
 from pipelines.tasks.scoring import score_all, score_users
 from tests.support.analytics import BENCH, athlete, local, put, s, today
 from tests.support.http import json_of
+from tests.support.tiny_coach import MODEL, store_champion
 
 TZ = "Europe/Oslo"
 
@@ -98,3 +99,22 @@ async def test_score_all_sends_one_shard_message_per_shard(live_client, settings
     shards = [json.loads(base64.b64decode(m["body"]))[0][0] for m in messages]
     assert sorted(len(x) for x in shards) == [1, 2]
     assert sorted(u for x in shards for u in x) == sorted(str(u) for u in ids)
+
+
+async def test_a_shard_scores_with_the_champion(live_client, sync_engine):
+    store_champion(sync_engine, 4)
+    headers, user_id = await _lifter(live_client)
+    outcome = score_users([user_id])
+    assert outcome.model == (MODEL, 4) and outcome.rows_written == 1
+    with sync_engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT model_name, model_version, rule, predicted_e1rm_kg, interval_low_kg, "
+                "interval_high_kg FROM recommendations WHERE user_id = :u"
+            ),
+            {"u": user_id},
+        ).one()
+    assert row[:3] == (MODEL, 4, None)
+    assert row.interval_low_kg <= row.predicted_e1rm_kg <= row.interval_high_kg
+    served = json_of(await live_client.get("/v1/recommendations", headers=headers), 200)
+    assert served["items"][0]["model"] == {"name": MODEL, "version": 4}
