@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
 from api.schemas import InputModel, OutputModel
 
@@ -73,12 +73,39 @@ class DoneSet(InputModel):
     )
 
 
-class FeedbackCreate(InputModel):
-    """What the athlete did with a prescription. ``sets`` is required for ``changed`` (the
-    sets actually done) and refused for the other outcomes."""
+class DoneAsPrescribed(InputModel):
+    """The athlete did the prescribed sets."""
 
-    outcome: Outcome
-    sets: list[DoneSet] | None = Field(None, max_length=50, description="for `changed` only")
+    outcome: Literal["done_as_prescribed"]
+
+
+class Skipped(InputModel):
+    """The athlete did not do the exercise."""
+
+    outcome: Literal["skipped"]
+
+
+class Changed(InputModel):
+    """The athlete did other sets than prescribed: the sets actually done."""
+
+    outcome: Literal["changed"]
+    sets: list[DoneSet] = Field(min_length=1, max_length=50, description="the sets done")
+
+
+def _outcome(value: Any) -> Any:
+    # a callable discriminator: InputModel's before-validator rules out a field one
+    return value.get("outcome") if isinstance(value, dict) else getattr(value, "outcome", None)
+
+
+#: What the athlete did with a prescription, told apart by ``outcome``: ``sets`` is
+#: required for ``changed`` and refused for the other outcomes (422 at
+#: ``body.<outcome>.sets``).
+FeedbackCreate = Annotated[
+    Annotated[DoneAsPrescribed, Tag("done_as_prescribed")]
+    | Annotated[Skipped, Tag("skipped")]
+    | Annotated[Changed, Tag("changed")],
+    Discriminator(_outcome),
+]
 
 
 class FeedbackRead(OutputModel):

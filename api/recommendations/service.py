@@ -21,10 +21,11 @@ import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import NotFound, Unprocessable
+from api.errors import NotFound
 from api.recommendations import repository
 from api.recommendations.champion import Champions
 from api.recommendations.schemas import (
+    Changed,
     FeedbackCreate,
     FeedbackRead,
     ModelRef,
@@ -166,30 +167,14 @@ async def for_exercise(
     raise RuntimeError(f"score() gave no row for the exercise asked for ({exercise_id})")
 
 
-def _invalid_sets(msg: str, kind: str) -> Unprocessable:
-    """A 422 shaped as request validation, at ``body.sets``."""
-    return Unprocessable(
-        "the request is not valid",
-        code="validation_error",
-        details=[{"loc": ["body", "sets"], "msg": msg, "type": kind}],
-    )
-
-
 async def record_feedback(
     session: AsyncSession, *, user: User, recommendation_id: uuid.UUID, data: FeedbackCreate
 ) -> tuple[FeedbackRead, bool]:
     """Store what the athlete did with one of their prescriptions (replacing an earlier
-    answer); True when it is the first answer. 404 for anyone else's id, 422 when ``sets``
-    is missing for ``changed`` or given for another outcome."""
-    if data.outcome == "changed" and not data.sets:
-        raise _invalid_sets("the sets actually done are required when outcome is changed",
-                            "sets_required")  # fmt: skip
-    if data.outcome != "changed" and data.sets is not None:
-        raise _invalid_sets(f"sets are only taken when outcome is changed, not {data.outcome}",
-                            "sets_not_allowed")  # fmt: skip
+    answer); True when it is the first answer. 404 for anyone else's id."""
     if not await repository.owned(session, user_id=user.id, recommendation_id=recommendation_id):
         raise NotFound("recommendation not found")
-    sets = None if data.sets is None else [s.model_dump() for s in data.sets]
+    sets = [s.model_dump() for s in data.sets] if isinstance(data, Changed) else None
     row, created = await repository.upsert_feedback(
         session,
         user_id=user.id,

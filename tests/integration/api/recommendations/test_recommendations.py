@@ -150,14 +150,18 @@ async def test_feedback_is_stored_replaced_validated_and_private(live_client, sy
         ).all()  # fmt: skip
     assert stored == [(user_id, "changed", second["sets"])]
 
-    no_sets = await live_client.post(url, json={"outcome": "changed"}, headers=headers)
-    assert_validation(no_sets, "body", "sets")
-    empty = await live_client.post(url, json={"outcome": "changed", "sets": []}, headers=headers)
-    assert_validation(empty, "body", "sets")
-    extra = await live_client.post(url, json={"outcome": "skipped", "sets": done}, headers=headers)
-    assert_validation(extra, "body", "sets")
+    # sets: required for changed (and not empty), refused for the other outcomes
+    for wrong in (
+        {"outcome": "changed"},
+        {"outcome": "changed", "sets": []},
+        {"outcome": "changed", "sets": None},
+        {"outcome": "skipped", "sets": done},
+        {"outcome": "done_as_prescribed", "sets": None},
+    ):
+        refused = await live_client.post(url, json=wrong, headers=headers)
+        assert_validation(refused, "body", wrong["outcome"], "sets")
     bad = await live_client.post(url, json={"outcome": "maybe"}, headers=headers)
-    assert_validation(bad, "body", "outcome")
+    assert_validation(bad, "body")
 
     # another athlete: not theirs → 404, and the stored answer is untouched
     other, _ = await athlete(live_client, TZ)
