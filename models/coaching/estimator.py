@@ -128,7 +128,7 @@ def _residual_sums(
     before the row's ``as_of`` (NaN residuals — unlabelled rows — count for nothing)."""
     n = len(frame)
     users = pd.factorize(frame["user_id"].astype(str))[0]
-    moments = pd.to_datetime(frame["as_of"], utc=True).array.asi8
+    moments = pd.to_datetime(frame["as_of"], utc=True).astype("datetime64[ns, UTC]").array.asi8
     order = np.lexsort((moments, users))
     u, t = users[order], moments[order]
     known = ~np.isnan(residual[order])

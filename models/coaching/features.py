@@ -146,7 +146,8 @@ def _window(values: np.ndarray, starts: np.ndarray, k: int | np.ndarray) -> np.n
 
 def _time_key(codes: np.ndarray, moments: pd.Series) -> np.ndarray:
     """``group code × 2³² + seconds since 1970``: sorts as (group, time) in one int64."""
-    seconds = np.asarray(moments.array.asi8 // 1_000_000_000, dtype=np.int64)
+    nanoseconds = pd.to_datetime(moments, utc=True).astype("datetime64[ns, UTC]").array.asi8
+    seconds = np.asarray(nanoseconds // 1_000_000_000, dtype=np.int64)
     return np.asarray(codes, dtype=np.int64) * (1 << 32) + seconds
 
 

@@ -15,9 +15,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from models.coaching.chart import rts_pct, rts_x
 from pipelines.demo.athletes import FREE, MACHINE, N_SLOTS, PULL_UP_ASSISTED, Rng
 from pipelines.demo.calendar import Plan
-from pipelines.demo.truth import Truth, rts_pct, rts_x
+from pipelines.demo.truth import Truth
 
 LB_KG = 0.45359237
 _SLOTS = (*FREE, *MACHINE)

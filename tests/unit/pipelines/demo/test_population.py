@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from api.exercises.catalogue import CATALOGUE_V1, exercise_id
+from models.coaching.chart import rts_pct
 from pipelines.demo.frames import LB_KG, to_utc
 from pipelines.demo.population import Block, Population, generate
-from pipelines.demo.truth import rts_pct
 
 END = date(2025, 6, 30)
 MAIN_LIFTS = ("bench-press-barbell", "chest-press-machine")
