@@ -76,7 +76,13 @@ async def _score(
     champion, or by rule without one; the frame of ``models.coaching.scoring.score``."""
     inputs = await repository.read_inputs(session, user.id)
     catalogue = await repository.exercises(session, user.id)
-    users = pd.DataFrame({"user_id": [str(user.id)], "unit_system": [user.unit_system]})
+    users = pd.DataFrame(
+        {
+            "user_id": [str(user.id)],
+            "unit_system": [user.unit_system],
+            "time_zone": [user.time_zone],
+        }
+    )
     champion = await champions.current(session)
     coach, model = (None, None) if champion is None else (champion.coach, champion.model)
     as_of = pd.Timestamp.now(tz="UTC")

@@ -40,17 +40,22 @@ _FORGET = text("""
 
 
 def athletes(conn: Connection, user_ids: Sequence[uuid.UUID]) -> pd.DataFrame:
-    """``user_id`` (str), ``unit_system`` (str or None), ``sync_seq`` (int) of each athlete.
+    """``user_id`` (str), ``unit_system`` (str or None), ``time_zone``, ``sync_seq`` (int)
+    of each athlete.
 
     Read before their rows: a write landing after this read leaves their batch older
     than their data, which the API sees and rescores (never the other way round).
     """
     rows = conn.execute(
-        text("SELECT id, unit_system, sync_seq FROM users WHERE id = ANY(CAST(:users AS uuid[]))"),
+        text(
+            "SELECT id, unit_system, time_zone, sync_seq FROM users "
+            "WHERE id = ANY(CAST(:users AS uuid[]))"
+        ),
         {"users": list(user_ids)},
     ).all()
     return pd.DataFrame(
-        [(str(u), s, int(q)) for u, s, q in rows], columns=["user_id", "unit_system", "sync_seq"]
+        [(str(u), s, z, int(q)) for u, s, z, q in rows],
+        columns=["user_id", "unit_system", "time_zone", "sync_seq"],
     )
 
 

@@ -87,7 +87,14 @@ def score_users(user_ids: list[uuid.UUID]) -> Outcome:
         loaded = champion(conn)
         coach, model = (None, None) if loaded is None else loaded
         as_of = pd.Timestamp.now(tz="UTC")
-        frame = score(coach, model, inputs, catalogue, athletes[["user_id", "unit_system"]], as_of)
+        frame = score(
+            coach,
+            model,
+            inputs,
+            catalogue,
+            athletes[["user_id", "unit_system", "time_zone"]],
+            as_of,
+        )
         batches = {u: uuid.uuid4() for u in athletes["user_id"]}
         seqs = dict(zip(athletes["user_id"], athletes["sync_seq"], strict=True))
         rows = score_rows(frame, as_of=as_of, batch_id=batches, data_seq=seqs)
