@@ -10,7 +10,7 @@ as the API's on-demand scoring stores.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -36,6 +36,12 @@ _FORGET = text("""
     DELETE FROM recommendations r
     WHERE r.user_id = ANY(CAST(:users AS uuid[])) AND r.batch_id <> ALL(CAST(:keep AS uuid[]))
       AND NOT EXISTS (SELECT 1 FROM recommendation_feedback f WHERE f.recommendation_id = r.id)
+""")
+
+
+_NEWEST_SEQ = text("""
+    SELECT user_id, max(data_seq) FROM recommendations
+    WHERE user_id = ANY(CAST(:users AS uuid[])) GROUP BY user_id
 """)
 
 
@@ -81,13 +87,29 @@ def artifact(conn: Connection, model_name: str, version: int) -> bytes:
 
 
 def write_batches(
-    conn: Connection, user_ids: Sequence[uuid.UUID], rows: Sequence[dict[str, Any]]
+    conn: Connection,
+    user_ids: Sequence[uuid.UUID],
+    rows: Sequence[dict[str, Any]],
+    data_seq: Mapping[str, int],
 ) -> int:
-    """Replace these athletes' batches by ``rows`` (one batch id per athlete): insert the
-    rows and delete the athletes' older rows that no feedback points at. An athlete
-    without rows (no main exercise) keeps only their answered rows. Returns rows written."""
-    keep = sorted({row["batch_id"] for row in rows})
-    if rows:
-        conn.execute(insert(Recommendation), list(rows))
-    conn.execute(_FORGET, {"users": list(user_ids), "keep": keep})
-    return len(rows)
+    """Replace these athletes' batches by ``rows`` (one batch id per athlete, scored from
+    their data at ``data_seq``, str id → ``sync_seq``): insert the rows and delete each
+    athlete's older rows that no feedback points at. An athlete without rows (no main
+    exercise) keeps only their answered rows.
+
+    An athlete whose stored batch was scored from newer data (the API scored them on
+    demand while this shard ran) is left alone: their phone may hold those ids. Returns
+    the rows written.
+    """
+    newer = {
+        str(user)
+        for user, seq in conn.execute(_NEWEST_SEQ, {"users": list(user_ids)})
+        if seq > data_seq.get(str(user), seq)
+    }
+    mine = [row for row in rows if str(row["user_id"]) not in newer]
+    keep = sorted({row["batch_id"] for row in mine})
+    if mine:
+        conn.execute(insert(Recommendation), mine)
+    others = [u for u in user_ids if str(u) not in newer]
+    conn.execute(_FORGET, {"users": others, "keep": keep})
+    return len(mine)

@@ -98,7 +98,7 @@ def score_users(user_ids: list[uuid.UUID]) -> Outcome:
         batches = {u: uuid.uuid4() for u in athletes["user_id"]}
         seqs = dict(zip(athletes["user_id"], athletes["sync_seq"], strict=True))
         rows = score_rows(frame, as_of=as_of, batch_id=batches, data_seq=seqs)
-        written = store.write_batches(conn, ids, rows)
+        written = store.write_batches(conn, ids, rows, seqs)
     return Outcome(
         users=len(ids),
         sets=len(inputs.sets),

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from api.pending import redis_client
+from pipelines.store import scoring as scoring_store
 from pipelines.tasks.scoring import score_all, score_users
 from tests.support.analytics import BENCH, athlete, local, put, s, today
 from tests.support.http import json_of
@@ -118,3 +119,18 @@ async def test_a_shard_scores_with_the_champion(live_client, sync_engine):
     assert row.interval_low_kg <= row.predicted_e1rm_kg <= row.interval_high_kg
     served = json_of(await live_client.get("/v1/recommendations", headers=headers), 200)
     assert served["items"][0]["model"] == {"name": MODEL, "version": 4}
+
+
+async def test_a_shard_leaves_a_batch_scored_from_newer_data_alone(live_client, sync_engine):
+    headers, user_id = await _lifter(live_client)
+    served = json_of(await live_client.get("/v1/recommendations", headers=headers), 200)
+    ((rec_id, _, data_seq, *_),) = _rows(sync_engine, user_id)
+    assert str(rec_id) == served["items"][0]["id"]
+    # a shard that read the athlete before their last write: the API's batch stays
+    with sync_engine.begin() as conn:
+        assert scoring_store.write_batches(conn, [user_id], [], {str(user_id): data_seq - 1}) == 0
+    assert [r[0] for r in _rows(sync_engine, user_id)] == [rec_id]
+    # one that read the same data replaces it (here by nothing: no main exercise)
+    with sync_engine.begin() as conn:
+        scoring_store.write_batches(conn, [user_id], [], {str(user_id): data_seq})
+    assert _rows(sync_engine, user_id) == []
