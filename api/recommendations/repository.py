@@ -58,6 +58,32 @@ _EXERCISES = text("""
 """)
 
 
+#: The per-athlete scoring lock (transaction-scoped advisory; the batch scoring shard
+#: takes the same key, see pipelines.store.scoring): one scoring of an athlete writes at
+#: a time, so two cold requests store one batch, not two that delete each other's.
+SCORING_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('recommendations:' || :user, 0))"
+
+
+async def begin_writing(session: AsyncSession) -> None:
+    """Make the rest of the request one transaction, committed by the session dependency.
+
+    A GET's session runs each statement in autocommit (``api.db._connect``): scoring on
+    demand writes a batch under a transaction-scoped lock, so the session gives its
+    autocommit connection back and takes one in a transaction (READ COMMITTED) instead.
+    A session already in a transaction (a write, the rolled-back test tier) stays as is.
+    """
+    connection = (await session.connection()).sync_connection
+    options = connection.get_execution_options() if connection is not None else {}
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        await session.commit()  # nothing to commit: it only releases the connection
+        await session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+
+
+async def lock_scoring(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Wait for the athlete's scoring lock, held until this transaction ends."""
+    await session.execute(text(SCORING_LOCK_SQL), {"user": str(user_id)})
+
+
 def _frame(
     result: Result[Any],
     *,
@@ -202,7 +228,7 @@ async def upsert_feedback(
     new = pg_insert(RecommendationFeedback).values(
         recommendation_id=recommendation_id, user_id=user_id, outcome=outcome, sets=sets
     )
-    stmt = new.on_conflict_do_update(
+    stmt: Any = new.on_conflict_do_update(
         index_elements=[RecommendationFeedback.recommendation_id],
         set_={"outcome": new.excluded.outcome, "sets": new.excluded.sets, "updated_at": func.now()},
     ).returning(RecommendationFeedback, literal_column("xmax = 0"))

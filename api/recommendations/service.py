@@ -114,11 +114,26 @@ async def _store(
     return list(zip(rows, names, strict=True))
 
 
+def _current(
+    batch: tuple[uuid.UUID, int, list[tuple[Recommendation, str]]] | None, user: User
+) -> bool:
+    """True when the stored batch was scored from the athlete's data as it is now."""
+    return batch is not None and batch[1] == user.sync_seq
+
+
+async def _lock(session: AsyncSession, user: User) -> None:
+    """Turn the request into one transaction holding the athlete's scoring lock until
+    commit: a concurrent request that scored them first (from the same data) has stored
+    its batch by the time this one holds the lock, and is served instead."""
+    await repository.begin_writing(session)
+    await repository.lock_scoring(session, user.id)
+
+
 async def _rescore(
     session: AsyncSession, user: User, champions: Champions
 ) -> tuple[uuid.UUID, list[tuple[dict[str, Any], str]]]:
     """Score the athlete's main exercises into a new batch, dropping older unanswered
-    rows; the batch id and its rows by rank.
+    rows; the batch id and its rows by rank. Called under :func:`_lock`.
 
     ``user.sync_seq`` was read when the request began, before the rows scored here: a
     write landing meanwhile leaves the batch older than the data, which the next request
@@ -131,17 +146,24 @@ async def _rescore(
     return batch_id, sorted(stored, key=lambda pair: pair[0]["rank"])
 
 
+def _stored(batch: tuple[uuid.UUID, int, list[tuple[Recommendation, str]]]) -> list[Any]:
+    return [(_columns(r), name) for r, name in batch[2]]
+
+
 async def list_recommendations(
     session: AsyncSession, *, user: User, champions: Champions
 ) -> RecommendationList:
     """The athlete's main exercises' prescriptions (at most :data:`MAIN_LIMIT`)."""
     batch = await repository.newest_batch(session, user_id=user.id)
-    if batch is not None and batch[1] == user.sync_seq:
-        rows = [(_columns(r), name) for r, name in batch[2] if r.rank < MAIN_LIMIT]
+    if not _current(batch, user):
+        await _lock(session, user)
+        batch = await repository.newest_batch(session, user_id=user.id)
+    if batch is not None and _current(batch, user):
+        rows = _stored(batch)
     else:
         _, rows = await _rescore(session, user, champions)
-        rows = [pair for pair in rows if pair[0]["rank"] < MAIN_LIMIT]
-    return RecommendationList(items=[_read(row, name) for row, name in rows[:MAIN_LIMIT]])
+    main = [pair for pair in rows if pair[0]["rank"] < MAIN_LIMIT][:MAIN_LIMIT]
+    return RecommendationList(items=[_read(row, name) for row, name in main])
 
 
 async def for_exercise(
@@ -152,11 +174,14 @@ async def for_exercise(
     if not await repository.exercise_visible(session, user_id=user.id, exercise_id=exercise_id):
         raise NotFound("exercise not found")
     batch = await repository.newest_batch(session, user_id=user.id, exercise_id=exercise_id)
-    if batch is not None and batch[1] == user.sync_seq:
-        batch_id = batch[0]
+    if batch is not None and _current(batch, user) and batch[2]:
+        return _read(*_stored(batch)[0])
+    await _lock(session, user)
+    batch = await repository.newest_batch(session, user_id=user.id, exercise_id=exercise_id)
+    if batch is not None and _current(batch, user):
         if batch[2]:
-            row, name = batch[2][0]
-            return _read(_columns(row), name)
+            return _read(*_stored(batch)[0])
+        batch_id = batch[0]
     else:
         batch_id, rows = await _rescore(session, user, champions)
         for row, name in rows:

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, insert, text
 
+from api.recommendations.repository import SCORING_LOCK_SQL
 from api.recommendations.tables import Recommendation
 
 #: the catalogue and these athletes' own exercises (a merged one is gone into another)
@@ -84,6 +85,14 @@ def champion(conn: Connection, model_name: str) -> tuple[int, str] | None:
 def artifact(conn: Connection, model_name: str, version: int) -> bytes:
     """The stored artifact bytes of one version."""
     return bytes(conn.execute(_ARTIFACT, {"name": model_name, "version": version}).scalar_one())
+
+
+def lock_scoring(conn: Connection, user_ids: Sequence[uuid.UUID]) -> None:
+    """Wait for these athletes' scoring locks (the API's on-demand scoring takes the same),
+    in id order so that two lockers never wait on each other; held until commit."""
+    lock = text(SCORING_LOCK_SQL)
+    for user in sorted(str(u) for u in user_ids):
+        conn.execute(lock, {"user": user})
 
 
 def write_batches(

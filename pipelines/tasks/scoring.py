@@ -98,6 +98,9 @@ def score_users(user_ids: list[uuid.UUID]) -> Outcome:
         batches = {u: uuid.uuid4() for u in athletes["user_id"]}
         seqs = dict(zip(athletes["user_id"], athletes["sync_seq"], strict=True))
         rows = score_rows(frame, as_of=as_of, batch_id=batches, data_seq=seqs)
+        # locked only to write: the API's on-demand scoring of one of them waits a write,
+        # not a shard's scoring; a batch it stored meanwhile from newer data stays
+        store.lock_scoring(conn, ids)
         written = store.write_batches(conn, ids, rows, seqs)
     return Outcome(
         users=len(ids),

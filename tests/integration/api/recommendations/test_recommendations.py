@@ -4,6 +4,7 @@ answer; the model-backed path is in ``test_recommendations_model.py``)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -212,3 +213,19 @@ async def test_rescoring_keeps_rows_with_feedback_and_drops_the_others(live_clie
     json_of(
         await live_client.post(url, json={"outcome": "done_as_prescribed"}, headers=headers), 200
     )
+
+
+async def test_concurrent_cold_requests_store_one_batch(live_client, sync_engine):
+    from sqlalchemy import text
+
+    headers, user_id = await athlete(live_client, TZ)
+    await _bench_history(live_client, headers)
+    answers = await asyncio.gather(
+        *(live_client.get("/v1/recommendations", headers=headers) for _ in range(4))
+    )
+    ids = {json_of(a, 200)["items"][0]["id"] for a in answers}
+    with sync_engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT id FROM recommendations WHERE user_id = :u"), {"u": user_id}
+        ).all()
+    assert len(ids) == 1 and [str(r[0]) for r in stored] == list(ids)
