@@ -1,0 +1,1 @@
+"""The coach on the workers: training runs, the synthetic hold-out, real histories."""
