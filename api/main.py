@@ -12,6 +12,7 @@ from api.auth.router import router as auth_router
 from api.auth.security import PasswordWorkers, default_password_workers
 from api.body_limit import BodyLimit
 from api.body_metrics.router import router as body_metrics_router
+from api.coaching.router import router as coaching_router
 from api.config import Settings, get_settings
 from api.db import create_sessionmaker, engine_for, install_overload_handlers
 from api.disconnect import WatchDisconnect
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         imports_router,
         analytics_router,
         body_metrics_router,
+        coaching_router,
         recommendations_router,
     ):
         app.include_router(router)
