@@ -148,11 +148,13 @@ async def exercises(session: AsyncSession, user_id: uuid.UUID) -> pd.DataFrame:
 async def exercise_visible(
     session: AsyncSession, *, user_id: uuid.UUID, exercise_id: uuid.UUID
 ) -> bool:
-    """True when the exercise is in the catalogue or is one of the athlete's own."""
+    """True when the exercise is in the catalogue or is one of the athlete's own (and not
+    merged into another: its sets moved there)."""
     stmt = select(
         exists().where(
             Exercise.id == exercise_id,
             (Exercise.user_id.is_(None)) | (Exercise.user_id == user_id),
+            Exercise.merged_into_id.is_(None),
         )
     )
     return bool((await session.execute(stmt)).scalar())

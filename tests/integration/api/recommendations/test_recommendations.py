@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from api.exercises.catalogue import exercise_id
 from tests.support.analytics import BENCH, LB, SQUAT, athlete, local, put, s, today
+from tests.support.exercises import LANDMINE, create_exercise
 from tests.support.http import assert_error, assert_validation, json_of
 
 RUNNING = str(exercise_id("running"))
@@ -229,3 +230,16 @@ async def test_concurrent_cold_requests_store_one_batch(live_client, sync_engine
             text("SELECT id FROM recommendations WHERE user_id = :u"), {"u": user_id}
         ).all()
     assert len(ids) == 1 and [str(r[0]) for r in stored] == list(ids)
+
+
+async def test_a_custom_exercise_is_answered_for_its_owner_only(live_client):
+    headers, _ = await athlete(live_client, TZ)
+    custom = await create_exercise(live_client, headers, **LANDMINE)
+    await put(live_client, headers, _days_ago(4), [s(custom["id"], 30.0, 8, rpe=7)] * 2)
+    url = f"/v1/recommendations/exercises/{custom['id']}"
+    item = await _get(live_client, headers, url)
+    assert item["exercise_name"] == "Half-Kneeling Landmine Jab"
+    # its last session again: 2 × 8 at 30 kg, RPE 7
+    assert item["rule"] == "last_sets" and item["sets"] == _sets(30.0, 30.0, "kg", 8, 7.0, 2)
+    other, _ = await athlete(live_client, TZ)
+    assert_error(await live_client.get(url, headers=other), 404, "not_found")
