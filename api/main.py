@@ -24,6 +24,8 @@ from api.imports.router import router as imports_router
 from api.openapi import install_openapi
 from api.producer import TaskProducer
 from api.ratelimit import RateLimiter
+from api.recommendations.champion import Champions
+from api.recommendations.router import router as recommendations_router
 from api.unread_body import CloseUnreadBody
 from api.users.router import router as users_router
 from api.workouts.router import router as workouts_router
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_waiting=settings.password_queue,
         )
         app.state.rate_limiter = RateLimiter(settings)
+        app.state.champions = Champions()
         app.state.upload_slots = UploadSlots(
             total=settings.upload_concurrency, per_account=settings.upload_concurrency_account
         )
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analytics_router,
         body_metrics_router,
         coaching_router,
+        recommendations_router,
     ):
         app.include_router(router)
     install_openapi(app)
