@@ -25,6 +25,7 @@ def create_celery(settings: Settings) -> Celery:
             "pipelines.tasks.analytics",
             "pipelines.tasks.coaching",
             "pipelines.tasks.maintenance",
+            "pipelines.tasks.scoring",
         ],
     )
     app.conf.update(

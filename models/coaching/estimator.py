@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from models.coaching.features import FEATURES
 
@@ -71,6 +72,10 @@ class Params:
     #: no difference on the real exports tried, so it is off by default)
     missing_share: float = 0.0
     seed: int = 0
+    #: OpenMP threads of the fit and of predictions (the results do not depend on it):
+    #: one per worker process, since busy-waiting threads on a shared, loaded machine
+    #: made a fit 2–9× slower than one thread (measured on the 2-core CI machine)
+    threads: int = 1
 
     @classmethod
     def with_overrides(cls, overrides: Mapping[str, str]) -> Params:
@@ -114,6 +119,7 @@ class Params:
             "max_train_rows": 100 <= self.max_train_rows <= 100_000_000,
             "missing_share": 0 <= self.missing_share <= 1,
             "seed": 0 <= self.seed < 2**32,
+            "threads": 1 <= self.threads <= 256,
         }
         for name, ok in rules.items():
             if not ok:
@@ -142,6 +148,10 @@ def _with_gaps(frame: pd.DataFrame, names: list[str], params: Params) -> np.ndar
     """The training matrix with each :data:`OFTEN_MISSING` group blanked for a seeded
     ``missing_share`` of the athletes."""
     values = _matrix(frame, names)
+    # a feature nobody has (no body mass in the whole database) is a constant the trees
+    # never split on; all-NaN, it would break the binning
+    empty = np.isnan(values).all(axis=0)
+    values[:, empty] = 0.0
     if params.missing_share <= 0:
         return values
     athletes, codes = np.unique(frame["user_id"].astype(str).to_numpy(), return_inverse=True)
@@ -206,7 +216,9 @@ def _first_equal(users: np.ndarray, moments: np.ndarray) -> np.ndarray:
 
 
 def _global(coach: Coach, frame: pd.DataFrame) -> np.ndarray:
-    return np.asarray(coach["point"].predict(_matrix(frame, coach["features"])), dtype=float)
+    with threadpool_limits(int(coach["params"].get("threads", 1))):
+        predicted = coach["point"].predict(_matrix(frame, coach["features"]))
+    return np.asarray(predicted, dtype=float)
 
 
 def _residuals(coach: Coach, frame: pd.DataFrame) -> np.ndarray:
@@ -301,7 +313,8 @@ def fit(examples: pd.DataFrame, params: Params) -> Coach:
         early_stopping=False,
         random_state=params.seed,
     )
-    model.fit(_with_gaps(train, names, params), target(train))
+    with threadpool_limits(params.threads):
+        model.fit(_with_gaps(train, names, params), target(train))
     coach: Coach = {
         "kind": KIND,
         "features": names,

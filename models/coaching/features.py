@@ -364,7 +364,7 @@ def build(
     for name in (*FEATURES, *CONTEXT):
         out[name] = np.nan
     out["last_unit"] = None
-    if n == 0:
+    if n == 0 or sessions.empty:
         return out
     groups = sessions["user_id"].astype(str) + "|" + sessions["exercise_id"].astype(str)
     codes, uniques = pd.factorize(groups)
