@@ -250,6 +250,8 @@ class FitOutcome:
     promoted: bool
     reason: str
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: the beat's nightly run (whatever its outcome, everyone is scored after it)
+    nightly: bool = False
 
 
 def _progress_writer(run_id: uuid.UUID) -> Callable[[float], None]:
@@ -358,14 +360,22 @@ def fit_run(run_id: uuid.UUID) -> FitOutcome | None:
         purged = store.purge_features(conn, name, keep=get_settings().train_keep_feature_tables)
     if purged:
         logger.info("training: %d feature rows of older runs of %s deleted", purged, name)
-    return FitOutcome(version=version, promoted=promote, reason=reason, metrics=trained.metrics)
+    return FitOutcome(
+        version=version,
+        promoted=promote,
+        reason=reason,
+        metrics=trained.metrics,
+        nightly=actor == BEAT_ACTOR,
+    )
 
 
 def fit(run_id: uuid.UUID, send: Send = publish) -> FitOutcome | None:
-    """``coaching.fit``: :func:`fit_run`, then ``coaching.score_all`` after a promotion."""
+    """``coaching.fit``: :func:`fit_run`, then ``coaching.score_all`` after a promotion
+    and after the nightly run (the nightly batch scoring: a day's sessions re-scored by
+    the champion, new or not)."""
     outcome: FitOutcome | None = _failing(run_id, "fit", lambda: fit_run(run_id))
-    if outcome is not None and outcome.promoted:
-        send(SCORE_ALL)  # lost: the nightly scoring catches up
+    if outcome is not None and (outcome.promoted or outcome.nightly):
+        send(SCORE_ALL)  # lost: the API scores a changed athlete on demand meanwhile
     return outcome
 
 

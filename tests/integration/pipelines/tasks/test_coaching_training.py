@@ -162,7 +162,7 @@ def test_a_full_run_promotes_the_first_candidate_and_rejects_a_worse_one(committ
     assert run_row(committed, worse)["message"].startswith("version 2 rejected: candidate MAE")
 
 
-def test_redelivered_messages_do_nothing_twice(committed):  # noqa: F811
+def test_redelivered_messages_do_nothing_twice_and_scoring_follows(committed):  # noqa: F811
     seed(committed, athletes=ATHLETES, years=YEARS, seed=SEED, end=END, analytics=False)
     run_id = tasks.request_run(NAME, {}, ADMIN)
     shards = tasks.start(run_id, shard_size=100)
@@ -177,8 +177,15 @@ def test_redelivered_messages_do_nothing_twice(committed):  # noqa: F811
     assert tasks.fit(run_id, send=lambda *m: sent.append(m) or True).promoted
     assert sent[-1] == (tasks.SCORE_ALL,)  # a promotion re-scores everyone
     assert tasks.fit(run_id, send=lambda *m: sent.append(m) or True) is None
+    # the nightly run re-scores everyone even when its candidate is rejected
+    nightly = tasks.request_run(NAME, {"max_iter": "1"}, tasks.BEAT_ACTOR)
+    (shard,) = tasks.start(nightly, shard_size=100)
+    tasks.features_shard(nightly, shard, send=lambda *m: True)
+    rejected = tasks.fit(nightly, send=lambda *m: sent.append(m) or True)
+    assert rejected is not None and not rejected.promoted and rejected.nightly
+    assert sent[-1] == (tasks.SCORE_ALL,) and len(sent) == 3
     with committed.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM model_versions")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM model_versions")).scalar_one() == 2
 
 
 def test_the_sweep_fails_stuck_runs_and_resends_queued_ones(committed):  # noqa: F811
