@@ -411,6 +411,44 @@ def champion(conn: Connection, model_name: str) -> dict[str, Any] | None:
     return dict(found) if found else None
 
 
+def latest_version(conn: Connection, model_name: str) -> dict[str, Any] | None:
+    """The newest version row of the model (promoted or not), or None."""
+    row = conn.execute(
+        text("SELECT * FROM model_versions WHERE model_name = :m ORDER BY version DESC LIMIT 1"),
+        {"m": model_name},
+    )
+    found = row.mappings().first()
+    return dict(found) if found else None
+
+
+_FEEDBACK = text(
+    """
+    SELECT f.outcome, count(*) AS answers, count(d.e1rm_kg) AS scored,
+           avg(abs(r.predicted_e1rm_kg - d.e1rm_kg)) AS mae_kg,
+           avg(CASE WHEN d.e1rm_kg BETWEEN r.interval_low_kg AND r.interval_high_kg
+                    THEN 1.0 ELSE 0.0 END) FILTER (WHERE d.e1rm_kg IS NOT NULL) AS coverage
+    FROM recommendation_feedback f
+    JOIN recommendations r ON r.id = f.recommendation_id
+    JOIN users u ON u.id = r.user_id
+    LEFT JOIN LATERAL (
+        SELECT e.e1rm_kg FROM analytics_e1rm_daily e
+        WHERE e.user_id = r.user_id AND e.exercise_id = r.exercise_id
+          AND e.day >= (r.as_of AT TIME ZONE u.time_zone)::date
+        ORDER BY e.day LIMIT 1
+    ) d ON r.model_name IS NOT NULL
+    WHERE r.model_name = :m OR r.rule IS NOT NULL
+    GROUP BY f.outcome ORDER BY f.outcome
+    """
+)
+
+
+def feedback_summary(conn: Connection, model_name: str) -> list[dict[str, Any]]:
+    """Per feedback outcome: answers, how many model prescriptions have a later session
+    of the exercise (``scored``), that session's e1RM against the forecast (MAE, kg) and
+    the share inside the interval. Rule answers count in ``answers`` only."""
+    return [dict(r) for r in conn.execute(_FEEDBACK, {"m": model_name}).mappings()]
+
+
 @dataclass(frozen=True, slots=True)
 class NewVersion:
     """An immutable version as written (see ``model_versions``)."""
