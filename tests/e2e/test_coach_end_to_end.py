@@ -10,6 +10,11 @@ weights used, when under 2.5 kg), the heaviest top set of the last 6 sessions, a
 weight from the answer's own forecast through the RTS chart's formula (quoted in
 ``models/coaching/chart.py``'s docstring). A small demo population is seeded beside
 the athlete: one export is too little to learn from.
+
+The export ends in 2023, so the athlete has no main exercise (none in the last 8 weeks)
+until a phone syncs today's bench session: the list then shows it, scored on demand by
+the champion, its explanation naming that session. Feedback on another athlete's
+prescription is 404; athletes get 403 on ``/v1/models``.
 """
 
 from __future__ import annotations
