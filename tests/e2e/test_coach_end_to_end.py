@@ -346,6 +346,6 @@ def test_an_imported_history_gets_a_model_backed_prescription(tmp_path: Path) ->
         f"\ncoach e2e: import {imported - started:.1f} s after start, training "
         f"{trained - imported:.1f} s (progress {len(progress)} polls: "
         f"{', '.join(f'{p:.2f}' for p in sorted(set(progress)))}), serving checks "
-        f"{served - trained:.1f} s; version {version}; {os.cpu_count()} cores",
+        f"{served - trained:.1f} s; {os.cpu_count()} cores; {run['message']}",
         flush=True,
     )
