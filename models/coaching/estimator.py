@@ -222,7 +222,15 @@ def fit(examples: pd.DataFrame, params: Params) -> Coach:
         early_stopping=False,
         random_state=params.seed,
     )
-    model.fit(_matrix(train, names), target(train))
+    matrix = _matrix(train, names)
+    # a feature unknown in every training row (nobody logged RPE; under 28 days of load
+    # for an ACWR): scikit-learn 1.9 cannot bin an all-NaN column and raises; a constant
+    # column is never split on, so the model ignores the feature, as it should
+    unknown = np.isnan(matrix).all(axis=0)
+    if unknown.any():
+        matrix = matrix.copy()  # pandas may hand out a read-only view
+        matrix[:, unknown] = 0.0
+    model.fit(matrix, target(train))
     coach: Coach = {
         "kind": KIND,
         "features": names,
