@@ -12,6 +12,7 @@ from api.auth.router import router as auth_router
 from api.auth.security import PasswordWorkers, default_password_workers
 from api.body_limit import BodyLimit
 from api.body_metrics.router import router as body_metrics_router
+from api.coaching.router import router as coaching_router
 from api.config import Settings, get_settings
 from api.db import create_sessionmaker, engine_for, install_overload_handlers
 from api.disconnect import WatchDisconnect
@@ -23,6 +24,8 @@ from api.imports.router import router as imports_router
 from api.openapi import install_openapi
 from api.producer import TaskProducer
 from api.ratelimit import RateLimiter
+from api.recommendations.champion import Champions
+from api.recommendations.router import router as recommendations_router
 from api.unread_body import CloseUnreadBody
 from api.users.router import router as users_router
 from api.workouts.router import router as workouts_router
@@ -46,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_waiting=settings.password_queue,
         )
         app.state.rate_limiter = RateLimiter(settings)
+        app.state.champions = Champions()
         app.state.upload_slots = UploadSlots(
             total=settings.upload_concurrency, per_account=settings.upload_concurrency_account
         )
@@ -81,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         imports_router,
         analytics_router,
         body_metrics_router,
+        coaching_router,
+        recommendations_router,
     ):
         app.include_router(router)
     install_openapi(app)

@@ -23,7 +23,9 @@ def create_celery(settings: Settings) -> Celery:
         include=[
             "pipelines.imports.task",
             "pipelines.tasks.analytics",
+            "pipelines.tasks.coaching",
             "pipelines.tasks.maintenance",
+            "pipelines.tasks.scoring",
         ],
     )
     app.conf.update(

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from models.coaching.features import FEATURES
 
@@ -36,6 +37,10 @@ KIND = "forma.next_e1rm/1"
 #: Log-ratios beyond ±this are data errors (a 1.6× jump between sessions), not signal.
 TARGET_CLIP = 0.5
 _SHRINKAGE_GRID = (2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 1e9)
+#: Sessions of the athlete's own errors that move their interval scale halfway from 1.
+SCALE_K = 20.0
+#: 1e9: the model alone (the athlete's own record never moves the weight)
+_BLEND_GRID = (5.0, 10.0, 20.0, 40.0, 1e9)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,9 @@ class Params:
     #: (0 = chosen on the validation weeks)
     residual_window: int = 30
     shrinkage_k: float = 0.0
+    #: the blend with persistence: sessions of the athlete's own errors it takes to move
+    #: the weight halfway from the model to their own evidence (0 = chosen on validation)
+    blend_k: float = 0.0
     interval: float = 0.8
     #: the time split: test = the last ``holdout_weeks`` (or the last
     #: ``min_test_fraction`` of the examples, whichever starts earlier); validation = the
@@ -60,7 +68,14 @@ class Params:
     validation_weeks: int = 8
     #: the fit reads at most this many training rows (a seeded sample)
     max_train_rows: int = 2_000_000
+    #: share of training athletes whose body mass / RPE features are blanked (0.3 made
+    #: no difference on the real exports tried, so it is off by default)
+    missing_share: float = 0.0
     seed: int = 0
+    #: OpenMP threads of the fit and of predictions (the results do not depend on it):
+    #: one per worker process, since busy-waiting threads on a shared, loaded machine
+    #: made a fit 2–9× slower than one thread (measured on the 2-core CI machine)
+    threads: int = 1
 
     @classmethod
     def with_overrides(cls, overrides: Mapping[str, str]) -> Params:
@@ -96,12 +111,15 @@ class Params:
             "l2_regularization": 0 <= self.l2_regularization <= 1e6,
             "residual_window": 1 <= self.residual_window <= 1000,
             "shrinkage_k": 0 <= self.shrinkage_k <= 1e9,
+            "blend_k": 0 <= self.blend_k <= 1e9,
             "interval": 0.5 <= self.interval < 1,
             "holdout_weeks": 1 <= self.holdout_weeks <= 520,
             "min_test_fraction": 0 <= self.min_test_fraction < 1,
             "validation_weeks": 1 <= self.validation_weeks <= 520,
             "max_train_rows": 100 <= self.max_train_rows <= 100_000_000,
+            "missing_share": 0 <= self.missing_share <= 1,
             "seed": 0 <= self.seed < 2**32,
+            "threads": 1 <= self.threads <= 256,
         }
         for name, ok in rules.items():
             if not ok:
@@ -115,6 +133,35 @@ def target(frame: pd.DataFrame) -> np.ndarray:
     """``ln(label ÷ level)`` of labelled rows, clipped to ±:data:`TARGET_CLIP`."""
     ratio = frame["label_e1rm_kg"].to_numpy(float) / frame["level_kg"].to_numpy(float)
     return np.clip(np.log(ratio), -TARGET_CLIP, TARGET_CLIP)
+
+
+#: Features a user's data often lacks (no scale, no RPE logged): blanked for a share of
+#: the training athletes (:attr:`Params.missing_share`) so the trees learn where such an
+#: athlete belongs instead of sending them down whichever branch had the most rows.
+OFTEN_MISSING: tuple[tuple[str, ...], ...] = (
+    ("body_mass_kg", "relative_level"),
+    ("rpe_last", "rpe_drift", "rir_last"),
+)
+
+
+def _with_gaps(frame: pd.DataFrame, names: list[str], params: Params) -> np.ndarray:
+    """The training matrix with each :data:`OFTEN_MISSING` group blanked for a seeded
+    ``missing_share`` of the athletes."""
+    values = _matrix(frame, names)
+    # a feature nobody has (no body mass in the whole database) is a constant the trees
+    # never split on; all-NaN, it would break the binning
+    empty = np.isnan(values).all(axis=0)
+    values[:, empty] = 0.0
+    if params.missing_share <= 0:
+        return values
+    athletes, codes = np.unique(frame["user_id"].astype(str).to_numpy(), return_inverse=True)
+    rng = np.random.default_rng(params.seed + 1)
+    for group in OFTEN_MISSING:
+        blank = rng.random(len(athletes)) < params.missing_share
+        columns = [names.index(name) for name in group]
+        rows = blank[codes]
+        values[np.ix_(rows, columns)] = np.nan
+    return values
 
 
 def _matrix(frame: pd.DataFrame, names: list[str]) -> np.ndarray:
@@ -169,7 +216,9 @@ def _first_equal(users: np.ndarray, moments: np.ndarray) -> np.ndarray:
 
 
 def _global(coach: Coach, frame: pd.DataFrame) -> np.ndarray:
-    return np.asarray(coach["point"].predict(_matrix(frame, coach["features"])), dtype=float)
+    with threadpool_limits(int(coach["params"].get("threads", 1))):
+        predicted = coach["point"].predict(_matrix(frame, coach["features"]))
+    return np.asarray(predicted, dtype=float)
 
 
 def _residuals(coach: Coach, frame: pd.DataFrame) -> np.ndarray:
@@ -186,6 +235,48 @@ def adjustments(coach: Coach, frame: pd.DataFrame) -> np.ndarray:
     ``frame`` strictly before it (``label_e1rm_kg`` NaN: a query, adds nothing)."""
     sums, counts = _residual_sums(frame, _residuals(coach, frame), int(coach["residual_window"]))
     return sums / (counts + coach["shrinkage_k"])
+
+
+def _athlete_terms(
+    coach: Coach, frame: pd.DataFrame, g: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Per row (all with a ``level_kg``): the model's log-ratio after the athlete's own
+    record — the shrunk adjustment, then the blend with persistence — and the interval
+    scale.
+
+    Blend: Bates & Granger (1969, *Oper Res Q* 20:451) inverse-MSE weights of the
+    adjusted model and persistence (log-ratio 0) over the athlete's last
+    ``residual_window`` sessions before the row, shrunk toward the model alone by
+    ``n ÷ (n + blend_k)``. Scale: the athlete's RMS error of that blend over the same
+    sessions ÷ the validation RMS (:data:`coach["rms"]`), shrunk toward 1 the same way
+    (normalised conformal intervals: Papadopoulos et al. 2008, *JAIR* 22:815).
+    """
+    window = int(coach["residual_window"])
+    g = _global(coach, frame) if g is None else g
+    y = np.full(len(frame), np.nan)
+    labelled = frame["label_e1rm_kg"].notna().to_numpy()
+    y[labelled] = target(frame[labelled])
+    sums, counts = _residual_sums(frame, y - g, window)
+    adjustment = sums / (counts + coach["shrinkage_k"])
+    model = g + adjustment
+    sq_model, n = _residual_sums(frame, (y - model) ** 2, window)
+    sq_same, _ = _residual_sums(frame, y**2, window)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = np.where(sq_model + sq_same > 0, sq_same / (sq_model + sq_same), 1.0)
+    k = float(coach.get("blend_k", 1e9))
+    weight = (n * own + k) / (n + k)
+    shift = weight * model
+    sq_blend, _ = _residual_sums(frame, (y - shift) ** 2, window)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rms_own = np.where(n > 0, np.sqrt(sq_blend / np.maximum(n, 1)), 0.0)
+    rms = float(coach.get("rms", 1.0))
+    scale = (n * rms_own / rms + SCALE_K) / (n + SCALE_K)
+    return {
+        "shift": shift,
+        "adjustment": adjustment,
+        "weight": weight,
+        "scale": np.clip(scale, 0.25, 4.0),
+    }
 
 
 def fit(examples: pd.DataFrame, params: Params) -> Coach:
@@ -222,15 +313,8 @@ def fit(examples: pd.DataFrame, params: Params) -> Coach:
         early_stopping=False,
         random_state=params.seed,
     )
-    matrix = _matrix(train, names)
-    # a feature unknown in every training row (nobody logged RPE; under 28 days of load
-    # for an ACWR): scikit-learn 1.9 cannot bin an all-NaN column and raises; a constant
-    # column is never split on, so the model ignores the feature, as it should
-    unknown = np.isnan(matrix).all(axis=0)
-    if unknown.any():
-        matrix = matrix.copy()  # pandas may hand out a read-only view
-        matrix[:, unknown] = 0.0
-    model.fit(matrix, target(train))
+    with threadpool_limits(params.threads):
+        model.fit(_with_gaps(train, names, params), target(train))
     coach: Coach = {
         "kind": KIND,
         "features": names,
@@ -238,21 +322,35 @@ def fit(examples: pd.DataFrame, params: Params) -> Coach:
         "params": params.as_dict(),
         "residual_window": int(params.residual_window),
         "shrinkage_k": float(params.shrinkage_k),
+        "blend_k": float(params.blend_k),
+        "rms": 1.0,
         "q_low": 0.0,
         "q_high": 0.0,
         "reference": _reference(train, names),
     }
-    # the adjustment reads every labelled row before a validation row (train included)
+    # the athlete terms read every labelled row before a validation row (train included)
     known = examples[examples["split"].to_numpy() != "test"]
     in_validation = known["split"].to_numpy() == "validation"
-    residual = _residuals(coach, known)
+    y = target(known)[in_validation]
+    g = _global(coach, known)
+    residual = target(known) - g
     sums, counts = _residual_sums(known, residual, params.residual_window)
     sums, counts, left = sums[in_validation], counts[in_validation], residual[in_validation]
     if params.shrinkage_k <= 0:
         errors = {k: float(np.mean(np.abs(left - sums / (counts + k)))) for k in _SHRINKAGE_GRID}
         coach["shrinkage_k"] = min(errors, key=lambda k: (errors[k], k))
+    if params.blend_k <= 0:
+        errors = {}
+        for k in _BLEND_GRID:
+            terms = _athlete_terms({**coach, "blend_k": k}, known, g)
+            errors[k] = float(np.mean(np.abs(y - terms["shift"][in_validation])))
+        coach["blend_k"] = min(errors, key=lambda k: (errors[k], -k))
+    # the scale is relative to the validation RMS error of the blended forecast
+    unscaled = y - _athlete_terms(coach, known, g)["shift"][in_validation]
+    coach["rms"] = max(float(np.sqrt(np.mean(unscaled**2))), 1e-6)
+    terms = _athlete_terms(coach, known, g)
     tail = (1 - params.interval) / 2
-    spread = left - sums / (counts + coach["shrinkage_k"])
+    spread = (y - terms["shift"][in_validation]) / terms["scale"][in_validation]
     coach["q_low"], coach["q_high"] = (float(q) for q in np.quantile(spread, [tail, 1 - tail]))
     return coach
 
@@ -285,16 +383,24 @@ def predict(coach: Coach, frame: pd.DataFrame) -> pd.DataFrame:
     if coach.get("kind") != KIND:
         raise ValueError(f"not a coach of kind {KIND}: {coach.get('kind')!r}")
     out = pd.DataFrame(index=frame.index)
-    for column in ("predicted_e1rm_kg", "interval_low_kg", "interval_high_kg", "adjustment"):
+    for column in (
+        "predicted_e1rm_kg",
+        "interval_low_kg",
+        "interval_high_kg",
+        "adjustment",
+        "model_weight",
+    ):
         out[column] = np.nan
     known = frame["level_kg"].notna().to_numpy()
     if not known.any():
         return out
     rows = frame[known]
-    shift = _global(coach, rows) + (adjust := adjustments(coach, rows))
+    terms = _athlete_terms(coach, rows)
     level = rows["level_kg"].to_numpy(float)
+    shift, scale = terms["shift"], terms["scale"]
     out.loc[known, "predicted_e1rm_kg"] = level * np.exp(shift)
-    out.loc[known, "interval_low_kg"] = level * np.exp(shift + coach["q_low"])
-    out.loc[known, "interval_high_kg"] = level * np.exp(shift + coach["q_high"])
-    out.loc[known, "adjustment"] = adjust
+    out.loc[known, "interval_low_kg"] = level * np.exp(shift + coach["q_low"] * scale)
+    out.loc[known, "interval_high_kg"] = level * np.exp(shift + coach["q_high"] * scale)
+    out.loc[known, "adjustment"] = terms["adjustment"]
+    out.loc[known, "model_weight"] = terms["weight"]
     return out

@@ -370,7 +370,7 @@ def build(
     for name in (*FEATURES, *CONTEXT):
         out[name] = np.nan
     out["last_unit"] = None
-    if n == 0 or sessions.empty:  # no session of anything: every query is answered by rule
+    if n == 0 or sessions.empty:
         out["last_day"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
         return out
     groups = sessions["user_id"].astype(str) + "|" + sessions["exercise_id"].astype(str)

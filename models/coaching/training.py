@@ -119,3 +119,37 @@ def train(
         "validation_rows": int(np.sum(examples["split"].to_numpy() == "validation")),
     }
     return Trained(coach, metrics, promote, reason, trained_from, trained_to, cut)
+
+
+def rolling_origin(
+    examples: pd.DataFrame,
+    params: Params,
+    *,
+    origins: int = 3,
+    step_weeks: int = 8,
+    names: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The training procedure judged at several origins (Tashman 2000, *Int J Forecast*
+    16:437): at each cut — the last ``origins`` steps of ``step_weeks`` before the last
+    day — fit on everything before it and score the ``step_weeks`` after it, beside both
+    baselines on the same rows.
+
+    Returns one report (:func:`~models.coaching.evaluation.report`) per origin with
+    ``origin`` (ISO date), oldest first; origins with too little history before them are
+    left out.
+    """
+    last = pd.to_datetime(examples["day"]).max().normalize()
+    out = []
+    for step in range(origins, 0, -1):
+        cut = last - pd.Timedelta(weeks=step * step_weeks)
+        until = cut + pd.Timedelta(weeks=step_weeks)
+        before = examples[pd.to_datetime(examples["day"]) < until]
+        frame = before.assign(split=evaluation.split(before, params, cut))
+        try:
+            coach = fit(frame, params)
+        except ValueError:
+            continue
+        scored = held_out(frame, {"candidate": coach}, seed=params.seed, names=names)
+        if scored is not None:
+            out.append({"origin": cut.date().isoformat(), **scored})
+    return out
