@@ -148,6 +148,8 @@ def _with_gaps(frame: pd.DataFrame, names: list[str], params: Params) -> np.ndar
     """The training matrix with each :data:`OFTEN_MISSING` group blanked for a seeded
     ``missing_share`` of the athletes."""
     values = _matrix(frame, names)
+    if not values.flags.writeable:  # pandas (copy-on-write) may hand out a read-only view
+        values = values.copy()
     # a feature nobody has (no body mass in the whole database) is a constant the trees
     # never split on; all-NaN, it would break the binning
     empty = np.isnan(values).all(axis=0)

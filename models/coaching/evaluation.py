@@ -43,7 +43,9 @@ def cut_day(examples: pd.DataFrame, params: Params) -> pd.Timestamp:
         raise ValueError("no examples to split")
     days = pd.to_datetime(examples["day"])
     by_weeks = days.max().normalize() - pd.Timedelta(weeks=params.holdout_weeks)
-    by_share = days.sort_values().iloc[int(len(days) * (1 - params.min_test_fraction))]
+    # min_test_fraction 0 (allowed) asks for no share: the last day, not one past it
+    at = min(int(len(days) * (1 - params.min_test_fraction)), len(days) - 1)
+    by_share = days.sort_values().iloc[at]
     return min(by_weeks, by_share.normalize())
 
 

@@ -132,14 +132,14 @@ _SESSION_TYPES = {
 def _window(values: np.ndarray, starts: np.ndarray, k: int | np.ndarray) -> np.ndarray:
     """Sum of ``values`` over each row's window: the row and the ``k − 1`` before it, never
     before its group's first row (``starts``: that row's position). Cumulative sums are
-    per group, so long histories lose no precision."""
+    per group, so long histories lose no precision and no other group's rows (nor any
+    later row) change a window's bits."""
     n = len(values)
     idx = np.arange(n)
     lo = np.maximum(idx - np.asarray(k) + 1, starts)
-    # per-group cumulative sums: subtract the running total at each group's start
-    total = np.cumsum(values)
-    base = np.where(starts > 0, total[np.maximum(starts - 1, 0)], 0.0)
-    local = total - base
+    # per-group cumulative sums (a global one minus the group's base rounds differently
+    # whenever an earlier group changes, and loses precision over many groups)
+    local = pd.Series(values, dtype=float).groupby(starts).cumsum().to_numpy()
     before = np.where(lo > starts, local[np.maximum(lo - 1, 0)], 0.0)
     return local - before
 
@@ -278,14 +278,20 @@ def _muscle_volume(inputs: Inputs, queries: pd.DataFrame) -> tuple[np.ndarray, n
     day_no = days["day"].to_numpy("datetime64[D]").view(np.int64)
     order = np.lexsort((day_no, day_codes))
     key = day_codes[order].astype(np.int64) * (1 << 32) + day_no[order] + (1 << 31)
-    total = np.r_[0.0, np.cumsum(days["volume"].to_numpy(float)[order])]
+    # per-pair cumulative sums (see _window): the pair's volume in sorted rows before i
+    pair = day_codes[order]
+    cum = pd.Series(days["volume"].to_numpy(float)[order]).groupby(pair).cumsum().to_numpy()
     q_day = asked["day"].to_numpy("datetime64[D]").view(np.int64)
     q_key = ask_codes.astype(np.int64) * (1 << 32) + (1 << 31)
+
+    def prefix(i: np.ndarray) -> np.ndarray:
+        j = np.maximum(i - 1, 0)
+        return np.where((i > 0) & (pair[j] == ask_codes), cum[j], 0.0)
 
     def between(lo: int, hi: int) -> np.ndarray:  # days [day − lo, day − hi]
         a = np.searchsorted(key, q_key + q_day - lo, side="left")
         b = np.searchsorted(key, q_key + q_day - hi, side="right")
-        return total[b] - total[a]
+        return prefix(b) - prefix(a)
 
     week = pd.Series(between(7, 1)).groupby(asked["_q"].to_numpy()).sum()
     month = pd.Series(between(35, 8)).groupby(asked["_q"].to_numpy()).sum()
@@ -365,6 +371,7 @@ def build(
         out[name] = np.nan
     out["last_unit"] = None
     if n == 0 or sessions.empty:
+        out["last_day"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
         return out
     groups = sessions["user_id"].astype(str) + "|" + sessions["exercise_id"].astype(str)
     codes, uniques = pd.factorize(groups)
