@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.coaching.tables import ModelAlias, ModelVersion
 from api.exercises.tables import Exercise
-from api.recommendations.tables import Recommendation, RecommendationFeedback
+from api.recommendations.tables import FEEDBACK_DAYS, Recommendation, RecommendationFeedback
 from models.analytics import Inputs
 from models.analytics.balance import PRIMARY_SHARE, SECONDARY_SHARE
 from models.vocabulary import local_time_sql
@@ -197,10 +198,14 @@ async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
 
 async def forget_older(session: AsyncSession, *, user_id: uuid.UUID, keep: uuid.UUID) -> int:
     """Delete the athlete's rows of batches other than ``keep`` that no feedback points at
-    (those stay for the evaluation). Returns the number deleted."""
+    (those stay for the evaluation) and are older than :data:`FEEDBACK_DAYS` (a phone may
+    still answer them). Returns the number deleted."""
     answered = exists().where(RecommendationFeedback.recommendation_id == Recommendation.id)
     stmt = delete(Recommendation).where(
-        Recommendation.user_id == user_id, Recommendation.batch_id != keep, ~answered
+        Recommendation.user_id == user_id,
+        Recommendation.batch_id != keep,
+        ~answered,
+        Recommendation.created_at < func.now() - timedelta(days=FEEDBACK_DAYS),
     )
     result = await session.execute(stmt)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -24,6 +24,9 @@ from api.db import Base
 
 OUTCOMES = ("done_as_prescribed", "changed", "skipped")
 UNITS = ("kg", "lb")
+#: A superseded prescription nobody answered is kept this many days, so a phone that
+#: holds its id can still send feedback after the athlete was scored again.
+FEEDBACK_DAYS = 14
 
 
 class Recommendation(Base):

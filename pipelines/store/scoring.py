@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, insert, text
 
 from api.recommendations.repository import SCORING_LOCK_SQL
-from api.recommendations.tables import Recommendation
+from api.recommendations.tables import FEEDBACK_DAYS, Recommendation
 
 #: the catalogue and these athletes' own exercises (a merged one is gone into another)
 _EXERCISES = text("""
@@ -33,10 +33,12 @@ _ARTIFACT = text(
     "SELECT artifact FROM model_versions WHERE model_name = :name AND version = :version"
 )
 #: an athlete's rows of older batches nobody answered (answered ones stay for evaluation)
+#: once a phone can no longer be holding their ids
 _FORGET = text("""
     DELETE FROM recommendations r
     WHERE r.user_id = ANY(CAST(:users AS uuid[])) AND r.batch_id <> ALL(CAST(:keep AS uuid[]))
       AND NOT EXISTS (SELECT 1 FROM recommendation_feedback f WHERE f.recommendation_id = r.id)
+      AND r.created_at < now() - make_interval(days => :days)
 """)
 
 
@@ -120,5 +122,5 @@ def write_batches(
     if mine:
         conn.execute(insert(Recommendation), mine)
     others = [u for u in user_ids if str(u) not in newer]
-    conn.execute(_FORGET, {"users": others, "keep": keep})
+    conn.execute(_FORGET, {"users": others, "keep": keep, "days": FEEDBACK_DAYS})
     return len(mine)

@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 
 from api.exercises.catalogue import exercise_id
+from api.recommendations.tables import FEEDBACK_DAYS
 from tests.support.analytics import BENCH, LB, SQUAT, athlete, local, put, s, today
 from tests.support.exercises import LANDMINE, create_exercise
 from tests.support.http import assert_error, assert_validation, json_of
@@ -191,7 +192,9 @@ async def test_feedback_is_stored_replaced_validated_and_private(live_client, sy
     assert outcome == "changed"
 
 
-async def test_rescoring_keeps_rows_with_feedback_and_drops_the_others(live_client, sync_engine):
+async def test_rescoring_keeps_answered_and_recent_rows_and_drops_old_unanswered_ones(
+    live_client, sync_engine
+):
     from sqlalchemy import text
 
     headers, user_id = await athlete(live_client, TZ)
@@ -208,12 +211,31 @@ async def test_rescoring_keeps_rows_with_feedback_and_drops_the_others(live_clie
     with sync_engine.connect() as conn:
         ids = {str(r[0]) for r in conn.execute(
             text("SELECT id FROM recommendations WHERE user_id = :u"), {"u": user_id})}  # fmt: skip
-    assert ids == {answered} | {i["id"] for i in fresh}
-    assert unanswered not in ids
-    # the answered row still takes feedback; the new batch is what is served
+    # superseded but recent: a phone holding its id may still answer it (FEEDBACK_DAYS)
+    assert ids == {answered, unanswered} | {i["id"] for i in fresh}
+    late = f"/v1/recommendations/{unanswered}/feedback"
+    json_of(await live_client.post(late, json={"outcome": "skipped"}, headers=headers), 201)
+    # the answered rows still take feedback; the new batch is what is served
     json_of(
         await live_client.post(url, json={"outcome": "done_as_prescribed"}, headers=headers), 200
     )
+    # an unanswered row older than FEEDBACK_DAYS goes at the next scoring
+    dropped = fresh[0]["id"]
+    with sync_engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE recommendations SET created_at = now() - make_interval(days => :d) "
+                "WHERE user_id = :u"
+            ),
+            {"u": user_id, "d": FEEDBACK_DAYS + 1},
+        )
+    await put(live_client, headers, _days_ago(0), [s(BENCH, 107.5, 5)] * 3)
+    newest = (await _get(live_client, headers, "/v1/recommendations"))["items"]
+    with sync_engine.connect() as conn:
+        ids = {str(r[0]) for r in conn.execute(
+            text("SELECT id FROM recommendations WHERE user_id = :u"), {"u": user_id})}  # fmt: skip
+    assert ids == {answered, unanswered} | {i["id"] for i in newest}
+    assert dropped not in ids
 
 
 async def test_concurrent_cold_requests_store_one_batch(live_client, sync_engine):

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from api.pending import redis_client
+from api.recommendations.tables import FEEDBACK_DAYS
 from pipelines.store import scoring as scoring_store
 from pipelines.tasks.scoring import score_all, score_users
 from tests.support.analytics import BENCH, athlete, local, put, s, today
@@ -45,6 +46,18 @@ def _rows(sync_engine, user_id):
         ).all()
 
 
+def _age(sync_engine, user_id):
+    """Make the athlete's stored rows older than FEEDBACK_DAYS: unanswered, they may go."""
+    with sync_engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE recommendations SET created_at = now() - make_interval(days => :d) "
+                "WHERE user_id = :u"
+            ),
+            {"u": user_id, "d": FEEDBACK_DAYS + 1},
+        )
+
+
 async def test_a_shard_writes_one_batch_per_athlete_which_the_api_serves(live_client, sync_engine):
     metric, metric_id = await _lifter(live_client)
     imperial, imperial_id = await _lifter(live_client, unit_system="imperial")
@@ -76,6 +89,7 @@ async def test_a_shard_writes_one_batch_per_athlete_which_the_api_serves(live_cl
         201,
     )
     before = _rows(sync_engine, imperial_id)[0][0]
+    _age(sync_engine, imperial_id)
     score_users([metric_id, imperial_id])
     after = _rows(sync_engine, imperial_id)
     assert len(after) == 1 and after[0][0] != before
@@ -130,7 +144,12 @@ async def test_a_shard_leaves_a_batch_scored_from_newer_data_alone(live_client, 
     with sync_engine.begin() as conn:
         assert scoring_store.write_batches(conn, [user_id], [], {str(user_id): data_seq - 1}) == 0
     assert [r[0] for r in _rows(sync_engine, user_id)] == [rec_id]
-    # one that read the same data replaces it (here by nothing: no main exercise)
+    # one that read the same data replaces it (here by nothing: no main exercise) once
+    # no phone can still be holding its id
+    with sync_engine.begin() as conn:
+        scoring_store.write_batches(conn, [user_id], [], {str(user_id): data_seq})
+    assert [r[0] for r in _rows(sync_engine, user_id)] == [rec_id]
+    _age(sync_engine, user_id)
     with sync_engine.begin() as conn:
         scoring_store.write_batches(conn, [user_id], [], {str(user_id): data_seq})
     assert _rows(sync_engine, user_id) == []
