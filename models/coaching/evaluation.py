@@ -190,7 +190,7 @@ def mae(report_: Mapping[str, Any], model: str) -> float:
     return float(report_["models"][model]["mae_kg"]["value"])
 
 
-def gate(candidate: Mapping[str, Any], champion: str | None = None) -> tuple[bool, str]:
+def gate(candidate: Mapping[str, Any]) -> tuple[bool, str]:
     """Whether the ``candidate`` model of a report may become champion, and why.
 
     ``candidate``: a :func:`report` holding ``candidate``, both baselines and, when a

@@ -196,7 +196,7 @@ def score(
     )
     weights = typed_sets.groupby(
         [typed_sets["user_id"].astype(str), typed_sets["exercise_id"].astype(str)]
-    )["weight_kg"]
+    )[["weight_kg", "weight_unit"]]
     rows = []
     for i, query in features.iterrows():
         user, ex_id = query["user_id"], query["exercise_id"]
@@ -205,7 +205,11 @@ def score(
         name = str(exercise["name"]) if exercise is not None else ex_id
         past = by_pair.get((user, ex_id))
         try:
-            used = weights.get_group((user, ex_id)).to_numpy(float)
+            logged = weights.get_group((user, ex_id))
+            # the plates of the unit shown: weights logged in the other unit say nothing
+            # about them (100 → 101.25 kg is a 2.76 lb step, not a plate)
+            same = logged["weight_unit"].isna().to_numpy() | (logged["weight_unit"] == unit)
+            used = logged["weight_kg"].to_numpy(float)[np.asarray(same, dtype=bool)]
         except KeyError:
             used = np.array([])
         step = plate_step(used, unit)

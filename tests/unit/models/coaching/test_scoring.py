@@ -129,6 +129,18 @@ def test_last_sets_in_pounds() -> None:
     assert first["weight"] == 230.0 and first["weight_kg"] == pytest.approx(230 * LB, abs=5e-4)
 
 
+def test_plates_come_from_sets_logged_in_the_unit_shown() -> None:
+    h = History()
+    # micro-plates in kg (100 → 101.25 kg), shown in lb to an imperial athlete: those
+    # 1.25 kg steps are 2.76 lb, not a pound plate, so the standard 5 lb step applies
+    for day, kg in (("2026-01-27", 100.0), ("2026-02-03", 101.25)):
+        h.add("a", f"{day}T10:00", [(BENCH, kg, 5, "working", np.nan, "kg")] * 3)
+    out = score(None, None, h.inputs(), catalogue(), users(("a", "imperial")), AS_OF, only=[BENCH])
+    first = one(out, "a", BENCH)["sets"][0]
+    # 101.25 kg = 223.22 lb → the nearest 5 lb: 225
+    assert first["unit"] == "lb" and first["weight"] == 225.0
+
+
 def test_display_units() -> None:
     sets = pd.DataFrame(
         {"user_id": ["m", "m", "m", "i", "x", "x", "n"],
