@@ -61,11 +61,11 @@ def _table(title: str, report: dict[str, Any], out: TextIO, aim: float | None = 
 
 def _coaches(conn: Any, name: str, out: TextIO) -> dict[str, Any]:
     from models.coaching import artifact
-    from pipelines.store import coaching as store
+    from pipelines.store import registry
 
     found: dict[str, Any] = {}
-    champion = store.champion(conn, name)
-    latest = store.latest_version(conn, name)
+    champion = registry.champion(conn, name)
+    latest = registry.latest_version(conn, name)
     for label, row in (("champion", champion), ("latest", latest)):
         if row is None or (
             label == "latest" and champion and row["version"] == champion["version"]
@@ -81,9 +81,9 @@ def _coaches(conn: Any, name: str, out: TextIO) -> dict[str, Any]:
 
 
 def _feedback(conn: Any, name: str, out: TextIO) -> None:
-    from pipelines.store import coaching as store
+    from pipelines.store import registry
 
-    rows = store.feedback_summary(conn, name)
+    rows = registry.feedback_summary(conn, name)
     total = sum(r["answers"] for r in rows)
     print(f"\nfeedback on served prescriptions: {total:,} answers", file=out)
     for r in rows:

@@ -115,7 +115,7 @@ def describe_metrics(metrics: dict[str, Any]) -> list[str]:
 def report(run: dict[str, Any], out: TextIO) -> int:
     """Print a finished run's outcome; returns the exit code (0 succeeded, 1 failed)."""
     from pipelines.db import transaction
-    from pipelines.store import coaching as store
+    from pipelines.store import registry
 
     if run["status"] != "succeeded":
         print(f"forma: run {run['id']} {run['status']}: {run['message'] or ''}", file=out)
@@ -123,13 +123,10 @@ def report(run: dict[str, Any], out: TextIO) -> int:
     with transaction() as conn:
         events = [
             e
-            for e in store.events(conn, run["model_name"])
+            for e in registry.events(conn, run["model_name"])
             if e["version"] == run["version"] and e["event"] in ("promoted", "rejected")
         ]
-        metrics = conn.exec_driver_sql(
-            "SELECT metrics FROM model_versions WHERE model_name = %(m)s AND version = %(v)s",
-            {"m": run["model_name"], "v": run["version"]},
-        ).scalar_one()
+        metrics = registry.metrics(conn, run["model_name"], run["version"])
     verdict = events[-1] if events else {"event": "?", "reason": run["message"]}
     print(
         f"forma: {run['model_name']} version {run['version']} {verdict['event']}: "

@@ -36,6 +36,7 @@ from pipelines.coaching import synthetic
 from pipelines.db import transaction
 from pipelines.store import analytics as analytics_store
 from pipelines.store import coaching as store
+from pipelines.store import registry
 
 logger = logging.getLogger("forma.coaching")
 
@@ -88,7 +89,7 @@ def fail_run(run_id: uuid.UUID, message: str) -> bool:
         row = store.fail(conn, run_id, message)
         if row is None:
             return False
-        store.add_event(
+        registry.add_event(
             conn,
             row["model_name"],
             "failed",
@@ -292,7 +293,7 @@ def fit_run(run_id: uuid.UUID) -> FitOutcome | None:
         if run is None:
             return None
         examples = store.read_features(conn, run_id)
-        current = store.champion(conn, run["model_name"])
+        current = registry.champion(conn, run["model_name"])
     if examples.empty:
         raise LookupError("the run built no training example (no athlete has two sessions)")
     params = _params(run["params"])
@@ -302,7 +303,7 @@ def fit_run(run_id: uuid.UUID) -> FitOutcome | None:
     holdout = _synthetic_examples()
     ids = pd.unique(pd.concat([examples["exercise_id"], holdout["exercise_id"]]).astype(str))
     with transaction() as conn:
-        names = store.exercise_names(conn, list(ids))
+        names = registry.exercise_names(conn, list(ids))
     started = time.perf_counter()
     trained = training.train(
         examples,
@@ -323,9 +324,9 @@ def fit_run(run_id: uuid.UUID) -> FitOutcome | None:
     actor = run["requested_by"]
     name = run["model_name"]
     with transaction() as conn:
-        version = store.write_version(
+        version = registry.write_version(
             conn,
-            store.NewVersion(
+            registry.NewVersion(
                 model_name=name,
                 run_id=run_id,
                 trained_from=trained.trained_from,
@@ -339,16 +340,16 @@ def fit_run(run_id: uuid.UUID) -> FitOutcome | None:
                 artifact_sha256=sha256,
             ),
         )
-        store.add_event(conn, name, "trained", actor=actor, version=version,
+        registry.add_event(conn, name, "trained", actor=actor, version=version,
                         details={"run_id": str(run_id)})  # fmt: skip
         if promote:
-            previous = store.set_alias(conn, name, "champion", version, actor)
-            store.add_event(
+            previous = registry.set_alias(conn, name, "champion", version, actor)
+            registry.add_event(
                 conn, name, "promoted", actor=actor, version=version, reason=reason,
                 details={"previous": previous, "run_id": str(run_id)},
             )  # fmt: skip
         else:
-            store.add_event(
+            registry.add_event(
                 conn, name, "rejected", actor=actor, version=version, reason=reason,
                 details={"champion": current["version"] if current else None,
                          "run_id": str(run_id)},

@@ -18,6 +18,7 @@ from models.coaching.features import FEATURES
 from pipelines.demo.population import generate
 from pipelines.demo.seed import seed
 from pipelines.store import coaching as store
+from pipelines.store import registry
 from tests.support.training_runs import committed  # noqa: F401  # the fixture
 
 NAME = "next_e1rm"
@@ -154,8 +155,8 @@ def test_the_feature_table_round_trips_through_copy(committed):  # noqa: F811
     assert back[list(FEATURES)].dtypes.eq("float64").all()
 
 
-def _version(run_id: uuid.UUID | None, blob: bytes = b"skops") -> store.NewVersion:
-    return store.NewVersion(
+def _version(run_id: uuid.UUID | None, blob: bytes = b"skops") -> registry.NewVersion:
+    return registry.NewVersion(
         model_name=NAME,
         run_id=run_id,
         trained_from=date(2024, 1, 1),
@@ -173,22 +174,22 @@ def _version(run_id: uuid.UUID | None, blob: bytes = b"skops") -> store.NewVersi
 def test_versions_are_numbered_frozen_and_aliases_and_events_recorded(committed):  # noqa: F811
     with committed.begin() as conn:
         run_id = store.create_run(conn, NAME, {}, "beat")
-        assert store.champion(conn, NAME) is None
-        assert store.write_version(conn, _version(run_id)) == 1
-        assert store.write_version(conn, _version(run_id, b"second")) == 2
-        assert store.set_alias(conn, NAME, "champion", 1, "beat") is None
-        assert store.set_alias(conn, NAME, "champion", 2, "admin@example.com") == 1
-        current = store.champion(conn, NAME)
+        assert registry.champion(conn, NAME) is None
+        assert registry.write_version(conn, _version(run_id)) == 1
+        assert registry.write_version(conn, _version(run_id, b"second")) == 2
+        assert registry.set_alias(conn, NAME, "champion", 1, "beat") is None
+        assert registry.set_alias(conn, NAME, "champion", 2, "admin@example.com") == 1
+        current = registry.champion(conn, NAME)
         assert current["version"] == 2 and bytes(current["artifact"]) == b"second"
         assert current["metrics"] == {"synthetic": {"mae_kg": 1.5, "nan": None}}
         assert current["snapshot"] == {"athletes": 2, "examples": 10}
-        first = store.add_event(conn, NAME, "trained", actor="beat", version=1)
-        second = store.add_event(
+        first = registry.add_event(conn, NAME, "trained", actor="beat", version=1)
+        second = registry.add_event(
             conn, NAME, "rejected", actor="beat", version=2, reason="worse", details={"c": 1}
         )
         assert second > first
         assert [(e["event"], e["version"], e["reason"], e["details"])
-                for e in store.events(conn, NAME)] == [
+                for e in registry.events(conn, NAME)] == [
             ("trained", 1, None, {}), ("rejected", 2, "worse", {"c": 1})
         ]  # fmt: skip
     with committed.begin() as conn, pytest.raises(DBAPIError, match="append-only"):
@@ -211,8 +212,8 @@ def test_feature_tables_of_old_runs_go_but_the_champions_and_the_latest_stay(com
                 store.fail(conn, run_id, "boom")
             runs.append(run_id)
         # the first run's version is the champion
-        store.write_version(conn, _version(runs[0]))
-        store.set_alias(conn, NAME, "champion", 1, "beat")
+        registry.write_version(conn, _version(runs[0]))
+        registry.set_alias(conn, NAME, "champion", 1, "beat")
     with committed.begin() as conn:
         # kept: the champion's run (0), the latest succeeded (3), the active one (4)
         assert store.purge_features(conn, NAME, keep=1) == 2 * len(examples)

@@ -21,6 +21,7 @@ from pipelines.cli import main
 from pipelines.demo.population import generate
 from pipelines.demo.seed import seed
 from pipelines.store import coaching as store
+from pipelines.store import registry
 from pipelines.tasks import coaching as tasks
 from pipelines.tasks.maintenance import sweep
 from tests.support.training_runs import committed, event_rows, run_row  # noqa: F401
@@ -147,7 +148,7 @@ def test_a_full_run_promotes_the_first_candidate_and_rejects_a_worse_one(committ
     assert events[3]["reason"] == rejected.reason
     assert events[3]["details"] == {"champion": 1, "run_id": str(worse)}
     with committed.connect() as conn:
-        assert store.champion(conn, NAME)["version"] == 1  # unchanged
+        assert registry.champion(conn, NAME)["version"] == 1  # unchanged
         second = conn.execute(
             text("SELECT params, metrics FROM model_versions WHERE version = 2")
         ).one()
