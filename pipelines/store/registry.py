@@ -12,18 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from models.coaching.features import FEATURES
 from pipelines.store.coaching import as_json
-
-#: The feature table's columns after ``run_id``, in the table's order.
-FEATURE_COLUMNS: tuple[str, ...] = (
-    "user_id", "exercise_id", "as_of", "day", "split", "label_e1rm_kg", "persistence_kg",
-    "trend_kg", *FEATURES,
-)  # fmt: skip
-_ONE_ACTIVE = "uq_model_runs_one_active"
-_ACTIVE = "status IN ('queued', 'building', 'fitting')"
-#: share of a run's progress the feature shards account for; the fit takes the rest
-SHARDS_SHARE = 0.7
 
 
 def exercise_names(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
