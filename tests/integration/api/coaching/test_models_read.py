@@ -15,11 +15,13 @@ from tests.support.coach_artifacts import examples, tiny_coach
 from tests.support.http import assert_error, json_of
 from tests.support.registry import BASE, MODEL, account, add_versions, execute
 
+#: a fixed id: parametrised test ids must be the same in every pytest-xdist worker
+UNKNOWN_RUN = uuid.UUID("00000000-0000-4000-8000-00000000c0de")
 ROUTES = [
     ("GET", "/v1/models", None),
     ("GET", f"{BASE}/versions", None),
     ("GET", f"{BASE}/events", None),
-    ("GET", f"{BASE}/runs/{uuid.uuid4()}", None),
+    ("GET", f"{BASE}/runs/{UNKNOWN_RUN}", None),
     ("POST", f"{BASE}/train", {}),
     ("POST", f"{BASE}/promote", {"version": 1}),
     ("POST", f"{BASE}/rollback", {}),
