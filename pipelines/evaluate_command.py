@@ -56,7 +56,7 @@ def _table(title: str, report: dict[str, Any], out: TextIO, aim: float | None = 
             verdict = f"aim ≤ {aim:.1f}×: {'met' if ratio <= aim else 'not met'}"
         else:
             verdict = "beats persistence"
-        print(f"  {name}: {ratio:.2f}× persistence's MAE — {verdict}", file=out)
+        print(f"  {name}: {ratio:.3f}× persistence's MAE — {verdict}", file=out)
 
 
 def _coaches(conn: Any, name: str, out: TextIO) -> dict[str, Any]:
