@@ -84,11 +84,20 @@ def main_exercises(
 ) -> pd.DataFrame:
     """Each athlete's main exercises: kind ``strength``, trained (a counted set) in the
     ``weeks`` before their local day, most workouts first (then the most recent), at most
-    ``limit``. Returns ``user_id``, ``exercise_id``, ``rank`` (0 = main)."""
+    ``limit``. An athlete who has not trained in those weeks (back from a break, or a
+    history just imported) gets the exercises of the ``weeks`` before their last strength
+    session instead: what they will most likely pick up again. Returns ``user_id``,
+    ``exercise_id``, ``rank`` (0 = main)."""
     strength = sets[(sets["exercise_kind"] == "strength") & (sets["set_type"] != "warmup")]
-    since = strength["user_id"].astype(str).map(days) - pd.Timedelta(weeks=weeks)
+    users = strength["user_id"].astype(str)
+    until = users.map(days)
+    last = strength["day"].groupby(users).transform("max")
+    lately = strength["day"] >= until - pd.Timedelta(weeks=weeks)
+    active = lately.groupby(users).transform("any")
+    # the window ends today for an athlete who trained lately, else on their last day
+    end = until.where(active, last)
     recent = strength[
-        (strength["day"] >= since) & (strength["day"] <= since + pd.Timedelta(weeks=weeks))
+        (strength["day"] >= end - pd.Timedelta(weeks=weeks)) & (strength["day"] <= end)
     ]
     if recent.empty:
         return pd.DataFrame({"user_id": [], "exercise_id": [], "rank": []})

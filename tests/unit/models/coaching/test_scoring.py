@@ -180,6 +180,18 @@ def test_main_exercises_strength_recent_most_trained_at_most_8() -> None:
     assert set(out["rule"]) == {"last_sets"}
 
 
+def test_main_exercises_of_an_athlete_back_from_a_break_are_those_before_it() -> None:
+    h = History()
+    # trained bench ×3 and squat ×2 in October 2025, nothing since (AS_OF is 2026-02-10)
+    for day in ("2025-10-01", "2025-10-08", "2025-10-15"):
+        h.add("a", f"{day}T10:00", [(BENCH, 100.0, 5)])
+    for day in ("2025-10-02", "2025-10-09"):
+        h.add("a", f"{day}T10:00", [(SQUAT, 120.0, 5)])
+    h.add("a", "2025-07-01T10:00", [(DEADLIFT, 140.0, 3)])  # 8+ weeks before the last day
+    out = score(None, None, h.inputs(), catalogue(), users(("a", None)), AS_OF)
+    assert list(out["exercise_id"]) == [BENCH, SQUAT]
+
+
 @pytest.fixture(scope="module")
 def coached() -> tuple[pd.DataFrame, object]:
     end = date(2026, 10, 1)
