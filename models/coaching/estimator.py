@@ -36,6 +36,10 @@ Coach = dict[str, Any]
 KIND = "forma.next_e1rm/1"
 #: Log-ratios beyond ±this are data errors (a 1.6× jump between sessions), not signal.
 TARGET_CLIP = 0.5
+#: Days off after which strength is lost, not kept (research/sports-science.md §1b:
+#: Bosquet et al. 2013, 103 studies — maximal strength not reduced within about 4 weeks,
+#: then 7–12 % down by 4–8 weeks, Izquierdo et al. 2007).
+BREAK_DAYS = 28
 _SHRINKAGE_GRID = (2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 1e9)
 #: Sessions of the athlete's own errors that move their interval scale halfway from 1.
 SCALE_K = 20.0
@@ -400,6 +404,11 @@ def predict(coach: Coach, frame: pd.DataFrame) -> pd.DataFrame:
     terms = _athlete_terms(coach, rows)
     level = rows["level_kg"].to_numpy(float)
     shift, scale = terms["shift"], terms["scale"]
+    # after a break no gain: trees extrapolate flat beyond the breaks they saw, and a
+    # lifter back from more than BREAK_DAYS off is weaker, not stronger; the whole
+    # forecast distribution moves down with its point
+    back = rows["days_since"].to_numpy(float) > BREAK_DAYS
+    shift = np.where(back, np.minimum(shift, 0.0), shift)
     out.loc[known, "predicted_e1rm_kg"] = level * np.exp(shift)
     out.loc[known, "interval_low_kg"] = level * np.exp(shift + coach["q_low"] * scale)
     out.loc[known, "interval_high_kg"] = level * np.exp(shift + coach["q_high"] * scale)

@@ -93,6 +93,21 @@ def test_intervals_contain_the_point_and_cover_about_80_percent() -> None:
     assert 0.65 <= inside.mean() <= 0.92
 
 
+def test_no_gain_is_forecast_after_a_break_of_more_than_4_weeks() -> None:
+    coach, rows = small_coach()
+    query = rows.tail(40).assign(label_e1rm_kg=np.nan)
+    before = predict(coach, query)
+    away = predict(coach, query.assign(days_since=241.0))
+    level = query["level_kg"].to_numpy()
+    # back after 241 days: at most the last session's e1RM (research §1b: strength is
+    # lost, not gained, after about 4 weeks off), the interval moved down with its point
+    assert (away["predicted_e1rm_kg"].to_numpy() <= level + 1e-9).all()
+    assert (away["interval_low_kg"] <= away["predicted_e1rm_kg"]).all()
+    assert (away["predicted_e1rm_kg"] <= away["interval_high_kg"]).all()
+    # the rule had something to do: some of these sessions were forecast a gain
+    assert (before["predicted_e1rm_kg"].to_numpy() > level).any()
+
+
 def test_rows_without_a_level_get_no_forecast() -> None:
     coach, rows = small_coach()
     query = rows.iloc[:3].copy()
