@@ -87,6 +87,32 @@ class Settings(BaseSettings):
         le=23,
         description="hour (UTC) of the nightly full analytics rebuild; `off` = never",
     )
+    train_hour_utc: int | None = Field(
+        2,
+        ge=0,
+        le=23,
+        description="hour (UTC) of the nightly training of the coach (`coaching.train` of "
+        "next_e1rm); `off` = never",
+    )
+    train_stuck_after_s: float = Field(
+        3600.0,
+        gt=0,
+        description="a training run building or fitting this long after it started is "
+        "failed by the sweep (its worker died)",
+    )
+    train_synthetic_athletes: int = Field(
+        200,
+        ge=4,
+        le=100_000,
+        description="athletes of the synthetic hold-out every candidate is gated on",
+    )
+    train_keep_feature_tables: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        description="feature tables of finished training runs kept (the latest succeeded "
+        "ones; those of the champion's and challenger's runs always stay)",
+    )
     import_resend_after_s: float = Field(
         40.0, ge=0, description="age of a queued import job before the sweep re-sends it"
     )

@@ -23,6 +23,7 @@ def create_celery(settings: Settings) -> Celery:
         include=[
             "pipelines.imports.task",
             "pipelines.tasks.analytics",
+            "pipelines.tasks.coaching",
             "pipelines.tasks.maintenance",
             "pipelines.tasks.scoring",
         ],

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from api.config import Settings
 from api.serve import LISTEN_FD, listening_socket
-from pipelines import analytics_command
+from pipelines import analytics_command, evaluate_command, train_command
 from pipelines.demo import command as demo_command
 from pipelines.embedded import ensure_servers, stop_servers
 from pipelines.imports import command as import_command
@@ -250,6 +250,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         print("forma: migrations applied")
         # A fresh embedded database gets demo athletes to log in as; configured servers never.
         demo = bool(servers.database_url) and demo_command.seed_if_empty(env["FORMA_DATABASE_URL"])
+        if demo:  # the demo login gets the coach's prescriptions once the worker trained it
+            _say(demo_command.queue_first_training(env["FORMA_DATABASE_URL"]))
         queue = env.get("FORMA_CELERY_QUEUE", "forma")
         _announce_open_file_limit()
         # Each API process reads it to take its share of the cores for password hashing.
@@ -380,6 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     import_command.add_parser(sub)
     demo_command.add_parser(sub)
     analytics_command.add_parser(sub)
+    train_command.add_parser(sub)
+    evaluate_command.add_parser(sub)
     return parser
 
 

@@ -90,4 +90,5 @@ def model_explanation(
     if not phrases:
         return head
     said = "; ".join(phrases)
-    return f"{head} {said[0].upper()}{said[1:]}."
+    # a sentence starts with a capital, but "e1RM" is spelt so even there
+    return f"{head} {said if said.startswith('e1RM') else said[0].upper() + said[1:]}."

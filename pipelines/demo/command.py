@@ -131,3 +131,30 @@ def seed_if_empty(database_url: str) -> bool:
     )
     print(summary(report), flush=True)
     return True
+
+
+#: who asked for the demo's first training run (the actor of its events)
+FIRST_START_ACTOR = "forma up (demo)"
+
+
+def queue_first_training(database_url: str) -> str:
+    """``forma up`` after seeding the demo: queue a training run of the coach and send
+    ``coaching.train`` (the worker trains in the background, its progress in the log);
+    returns the line to say. A message the broker refuses is re-sent by the sweep."""
+    from api.config import Settings
+    from api.producer import TaskProducer
+    from models.coaching import MODEL_NAMES
+    from pipelines.store.coaching import RunActive, create_run
+
+    name = MODEL_NAMES[0]
+    engine = engine_for(database_url)
+    try:
+        with engine.begin() as conn:
+            run_id = create_run(conn, name, {}, FIRST_START_ACTOR)
+    except RunActive as exc:
+        return f"coach: a training run of {name} is already active ({exc.run_id})"
+    finally:
+        engine.dispose()
+    sent = TaskProducer(Settings()).send("coaching.train", str(run_id))
+    when = "now" if sent else "once the sweep re-sends it"
+    return f"coach: training {name} on the demo athletes {when} (run {run_id}; see the worker log)"

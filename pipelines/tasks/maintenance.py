@@ -4,7 +4,10 @@ what has expired.
 Owed work lives in PostgreSQL (analytics markers, import jobs), so a message lost with
 Redis or a dead worker is re-sent from there: refreshes owed for a while
 (``FORMA_STALE_RESEND_AFTER_S``) and imports left queued or interrupted
-(``FORMA_IMPORT_RESEND_AFTER_S``). Stored idempotent responses older than 24 h go.
+(``FORMA_IMPORT_RESEND_AFTER_S``). Training runs left queued that long get their
+``coaching.train`` again (it starts a queued run once); runs building or fitting longer
+than ``FORMA_TRAIN_STUCK_AFTER_S`` are failed, so a dead worker never leaves a run
+holding its model. Stored idempotent responses older than 24 h go.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from pipelines.celery_app import REFRESH, app, publish
 from pipelines.db import transaction
 from pipelines.imports import store as import_store
 from pipelines.store import analytics_markers as markers_store
+from pipelines.store import coaching as coaching_store
 from pipelines.store import maintenance
+from pipelines.tasks.coaching import TRAIN, fail_run
 
 
 def stale_refreshes(conn: Connection) -> list[uuid.UUID]:
@@ -33,21 +38,39 @@ def stuck_imports(conn: Connection) -> list[uuid.UUID]:
 
 
 def sweep() -> dict[str, int]:
-    """Re-send refreshes owed for a while and imports left queued or interrupted; purge
-    idempotency keys older than 24 h.
+    """Re-send refreshes owed for a while, imports and training runs left queued or
+    interrupted; fail training runs stuck building or fitting; purge idempotency keys
+    older than 24 h.
 
     Returns ``{"users": athletes owed a refresh, "imports": jobs re-sent,
-    "idempotency_keys_purged": rows deleted}``.
+    "idempotency_keys_purged": rows deleted, "training_resent": queued runs re-sent,
+    "training_failed": stuck runs failed}``.
     """
+    settings = get_settings()
     with transaction() as conn:
         users = stale_refreshes(conn)
         jobs = stuck_imports(conn)
         purged = maintenance.purge_idempotency_keys(conn)
+        queued = coaching_store.queued_runs(conn, older_than_s=settings.import_resend_after_s)
+        stuck = coaching_store.stuck_runs(conn, older_than_s=settings.train_stuck_after_s)
     if users:  # one refresh takes every marked athlete, a shard at a time
         publish(REFRESH)
     for job_id in jobs:
         publish("imports.run", str(job_id))
-    return {"users": len(users), "imports": len(jobs), "idempotency_keys_purged": purged}
+    for run_id in queued:
+        publish(TRAIN, str(run_id))
+    limit = settings.train_stuck_after_s
+    failed = sum(
+        fail_run(run_id, f"stuck: no outcome {limit:.0f} s after it started (a worker died?)")
+        for run_id in stuck
+    )
+    return {
+        "users": len(users),
+        "imports": len(jobs),
+        "idempotency_keys_purged": purged,
+        "training_resent": len(queued),
+        "training_failed": failed,
+    }
 
 
 @app.task(name="maintenance.sweep")
