@@ -34,7 +34,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,10 @@ ROUTE = "/v1/recommendations"
 CLOSED_P95_S = 0.2
 _SHARD_LINE = re.compile(r"training run \S+ shard: (\d+) athletes, (\d+) examples in ([\d.]+) s")
 _SCORE_LINE = re.compile(r"score shard: (\d+) athletes, (\d+) sets, (\d+) rows by .* in ([\d.]+) s")
+_TASK_LINE = re.compile(
+    r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): INFO/[\w-]+\] Task (coaching\.\w+)\[[^\]]+\] "
+    r"(received|succeeded in ([\d.]+)s)"
+)
 _RUN = text(
     "SELECT status, progress, shards_done, shards_total, users_total, examples, created_at, "
     "started_at, finished_at, message, version, snapshot FROM model_runs WHERE id = :id"
@@ -74,6 +78,24 @@ def _children(pid: int) -> list[int]:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def task_times(log: str) -> dict[str, float]:
+    """From a worker log: when ``coaching.train`` was received (``train_at``, epoch s) and
+    how long it ran (``plan_s``), when the last feature shard ended and ``coaching.fit``
+    was received (``fit_at``), and how long the fit task ran (``fit_task_s``)."""
+    out: dict[str, float] = {}
+    for stamp, task, what, seconds in _TASK_LINE.findall(log):
+        at = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=UTC).timestamp()
+        if task == "coaching.train" and what == "received":
+            out["train_at"] = at
+        elif task == "coaching.train" and seconds:
+            out["plan_s"] = float(seconds)
+        elif task == "coaching.fit" and what == "received":
+            out["fit_at"] = at
+        elif task == "coaching.fit" and seconds:
+            out["fit_task_s"] = float(seconds)
+    return out
 
 
 def best_under(
@@ -212,13 +234,14 @@ def train(workers: int, env: dict[str, str], logs: Path) -> dict[str, Any]:
         if not publish(TRAIN, str(run_id)):
             raise RuntimeError("the broker refused coaching.train")
         fitting_at: float | None = None
+        fitting_epoch = float("nan")
         features_peaks: dict[int, float] = {}
         while True:
             with transaction() as conn:
                 row = conn.execute(_RUN, {"id": run_id}).mappings().one()
             worker.sample()
             if fitting_at is None and row["status"] in ("fitting", "succeeded", "failed"):
-                fitting_at = time.perf_counter()
+                fitting_at, fitting_epoch = time.perf_counter(), time.time()
                 features_peaks = dict(worker.peaks)
             if row["status"] in ("succeeded", "failed"):
                 break
@@ -226,8 +249,18 @@ def train(workers: int, env: dict[str, str], logs: Path) -> dict[str, Any]:
         wall = time.perf_counter() - started
         worker.sample()
         shards = worker.lines(_SHARD_LINE)
+        times = task_times(worker.log.read_text(errors="replace"))
         main_peak = worker.main_peak()
-    snapshot = row["snapshot"] or {}
+        with transaction() as conn:
+            snapshot = (
+                conn.execute(
+                    text(
+                        "SELECT snapshot FROM model_versions WHERE model_name = :m AND run_id = :r"
+                    ),
+                    {"m": MODEL, "r": run_id},
+                ).scalar()
+                or {}
+            )
     features_s = (fitting_at or started) - started
     return {
         "workers": workers,
@@ -239,6 +272,12 @@ def train(workers: int, env: dict[str, str], logs: Path) -> dict[str, Any]:
         "features_s": features_s,
         "fit_s": wall - features_s,
         "fit_train_s": snapshot.get("fit_s"),
+        "plan_s": times.get("plan_s", float("nan")),
+        "shards_span_s": times.get("fit_at", float("nan"))
+        - times.get("train_at", float("nan"))
+        - times.get("plan_s", float("nan")),
+        "fit_task_s": times.get("fit_task_s", float("nan")),
+        "fit_read_s": fitting_epoch - times.get("fit_at", float("nan")),
         "examples": row["examples"],
         "athletes": row["users_total"],
         "shards": row["shards_total"],
@@ -296,6 +335,14 @@ def score(workers: int, env: dict[str, str], logs: Path, timeout_s: float = 1800
 # --- where the time goes ----------------------------------------------------------
 
 
+def _reset_peak() -> None:
+    """Reset this process's VmHWM to its current RSS (Linux ≥ 4.0: ``clear_refs`` 5)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
 def _profiled(what: str, work: Any, top: int) -> Any:
     """Run ``work()`` under cProfile; print its wall time and the ``top`` functions by
     cumulative time (Forma's and the libraries' frames alike)."""
@@ -304,21 +351,25 @@ def _profiled(what: str, work: Any, top: int) -> Any:
     import pstats
 
     profiler = cProfile.Profile()
+    before = _status_mb(os.getpid(), "VmRSS")
+    _reset_peak()
     started = time.perf_counter()
     profiler.enable()
     result = work()
     profiler.disable()
     wall = time.perf_counter() - started
+    peak, after = _status_mb(os.getpid(), "VmHWM"), _status_mb(os.getpid(), "VmRSS")
     buffer = io.StringIO()
     stats = pstats.Stats(profiler, stream=buffer).sort_stats("cumulative")
     stats.print_stats(top)
     body = buffer.getvalue().split("ncalls", 1)[-1]
-    print(f"profile of {what}: {wall:.2f} s wall (under cProfile); load {load_average()}\n  ncalls"
+    print(f"profile of {what}: {wall:.2f} s wall (under cProfile); RSS {before:,.0f} MB before, "
+          f"peak {peak:,.0f} MB, {after:,.0f} MB after; load {load_average()}\n  ncalls"
           + body.rstrip().replace("\n", "\n  "), flush=True)  # fmt: skip
     return result
 
 
-def profile(top: int = 30) -> None:
+def profile(top: int = 30, *, with_fit: bool = False) -> None:
     """In this process: one feature shard (the first athletes by id, the rebuild's shard
     size) and the fit of the newest run whose feature table is still stored."""
     from api.config import get_settings
@@ -363,6 +414,8 @@ def profile(top: int = 30) -> None:
     holdout = _profiled("the synthetic hold-out's examples", tasks._synthetic_examples, 10)
     print(f"profile: read_features of run {run.id}: {read_s:.2f} s, {len(table):,} rows, "
           f"{table.memory_usage(deep=True).sum() / 1e6:,.0f} MB in memory")  # fmt: skip
+    if not with_fit:
+        return
     _profiled(
         f"training.train on {len(table):,} examples",
         lambda: training.train(table, tasks._params(run.params), synthetic=holdout, champion=None),
@@ -486,7 +539,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--athletes", type=int, default=10_000,
                    help="the scale forma_bench must hold (make bench-data SCALE=N)")  # fmt: skip
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--parts", default="train,score,serve", help="any of train,score,serve,profile")
+    p.add_argument(
+        "--parts", default="train,score,serve", help="any of train,score,serve,profile,profile-fit"
+    )
     p.add_argument("--rate", type=float, default=100.0, help="open loop requests/s")
     p.add_argument("--duration", type=float, default=30.0, help="open loop seconds")
     p.add_argument("--closed-duration", type=float, default=15.0, help="seconds per closed step")
@@ -546,12 +601,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"training, {workers} worker process(es): {r['status']} (v{r['version']}: "
                     f"{(r['message'] or '')[:90]}); wall {r['wall_s']:.1f} s = {r['wall_s'] / floor_s:.0f} × floor; "
-                    f"features {r['features_s']:.1f} s ({r['shards']} shards, {r['athletes']:,} athletes, "
-                    f"{r['examples']:,} examples; shard worker-seconds {r['shard_worker_s']:.0f}, "
-                    f"longest shard {r['shard_max_s']:.1f} s), fit {r['fit_s']:.1f} s "
-                    f"(train() {r['fit_train_s']} s); peak RSS per worker process "
-                    f"{r['features_peak_mb']:,.0f} MB after the features, {r['peak_mb']:,.0f} MB at "
-                    f"the end (all: {', '.join(f'{m:,.0f}' for m in r['peaks_mb'])}; main "
+                    f"planning {r['plan_s']:.1f} s, feature shards {r['shards_span_s']:.1f} s "
+                    f"({r['shards']} shards, {r['athletes']:,} athletes, {r['examples']:,} examples; "
+                    f"shard worker-seconds {r['shard_worker_s']:.0f}, longest shard "
+                    f"{r['shard_max_s']:.1f} s), fit task {r['fit_task_s']:.1f} s (reading the "
+                    f"feature table ≈ {r['fit_read_s']:.0f} s until the run showed fitting, "
+                    f"train() {r['fit_train_s']} s); peak RSS per worker process "
+                    f"{r['features_peak_mb']:,.0f} MB once the fit had read the table, "
+                    f"{r['peak_mb']:,.0f} MB at the end (all: {', '.join(f'{m:,.0f}' for m in r['peaks_mb'])}; main "
                     f"{r['main_peak_mb']:,.0f} MB); run row started→finished {r['db_wall_s']:.1f} s; "
                     f"load before {r['load']}, after {load_average()}",
                     flush=True,
@@ -569,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
         if "profile" in parts:
-            profile()
+            profile(with_fit="profile-fit" in parts)
         if "serve" in parts:
             asyncio.run(serve(args, url, redis_url))
     finally:
