@@ -371,7 +371,9 @@ def _profiled(what: str, work: Any, top: int) -> Any:
 
 def profile(top: int = 30, *, with_fit: bool = False) -> None:
     """In this process: one feature shard (the first athletes by id, the rebuild's shard
-    size) and the fit of the newest run whose feature table is still stored."""
+    size), reading the newest stored feature table as the fit does, the synthetic
+    hold-out, and with ``with_fit`` the fit itself (``training.train``: minutes at 10,000
+    athletes)."""
     from api.config import get_settings
     from models.coaching import training
     from models.coaching.estimator import Params
