@@ -410,11 +410,10 @@ def profile(top: int = 30, *, with_fit: bool = False) -> None:
         print("profile: no stored feature table to fit (train first)")
         return
     with transaction() as conn:
-        started = time.perf_counter()
-        table = store.read_features(conn, run.id)
-        read_s = time.perf_counter() - started
+        table = _profiled("read_features (the fit's read of the feature table)",
+                          lambda: store.read_features(conn, run.id), 12)  # fmt: skip
     holdout = _profiled("the synthetic hold-out's examples", tasks._synthetic_examples, 10)
-    print(f"profile: read_features of run {run.id}: {read_s:.2f} s, {len(table):,} rows, "
+    print(f"profile: the feature table of run {run.id}: {len(table):,} rows, "
           f"{table.memory_usage(deep=True).sum() / 1e6:,.0f} MB in memory")  # fmt: skip
     if not with_fit:
         return
