@@ -510,7 +510,10 @@ async def serve(args: argparse.Namespace, url: str, redis_url: str) -> list[str]
         if without:
             # no main exercise (no strength set in 8 weeks): nothing stored, scored per GET
             idle = await log_in(target.base_url, target.database_url, without)
-            seconds = sorted(s for _ in range(3) for s in (await _warm(target.base_url, idle))[0])
+            seconds = []
+            for _ in range(3):
+                seconds += (await _warm(target.base_url, idle))[0]
+            seconds.sort()
             say(
                 f"GET {ROUTE} of {len(idle)} athletes without a main exercise (3 each, "
                 f"sequential): p50 {workload.percentile(seconds, 50) * 1000:.1f} ms, p95 "
@@ -624,12 +627,13 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         load = load_average()
-        floor_s, size = floor(conn)
-    print(
-        f"floor: COPY … TO STDOUT of the feature shards' input rows (sets, workouts): "
-        f"{floor_s:.2f} s ({size / 1e6:,.0f} MB); load {load}",
-        flush=True,
-    )
+        floor_s, size = floor(conn) if parts & {"train", "score"} else (float("nan"), 0)
+    if parts & {"train", "score"}:
+        print(
+            f"floor: COPY … TO STDOUT of the feature shards' input rows (sets, workouts): "
+            f"{floor_s:.2f} s ({size / 1e6:,.0f} MB); load {load}",
+            flush=True,
+        )
     try:
         if "train" in parts:
             for workers in args.workers:
