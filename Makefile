@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test test-deep fuzz lint install install-test clean bench-data bench bench-smoke
+.PHONY: run test test-deep fuzz lint install install-test clean bench-data bench bench-smoke bench-coach
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ SCALE ?= 10000
 YEARS ?= 2
 bench-data: install
 	$(PY) -m pipelines.demo.bench --athletes $(SCALE) --years $(YEARS)
+
+## bench-coach: the coach's training, batch scoring and GET /v1/recommendations on the
+## bench-data population (SCALE athletes); more: COACH_ARGS="--workers 1 --rate 100"
+COACH_ARGS ?=
+bench-coach: $(VENV)/.installed-bench
+	$(PY) -m bench.coach_bench --athletes $(SCALE) $(COACH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .coverage.* htmlcov
