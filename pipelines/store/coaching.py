@@ -189,9 +189,13 @@ def record_plan(
 
 
 def lock_building(conn: Connection, run_id: uuid.UUID) -> bool:
-    """Lock the run's row until the end of the transaction; True when it is building."""
+    """Lock the run's row until the end of the transaction; True when it is building.
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: every shard's COPY into ``model_features``
+    already holds ``FOR KEY SHARE`` on this row (the foreign key), which ``FOR UPDATE``
+    waits for — two shards finishing together would each wait for the other."""
     status = conn.execute(
-        text("SELECT status FROM model_runs WHERE id = :id FOR UPDATE"), {"id": run_id}
+        text("SELECT status FROM model_runs WHERE id = :id FOR NO KEY UPDATE"), {"id": run_id}
     ).scalar_one_or_none()
     return status == "building"
 

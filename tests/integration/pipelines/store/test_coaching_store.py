@@ -155,6 +155,39 @@ def test_the_feature_table_round_trips_through_copy(committed):  # noqa: F811
     assert back[list(FEATURES)].dtypes.eq("float64").all()
 
 
+def test_two_shards_of_one_run_finishing_together_do_not_deadlock(committed):  # noqa: F811
+    import threading
+
+    examples = _examples()
+    with committed.begin() as conn:
+        run_id = store.create_run(conn, NAME, {}, "beat")
+        store.claim_queued(conn, run_id)
+        snap = store.Snapshot(athletes=2, sets=10, sync_seq_sum=2, sync_seq_max=1)
+        store.record_plan(conn, run_id, snap, shards=2, users=2)
+    both_copied = threading.Barrier(2, timeout=30)
+    outcomes: dict[int, object] = {}
+
+    def shard(i: int) -> None:
+        try:
+            with committed.begin() as conn:
+                # as build_shard: the COPY first (a KEY SHARE lock through the foreign
+                # key), then the run's row locked to count the shard
+                store.write_features(conn, run_id, examples.iloc[[i]])
+                both_copied.wait()
+                assert store.lock_building(conn, run_id)
+                outcomes[i] = store.add_shard(conn, run_id, examples=1)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=shard, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    # both counted, one after the other (no DeadlockDetected)
+    assert sorted(outcomes.values(), key=str) == [(1, 2), (2, 2)], outcomes
+
+
 def _version(run_id: uuid.UUID | None, blob: bytes = b"skops") -> registry.NewVersion:
     return registry.NewVersion(
         model_name=NAME,
