@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from models.coaching import evaluation
-from models.coaching.estimator import Coach, Params, fit, predict
+from models.coaching.estimator import Coach, Params, context, fit, predict
 
 
 @dataclass(slots=True)
@@ -48,7 +48,11 @@ def held_out(
     if not test.any():
         return None
     rows = examples[test]
-    forecasts = {name: predict(coach, examples)[test] for name, coach in coaches.items()}
+    forecasts = {}
+    for name, coach in coaches.items():
+        # only the test rows and the sessions their athlete terms read are predicted
+        near = context(examples, test, int(coach["residual_window"]))
+        forecasts[name] = predict(coach, examples[near])[test[near]]
     out = evaluation.report(
         rows,
         {name: f["predicted_e1rm_kg"].to_numpy(float) for name, f in forecasts.items()},

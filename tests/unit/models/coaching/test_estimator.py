@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.coaching.estimator import Params, adjustments, fit, predict
+from models.coaching.estimator import Params, adjustments, context, fit, predict
 from models.coaching.evaluation import split
 from models.coaching.features import FEATURES
 from tests.support.coaching import population_examples
@@ -106,6 +106,16 @@ def test_no_gain_is_forecast_after_a_break_of_more_than_4_weeks() -> None:
     assert (away["predicted_e1rm_kg"] <= away["interval_high_kg"]).all()
     # the rule had something to do: some of these sessions were forecast a gain
     assert (before["predicted_e1rm_kg"].to_numpy() > level).any()
+
+
+def test_forecasts_from_the_context_rows_equal_those_from_every_row() -> None:
+    coach, rows = small_coach()
+    test = (rows["split"] == "test").to_numpy()
+    near = context(rows, test, int(coach["residual_window"]))
+    assert near.sum() < len(rows)  # something was left out
+    full = predict(coach, rows)[test]
+    part = predict(coach, rows[near])[test[near]]
+    np.testing.assert_allclose(part.to_numpy(float), full.to_numpy(float), rtol=1e-9)
 
 
 def test_rows_without_a_level_get_no_forecast() -> None:
