@@ -36,7 +36,11 @@ def _fmt(metric: dict[str, float]) -> str:
 
 
 def _table(title: str, report: dict[str, Any], out: TextIO, aim: float | None = None) -> None:
-    print(f"\n{title}: {report['rows']:,} sessions of {report['athletes']:,} athletes", file=out)
+    print(
+        f"\n{title}: {_count(report['rows'], 'session')} of "
+        f"{_count(report['athletes'], 'athlete')}",
+        file=out,
+    )
     print(f"  {'model':<22}{'MAE kg [95% CI]':<26}{'MAPE % [95% CI]':<26}80% coverage", file=out)
     coverage = report.get("coverage", {})
     for name, metrics in report["models"].items():
@@ -54,6 +58,8 @@ def _table(title: str, report: dict[str, Any], out: TextIO, aim: float | None = 
             verdict = 'loses to "same as last time" here'
         elif aim is not None:
             verdict = f"aim ≤ {aim:.1f}×: {'met' if ratio <= aim else 'not met'}"
+        elif metrics["mae_kg"]["high"] >= persistence:
+            verdict = "below persistence, but within the noise (its interval reaches it)"
         else:
             verdict = "beats persistence"
         print(f"  {name}: {ratio:.3f}× persistence's MAE — {verdict}", file=out)
@@ -85,7 +91,7 @@ def _feedback(conn: Any, name: str, out: TextIO) -> None:
 
     rows = registry.feedback_summary(conn, name)
     total = sum(r["answers"] for r in rows)
-    print(f"\nfeedback on served prescriptions: {total:,} answers", file=out)
+    print(f"\nfeedback on served prescriptions: {_count(total, 'answer')}", file=out)
     for r in rows:
         share = r["answers"] / total if total else 0.0
         line = f"  {r['outcome']:<20}{r['answers']:>6,} ({share:.0%})"
@@ -95,6 +101,17 @@ def _feedback(conn: Any, name: str, out: TextIO) -> None:
                 f"inside the interval {r['coverage']:.0%}"
             )
         print(line, file=out)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _at_least_zero(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -113,6 +130,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"forma: unknown model {args.name!r} (known: {', '.join(MODEL_NAMES)})", file=sys.stderr
         )
         return 2
+    if args.json:
+        target = Path(args.json)
+        if not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
+            print(f"forma: --json {args.json}: no writable folder {target.parent}", file=sys.stderr)
+            return 2
     histories = []
     for path in args.history:
         try:
@@ -123,7 +145,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 time_zone=args.time_zone,
             )
         except (OSError, ImportFormatError) as exc:
-            print(f"forma: {path}: {exc}", file=sys.stderr)
+            # the parsers speak of the API's form fields; here they are options
+            hint = str(exc).replace("pass weight_unit=kg|lb", "pass --weight-unit kg|lb")
+            hint = hint.replace("pass distance_unit=m|km|mi", "pass --distance-unit m|km|mi")
+            hint = hint.replace(" or set unit_system on the profile", "")
+            print(f"forma: {path}: {hint}", file=sys.stderr)
             return 2
         histories.append(history)
     env = dict(os.environ)
@@ -164,6 +190,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                     continue
                 found = found.assign(split=split(found, params))
                 scored = training.held_out(found, coaches, seed=params.seed)
+                if scored is None:
+                    print(f"forma: {history.name}: no session after the cut to score", file=out)
                 if scored is not None:
                     report["real"][history.name] = scored
                     pooled.append(found)
@@ -226,7 +254,8 @@ def add_parser(sub: Any) -> None:
     evaluate.add_argument("name", nargs="?", default="next_e1rm", help="model (default next_e1rm)")
     evaluate.add_argument(
         "--history",
-        nargs="*",
+        nargs="+",
+        action="extend",
         default=[],
         metavar="FILE",
         help="real exports (Strong, Hevy, FitNotes, …)",
@@ -240,7 +269,7 @@ def add_parser(sub: Any) -> None:
     )
     evaluate.add_argument(
         "--rolling",
-        type=int,
+        type=_at_least_zero,
         default=3,
         metavar="N",
         help="rolling-origin refits (default 3; 0: none)",
