@@ -224,7 +224,7 @@ def test_evaluate_scores_both_baselines_as_computed_by_hand(tmp_path, capsys):
             got = part["models"]["persistence"]["mae_kg"]["value"]
             assert abs(got - mae(mine, "persistence")) <= ROUNDED, (path.name, ex)
         table = section(out, f"real history {path.name}, hold-out")
-        assert f"{len(rows):,} sessions of 1 athletes" in table
+        assert f"{len(rows):,} sessions of 1 athlete\n" in table
         assert_verdicts(table, scored, {"fitted now"})
         pooled.append(rows)
     # pooled: the three hold-outs together, the same rows
