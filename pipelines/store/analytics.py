@@ -12,6 +12,7 @@ totals by :mod:`pipelines.store.analytics_state`, the locks and markers are in
 from __future__ import annotations
 
 import io
+import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -80,16 +81,27 @@ def _raw(conn: Connection) -> Any:
 _CONVERT = pa_csv.ConvertOptions(strings_can_be_null=True)
 
 
+#: A COPY's CSV stays in memory up to this size, then goes to a temporary file: a
+#: training run's feature table is gigabytes of text that Arrow parses from disk as well
+#: as from memory, and holding both the text and the parsed table doubled the peak.
+_SPOOL_BYTES = 64 * 1024 * 1024
+
+
 def copy_out(conn: Connection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Run ``COPY (sql) TO STDOUT`` in CSV and parse it with pandas."""
-    buffer = io.BytesIO()
-    with _raw(conn).cursor() as cur:
-        with cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", params) as copy:
-            for chunk in copy:
-                buffer.write(chunk)
-    buffer.seek(0)
-    if buffer.getbuffer().nbytes == 0:
-        return pd.DataFrame()
+    """Run ``COPY (sql) TO STDOUT`` in CSV and parse it with Arrow into pandas."""
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as buffer:
+        with _raw(conn).cursor() as cur:
+            with cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", params) as copy:
+                for chunk in copy:
+                    buffer.write(chunk)
+        if buffer.tell() == 0:
+            return pd.DataFrame()
+        buffer.seek(0)
+        return _parsed(buffer)
+
+
+def _parsed(buffer: Any) -> pd.DataFrame:
+    """The CSV in ``buffer`` (a file object at its start) as a frame."""
     # Arrow's reader itself: pandas' read_csv(engine="pyarrow") adds ~1 ms of wrapping per
     # call, a refresh's reads are a few rows each. As read_csv: empty fields are NULL,
     # columns of NULLs only are floats.
