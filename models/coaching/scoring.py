@@ -230,7 +230,7 @@ def score(
         }  # fmt: skip
         kind = str(exercise["kind"]) if exercise is not None else "strength"
         if kind != "strength":
-            row |= _not_loaded(typed_sets, user, ex_id, name, unit)
+            row |= _not_loaded(typed_sets, user, ex_id, name, unit, kind)
         elif (
             past is not None
             and coach is not None
@@ -336,7 +336,19 @@ def _cold(
     }
 
 
-def _not_loaded(sets: pd.DataFrame, user: str, ex_id: str, name: str, unit: str) -> dict[str, Any]:
+def _not_loaded(
+    sets: pd.DataFrame, user: str, ex_id: str, name: str, unit: str, kind: str
+) -> dict[str, Any]:
+    if kind in ("timed", "cardio"):
+        # held for time or covered for distance: sets of reps would be made up
+        return {
+            "rule": "not_loaded",
+            "sets": [],
+            "explanation": (
+                f"{name} is a {kind} exercise: the coach prescribes sets of strength and "
+                "bodyweight exercises only."
+            ),
+        }
     mine = sets[(sets["user_id"].astype(str) == user) & (sets["exercise_id"].astype(str) == ex_id)]
     mine = mine[mine["set_type"] != "warmup"]
     reps = int(mine["reps"].dropna().tail(10).max()) if mine["reps"].notna().any() else DEFAULT_REPS

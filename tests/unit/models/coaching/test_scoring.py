@@ -106,6 +106,18 @@ def test_bodyweight_exercise_is_not_loaded() -> None:
     assert [(s["weight"], s["reps"]) for s in row["sets"]] == [(None, 10)] * 3
 
 
+def test_timed_and_cardio_exercises_get_no_sets() -> None:
+    plank, run = str(exercise_id("plank")), str(exercise_id("running"))
+    kinds = catalogue().set_index("exercise_id")["kind"]
+    assert (kinds[plank], kinds[run]) == ("timed", "cardio")  # the catalogue's own kinds
+    out = score(None, None, bench_history("a").inputs(), catalogue(), users(("a", None)), AS_OF,
+                only=[plank, run])  # fmt: skip
+    for ex in (plank, run):
+        row = one(out, "a", ex)
+        assert row["rule"] == "not_loaded" and row["sets"] == []
+        assert "prescribes sets of strength and bodyweight exercises only" in row["explanation"]
+
+
 def test_without_a_coach_the_last_top_set_again() -> None:
     out = score(None, None, bench_history("a").inputs(), catalogue(), users(("a", None)), AS_OF,
                 only=[BENCH])  # fmt: skip
