@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.coaching.tables import ModelAlias, ModelVersion
 from api.exercises.tables import Exercise
 from api.recommendations.tables import FEEDBACK_DAYS, Recommendation, RecommendationFeedback
+from api.workouts.tables import Workout, WorkoutSet
 from models.analytics import Inputs
 from models.analytics.balance import PRIMARY_SHARE, SECONDARY_SHARE
 from models.vocabulary import local_time_sql
@@ -156,6 +157,22 @@ async def exercise_visible(
             Exercise.id == exercise_id,
             (Exercise.user_id.is_(None)) | (Exercise.user_id == user_id),
             Exercise.merged_into_id.is_(None),
+        )
+    )
+    return bool((await session.execute(stmt)).scalar())
+
+
+async def lifts_anything(session: AsyncSession, *, user_id: uuid.UUID) -> bool:
+    """True when the athlete has a counted set of a ``strength`` exercise in a workout
+    not deleted: without one there is no main exercise to score."""
+    stmt = select(
+        exists().where(
+            WorkoutSet.user_id == user_id,
+            WorkoutSet.set_type != "warmup",
+            WorkoutSet.exercise_id == Exercise.id,
+            Exercise.kind == "strength",
+            WorkoutSet.workout_id == Workout.id,
+            Workout.deleted_at.is_(None),
         )
     )
     return bool((await session.execute(stmt)).scalar())

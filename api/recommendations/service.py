@@ -155,6 +155,10 @@ async def list_recommendations(
 ) -> RecommendationList:
     """The athlete's main exercises' prescriptions (at most :data:`MAIN_LIMIT`)."""
     batch = await repository.newest_batch(session, user_id=user.id)
+    if not _current(batch, user) and not await repository.lifts_anything(session, user_id=user.id):
+        # nothing stored can say "no main exercise": one indexed query instead of
+        # reading and scoring the athlete's rows on every request
+        return RecommendationList(items=[])
     if not _current(batch, user):
         await _lock(session, user)
         batch = await repository.newest_batch(session, user_id=user.id)
