@@ -52,8 +52,9 @@ def _peak_mb(pid: int) -> float:
     return float("nan")
 
 
-def _floor(conn: object) -> tuple[float, int]:
-    """COPY the rebuild's two input queries for every athlete to STDOUT, discarding it."""
+def input_floor(conn: object) -> tuple[float, int]:
+    """COPY the two input queries of a rebuild (and of the coach's feature shards) for every
+    athlete to STDOUT, discarding it: (seconds, bytes)."""
     from pipelines.store import analytics as store
 
     raw = conn.connection.driver_connection  # type: ignore[attr-defined]
@@ -198,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             f"scale: {scale.athletes:,} athletes, {scale.workouts:,} workouts, {scale.sets:,} sets, "
             f"{scale.first} … {scale.last}"
         )
-        floor, size = _floor(conn)
+        floor, size = input_floor(conn)
     print(
         f"floor: COPY … TO STDOUT of the rebuild's input rows: {floor:.2f} s ({size / 1e6:,.0f} MB)"
     )

@@ -40,6 +40,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bench.analytics_bench import input_floor
 from pipelines.demo.bench import BENCH_DB, DEFAULT_SERVER, bench_url
 
 MODEL = "next_e1rm"
@@ -175,25 +176,6 @@ def scale(conn: Any) -> Any:
             "(SELECT max(started_at)::date FROM workouts) AS last"
         )
     ).one()
-
-
-def floor(conn: Any) -> tuple[float, int]:
-    """COPY the feature shards' two input queries (sets, workouts) for every athlete to
-    STDOUT, discarding it: (seconds, bytes)."""
-    from pipelines.store import analytics as store
-
-    raw = conn.connection.driver_connection
-    users = [r[0] for r in conn.execute(text("SELECT id FROM users"))]
-    params = {"users": users, "from": date(1900, 1, 1)}
-    size = 0
-    started = time.perf_counter()
-    with raw.cursor() as cur:
-        for template in (store._SETS, store._WORKOUTS):
-            sql = template.format(local=store.LOCAL_TIME, **store._ONE_START)
-            with cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", params) as cp:
-                for chunk in cp:
-                    size += len(chunk)
-    return time.perf_counter() - started, size
 
 
 # --- training ----------------------------------------------------------------------
@@ -627,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         load = load_average()
-        floor_s, size = floor(conn) if parts & {"train", "score"} else (float("nan"), 0)
+        floor_s, size = input_floor(conn) if parts & {"train", "score"} else (float("nan"), 0)
     if parts & {"train", "score"}:
         print(
             f"floor: COPY … TO STDOUT of the feature shards' input rows (sets, workouts): "

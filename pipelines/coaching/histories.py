@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from api.exercises.catalogue import CATALOGUE_V1, build_lookup, exercise_id, match_key
+from api.exercises.catalogue import build_lookup, exercise_id, match_key
 from models.analytics import Inputs
-from models.analytics.balance import PRIMARY_SHARE, SECONDARY_SHARE
+from pipelines.coaching.catalogue import catalogue_frame, muscles_frame
 from pipelines.imports.parsers.base import DistanceUnit, ImportFormatError, WeightUnit
 from pipelines.imports.parsers.registry import ParseOptions, parse_upload
-from pipelines.imports.strength import _custom_kind
+from pipelines.imports.strength import custom_kind
 
 #: Ids of a file's athlete, workouts and custom exercises: uuid5 under this namespace.
 _NAMESPACE = uuid.UUID("5b0c3c52-8c0e-4a43-9d0e-0f6b1f1c9e21")
@@ -35,38 +35,6 @@ class History:
     inputs: Inputs
     exercises: pd.DataFrame
     rows_rejected: int
-
-
-def catalogue_frame() -> pd.DataFrame:
-    """The built-in catalogue as the coach reads it: ``exercise_id`` (str), ``name``,
-    ``kind``, ``equipment``, ``primary_muscles``, ``secondary_muscles``."""
-    return pd.DataFrame(
-        [
-            {
-                "exercise_id": str(exercise_id(e.slug)),
-                "name": e.name,
-                "kind": e.kind,
-                "equipment": e.equipment,
-                "primary_muscles": list(e.primary_muscles),
-                "secondary_muscles": list(e.secondary_muscles),
-            }
-            for e in CATALOGUE_V1
-        ]
-    )
-
-
-def muscles_frame(catalogue: pd.DataFrame) -> pd.DataFrame:
-    """``exercise_id``, ``muscle``, ``share`` (primary 1, secondary ½: as the engine)."""
-    rows = [
-        (row.exercise_id, muscle, share)
-        for row in catalogue.itertuples()
-        for muscles, share in (
-            (row.primary_muscles, PRIMARY_SHARE),
-            (row.secondary_muscles, SECONDARY_SHARE),
-        )
-        for muscle in muscles
-    ]
-    return pd.DataFrame(rows, columns=["exercise_id", "muscle", "share"])
 
 
 def read_history(
@@ -107,7 +75,7 @@ def read_history(
                 custom[key] = {
                     "exercise_id": str(uuid.uuid5(_NAMESPACE, f"custom:{key}")),
                     "name": logged[0].exercise_name.strip(),
-                    "kind": _custom_kind(logged),
+                    "kind": custom_kind(logged),
                     "equipment": None,
                     "primary_muscles": [],
                     "secondary_muscles": [],

@@ -17,10 +17,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from api.exercises.catalogue import CATALOGUE_V1, exercise_id
 from models.analytics import Inputs
-from models.analytics.balance import PRIMARY_SHARE, SECONDARY_SHARE
 from models.coaching.features import training_examples
+from pipelines.coaching.catalogue import catalogue_frame, muscles_frame
 from pipelines.demo.population import Population, generate
 
 #: The hold-out's seed: fixed, and not the demo's (7), so it is other athletes.
@@ -33,14 +32,10 @@ END = date(2025, 12, 31)
 
 def _catalogue() -> tuple[dict[str, str], pd.DataFrame]:
     """Exercise id (text) → kind, and every exercise's muscle shares (``muscles`` rows)."""
-    kinds: dict[str, str] = {}
-    rows: list[tuple[str, str, float]] = []
-    for exercise in CATALOGUE_V1:
-        key = str(exercise_id(exercise.slug))
-        kinds[key] = str(exercise.kind)
-        rows += [(key, m, PRIMARY_SHARE) for m in exercise.primary_muscles]
-        rows += [(key, m, SECONDARY_SHARE) for m in exercise.secondary_muscles]
-    return kinds, pd.DataFrame(rows, columns=["exercise_id", "muscle", "share"])
+    frame = catalogue_frame()
+    return dict(zip(frame["exercise_id"], frame["kind"].astype(str), strict=True)), muscles_frame(
+        frame
+    )
 
 
 def to_inputs(population: Population) -> Inputs:

@@ -20,7 +20,7 @@ def fingerprint(fmt: str, source_key: str) -> str:
     return hashlib.sha256(f"{fmt}|{source_key}".encode()).hexdigest()
 
 
-def _custom_kind(sets: list[ParsedSet]) -> str:
+def custom_kind(sets: list[ParsedSet]) -> str:
     """Kind of an exercise the catalogue lacks, from what was logged for it."""
     if any((s.weight_kg or 0) > 0 for s in sets):
         return "strength"
@@ -49,7 +49,7 @@ def store_strength(
             by_key[key].append(s)
             names.setdefault(key, s.exercise_name.strip())
     lookup = store.exercise_lookup(conn, user_id)
-    missing = [(names[k], _custom_kind(v)) for k, v in by_key.items() if k not in lookup]
+    missing = [(names[k], custom_kind(v)) for k, v in by_key.items() if k not in lookup]
     lookup.update(store.create_custom_exercises(conn, user_id, missing))
 
     workout_rows = []

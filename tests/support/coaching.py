@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from api.exercises.catalogue import CATALOGUE_V1, exercise_id
+from api.exercises.catalogue import exercise_id
 from models.analytics import Inputs
-from models.analytics.balance import PRIMARY_SHARE, SECONDARY_SHARE
+from pipelines.coaching.catalogue import catalogue_frame, muscles_frame
 from pipelines.demo.population import Population, generate
 
 BENCH = str(exercise_id("bench-press-barbell"))
@@ -29,31 +29,15 @@ ROW = str(exercise_id("bent-over-row-barbell"))
 PULL_UP = str(exercise_id("pull-up"))
 
 
-@cache
 def catalogue() -> pd.DataFrame:
     """The v1 catalogue as ``score`` takes it: exercise_id, name, kind, equipment,
     primary_muscles, secondary_muscles (lists of str)."""
-    rows = [
-        {
-            "exercise_id": str(exercise_id(e.slug)),
-            "name": e.name,
-            "kind": e.kind,
-            "equipment": e.equipment,
-            "primary_muscles": list(e.primary_muscles),
-            "secondary_muscles": list(e.secondary_muscles),
-        }
-        for e in CATALOGUE_V1
-    ]
-    return pd.DataFrame(rows)
+    return catalogue_frame()
 
 
 def muscles() -> pd.DataFrame:
     """exercise_id, muscle, share (primary 1.0, secondary 0.5) of the whole catalogue."""
-    rows = []
-    for e in catalogue().itertuples():
-        rows += [(e.exercise_id, m, PRIMARY_SHARE) for m in e.primary_muscles]
-        rows += [(e.exercise_id, m, SECONDARY_SHARE) for m in e.secondary_muscles]
-    return pd.DataFrame(rows, columns=["exercise_id", "muscle", "share"])
+    return muscles_frame(catalogue_frame())
 
 
 def kind_of(exercise: str) -> str:
