@@ -4,6 +4,7 @@ promote and roll back (the champion alias, an event each, re-scoring queued)."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -30,7 +31,10 @@ def empty_queue(settings):
 
 async def eventually_queued(settings, expected: tuple[str, list]) -> list[tuple[str, list]]:
     """The queued messages once ``expected`` is among them (the API sends after answering)."""
-    for _ in range(100):
+    # A deadline, not a count: on a loaded machine the executor thread that sends can
+    # take seconds to be scheduled.
+    deadline = time.monotonic() + 30.0
+    while time.monotonic() < deadline:
         tasks = queued_tasks(settings)
         if expected in tasks:
             return tasks
