@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse as parse_rate_limit
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _WEAK_SECRETS = {"", "changeme", "secret", "change-me", "development"}
@@ -112,6 +112,19 @@ class Settings(BaseSettings):
         le=1000,
         description="feature tables of finished training runs kept (the latest succeeded "
         "ones; those of the champion's and challenger's runs always stay)",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        None,
+        description="key of the analysts' pseudonyms (HMAC-SHA256 of the user id); unset: "
+        "derived from the secret key. A new key starts a new key period",
+    )
+    datasets_allow_notes: bool = Field(
+        False,
+        description="datasets include workout titles and free-text notes (off: analysts "
+        "never see free text)",
+    )
+    datasets_max_exports: int = Field(
+        4, ge=1, le=100, description="dataset exports streaming at once per process; beyond, 503"
     )
     import_resend_after_s: float = Field(
         40.0, ge=0, description="age of a queued import job before the sweep re-sends it"

@@ -9,6 +9,7 @@ from api.auth import tables as auth
 from api.body_metrics import tables as body_metrics
 from api.cardio import tables as cardio
 from api.coaching import tables as coaching
+from api.datasets import tables as datasets
 from api.db import Base
 from api.exercises import tables as exercises
 from api.idempotency import tables as idempotency
@@ -24,6 +25,7 @@ TABLE_MODULES = (
     body_metrics,
     cardio,
     coaching,
+    datasets,
     exercises,
     idempotency,
     imports,

@@ -77,6 +77,10 @@ class ModelRun(Base):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     message: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int | None] = mapped_column(Integer)
+    #: the ``features`` dataset snapshot freezing this run's feature table (a notebook
+    #: reproduces the version's training data from it); no foreign key: the snapshots
+    #: table is the data platform's, and refers back to the run
+    snapshot_id: Mapped[uuid.UUID | None]
 
 
 #: A run's feature table: per (athlete, exercise, as-of) the features, the label, both
