@@ -14,6 +14,7 @@ from api.body_limit import BodyLimit
 from api.body_metrics.router import router as body_metrics_router
 from api.coaching.router import router as coaching_router
 from api.config import Settings, get_settings
+from api.datasets.snapshot_router import router as dataset_snapshots_router
 from api.db import create_sessionmaker, engine_for, install_overload_handlers
 from api.disconnect import WatchDisconnect
 from api.errors import install_error_handlers
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_metrics_router,
         coaching_router,
         recommendations_router,
+        dataset_snapshots_router,  # before the datasets router: /snapshots is no dataset
     ):
         app.include_router(router)
     install_openapi(app)
