@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import StreamingResponse
 
@@ -119,6 +119,9 @@ async def create_snapshot(
         progress=0.0,
         created_by=user.email,
         run_id=run_id,
+        # the moment of the request, not of its transaction: the list's order is the
+        # order they were asked for in
+        created_at=func.clock_timestamp(),
     )
     session.add(row)
     await session.flush()
