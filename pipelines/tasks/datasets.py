@@ -250,7 +250,7 @@ def _take(row: dict[str, Any], progress: Progress | None) -> SnapshotOutcome:
                 months, rows = _without_month(batch)
                 if writer is None:
                     schema = rows.schema
-                    writer = PartWriter(schema, emit)
+                    writer = PartWriter(schema, emit, part_rows=PART_ROWS)
                 rows = rows.cast(schema) if rows.schema != schema else rows
                 if months is None:
                     writer.add(None, rows)
