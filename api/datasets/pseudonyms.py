@@ -141,13 +141,19 @@ def ensure_pseudonyms(conn: Any, settings: Settings) -> int:
     pseudonyms are computed here and inserted in batches. ``conn`` is a SQLAlchemy
     ``Connection`` or a psycopg 3 connection; the caller commits.
     """
+    return add_missing(conn, settings)[0]
+
+
+def add_missing(conn: Any, settings: Settings) -> tuple[int, int]:
+    """:func:`ensure_pseudonyms`, also saying how many users it found without one:
+    ``(period id, users given a pseudonym)``."""
     runner = _Runner(conn)
     period = ensure_period(conn, settings)
     missing = [row[0] for row in runner.rows(_MISSING, {"period": period})]
     key = key_bytes(settings)
     for params in _rows(key, period, [uuid.UUID(str(m)) for m in missing]):
         runner.rows(_INSERT, params)
-    return period
+    return period, len(missing)
 
 
 async def ensure_pseudonyms_async(db: AsyncSession | AsyncConnection, settings: Settings) -> int:
