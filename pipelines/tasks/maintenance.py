@@ -9,7 +9,9 @@ Redis or a dead worker is re-sent from there: refreshes owed for a while
 than ``FORMA_TRAIN_STUCK_AFTER_S`` are failed, so a dead worker never leaves a run
 holding its model. Dataset snapshots left queued a minute get their ``datasets.snapshot``
 again; those running past the broker's visibility timeout are failed. Stored idempotent
-responses older than 24 h go.
+responses older than 24 h go. Athletes who signed up since the last sweep get their
+pseudonym of the current key period, so the read-only SQL views (which join the stored
+pseudonyms) miss nobody for long.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import uuid
 from sqlalchemy import Connection
 
 from api.config import get_settings
+from api.datasets.pseudonyms import add_missing
 from pipelines.celery_app import REFRESH, app, publish
 from pipelines.db import transaction
 from pipelines.imports import store as import_store
@@ -46,11 +49,13 @@ def stuck_imports(conn: Connection) -> list[uuid.UUID]:
 def sweep() -> dict[str, int]:
     """Re-send refreshes owed for a while, imports and training runs left queued or
     interrupted; fail training runs stuck building or fitting; the same for dataset
-    snapshots; purge idempotency keys older than 24 h.
+    snapshots; purge idempotency keys older than 24 h; give athletes without one their
+    pseudonym of the current key period.
 
     Returns ``{"users": athletes owed a refresh, "imports": jobs re-sent,
     "idempotency_keys_purged": rows deleted, "training_resent": queued runs re-sent,
-    "training_failed": stuck runs failed, "snapshots_resent", "snapshots_failed"}``.
+    "training_failed": stuck runs failed, "snapshots_resent", "snapshots_failed",
+    "pseudonyms_added": athletes given a pseudonym, "key_period": the current key period}``.
     """
     settings = get_settings()
     with transaction() as conn:
@@ -77,6 +82,8 @@ def sweep() -> dict[str, int]:
         queued_after_s=SNAPSHOT_RESEND_AFTER_S,
         stuck_after_s=settings.celery_visibility_timeout_s,
     )
+    with transaction() as conn:  # last, in its own transaction: it never holds back a re-send
+        period, added = add_missing(conn, settings)
     return {
         "users": len(users),
         "imports": len(jobs),
@@ -85,6 +92,8 @@ def sweep() -> dict[str, int]:
         "training_failed": failed,
         "snapshots_resent": snapshots_resent,
         "snapshots_failed": snapshots_failed,
+        "pseudonyms_added": added,
+        "key_period": period,
     }
 
 
