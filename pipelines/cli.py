@@ -343,9 +343,9 @@ def cmd_grant(args: argparse.Namespace) -> int:
         engine = create_engine(settings.require_database_url(), pool_size=1)
         try:
             async with create_sessionmaker(engine)() as session:
-                user = await service.grant_role(session, email=args.email, role=args.role)
+                change = await service.grant_role(session, email=args.email, role=args.role)
                 await session.commit()
-                return f"{user.email} is now {user.role}"
+                return f"{change.user.email} is now {change.user.role}"
         finally:
             await engine.dispose()
 
