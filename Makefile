@@ -37,7 +37,7 @@ run: install
 ## would run only once.
 TEST_WORKERS ?= 2
 test: install-test
-	$(VENV)/bin/ruff check api pipelines models tests bench migrations/env.py
+	$(VENV)/bin/ruff check api pipelines models client tests bench migrations/env.py
 	$(PY) -m pytest tests/contract --cov --cov-report= --cov-fail-under=0
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/contract \
 		--cov --cov-append --cov-report=term-missing:skip-covered
@@ -62,9 +62,9 @@ fuzz: install-test
 
 ## lint: ruff and mypy
 lint: install-test
-	$(VENV)/bin/ruff check api pipelines models tests bench migrations/env.py
-	$(VENV)/bin/ruff format --check api pipelines models tests bench/load
-	$(VENV)/bin/mypy api pipelines models
+	$(VENV)/bin/ruff check api pipelines models client tests bench migrations/env.py
+	$(VENV)/bin/ruff format --check api pipelines models client tests bench/load
+	$(VENV)/bin/mypy api pipelines models client/forma_client
 
 ## bench-data: SCALE athletes × YEARS years into database forma_bench (same server as FORMA_DATABASE_URL)
 SCALE ?= 10000
