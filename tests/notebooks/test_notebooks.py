@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -53,7 +55,7 @@ def _texts(output: dict[str, Any]) -> list[str]:
 
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs_and_draws(name: str, notebook_stack: NotebookStack) -> None:
+def test_notebook_runs_and_draws(name: str, notebook_stack: NotebookStack, tmp_path: Path) -> None:
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     env = {
         **os.environ,
@@ -67,7 +69,12 @@ def test_notebook_runs_and_draws(name: str, notebook_stack: NotebookStack) -> No
         timeout=CELL_TIMEOUT_S,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
-    client.execute(env=env)  # raises CellExecutionError naming the failing cell
+    started = time.monotonic()
+    try:
+        client.execute(env=env)  # raises CellExecutionError naming the failing cell
+    finally:  # the executed notebook, outputs and all, to open when something is wrong
+        nbformat.write(nb, tmp_path / name)
+    seconds = time.monotonic() - started
 
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
@@ -76,4 +83,4 @@ def test_notebook_runs_and_draws(name: str, notebook_stack: NotebookStack) -> No
     shown = "\n".join(t for o in outputs for t in _texts(o)).lower()
     leaked = [who for who in notebook_stack.identities() if who.lower() in shown]
     assert not leaked, f"{name} shows {len(leaked)} e-mails or user ids"
-    print(f"\n{name}: {len(figures)} figures, {len(outputs)} outputs", flush=True)
+    print(f"\n{name}: {len(figures)} figures in {seconds:.1f} s ({tmp_path / name})", flush=True)
