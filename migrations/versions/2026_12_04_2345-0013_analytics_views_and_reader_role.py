@@ -28,85 +28,216 @@ down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The athlete's pseudonym in the current key period; a user without one yet (the sweep
-# adds them) is left out rather than shown under an id.
-_ATHLETE = (
-    "JOIN public.user_pseudonyms p ON p.user_id = {user_id} AND p.period = "
-    "(SELECT id FROM public.pseudonym_periods ORDER BY activated_at DESC, id DESC LIMIT 1)"
+# The athlete's pseudonym in the current key period (the one activated last); a user
+# without one yet (the maintenance sweep adds them) is left out rather than shown otherwise.
+_CURRENT_PERIOD = (
+    "(SELECT id FROM pseudonym_periods ORDER BY activated_at DESC, id DESC LIMIT 1)"
 )
-_LOCAL_DAY = "(w.started_at AT TIME ZONE w.time_zone)::date"
 
+# The API's datasets (api/datasets/catalogue.py at this revision) without their title and
+# note columns; ``{current}`` is the current key period. Tables resolve to ``public`` when
+# the view is created and stay bound to those tables whatever a reader's search_path.
 _VIEWS: dict[str, str] = {
-    "workouts_v1": f"""
-SELECT w.id AS workout_id, p.pseudonym AS athlete, w.started_at, w.ended_at,
-       {_LOCAL_DAY} AS day, w.time_zone,
-       extract(epoch FROM w.ended_at - w.started_at)::double precision AS duration_s,
-       w.session_rpe, w.source
-FROM public.workouts w
-{_ATHLETE.format(user_id="w.user_id")}
-WHERE w.deleted_at IS NULL""",
-    "sets_v1": f"""
-SELECT s.id AS set_id, s.workout_id, p.pseudonym AS athlete, w.started_at,
-       {_LOCAL_DAY} AS day, s.exercise_id, e.name AS exercise, e.kind AS exercise_kind,
-       e.equipment, e.primary_muscles[1] AS primary_muscle, s.position, s.set_type,
-       s.weight_kg, s.reps, s.duration_s, s.distance_m, s.rpe, s.rir, s.weight_unit,
-       s.distance_unit, s.detected_reps, s.form_score, s.tempo
-FROM public.workout_sets s
-JOIN public.workouts w ON w.id = s.workout_id AND w.deleted_at IS NULL
-JOIN public.exercises e ON e.id = s.exercise_id
-{_ATHLETE.format(user_id="s.user_id")}""",
-    "cardio_sessions_v1": f"""
-SELECT c.workout_id, p.pseudonym AS athlete, w.started_at, {_LOCAL_DAY} AS day, c.sport,
-       c.elapsed_s, c.moving_s, c.distance_m, c.elev_gain_m, c.elev_loss_m, c.avg_hr,
-       c.max_hr, c.avg_power_w, c.avg_cadence, c.avg_speed_mps, c.pace_s_per_km,
-       c.points, c.trimp, c.srpe_load, c.load, c.load_method
-FROM public.cardio_sessions c
-JOIN public.workouts w ON w.id = c.workout_id AND w.deleted_at IS NULL
-{_ATHLETE.format(user_id="c.user_id")}""",
-    "daily_load_v1": f"""
-SELECT p.pseudonym AS athlete, d.day, d.sessions, d.duration_s, d.distance_m,
-       d.volume_load_kg, d.srpe_load, d.trimp, d.load, d.ctl, d.atl, d.tsb, d.ewma_acute,
-       d.ewma_chronic, d.acwr_rolling, d.acwr_ewma, d.ramp_rate, d.acwr_high, d.acwr_low
-FROM public.analytics_daily_load d
-{_ATHLETE.format(user_id="d.user_id")}""",
-    "exercise_progress_v1": f"""
-SELECT p.pseudonym AS athlete, g.day, g.exercise_id, e.name AS exercise,
-       e.kind AS exercise_kind, g.sets, g.reps, g.volume_load_kg, g.max_reps, g.form_sets,
-       g.mean_form_score, g.detected_sets, g.rep_discrepancy, g.e1rm_kg,
-       g.weight_kg AS top_weight_kg, g.top_reps, g.brzycki_kg, g.e1rm_rir_kg,
-       g.body_mass_kg, g.relative_strength
-FROM (
-    SELECT user_id, exercise_id, day, x.sets, x.reps, x.volume_load_kg, x.max_reps,
-           x.form_sets, x.mean_form_score, x.detected_sets, x.rep_discrepancy, r.e1rm_kg,
-           r.weight_kg, r.reps AS top_reps, r.brzycki_kg, r.e1rm_rir_kg, r.body_mass_kg,
-           r.relative_strength
-    FROM public.analytics_exercise_daily x
-    FULL JOIN public.analytics_e1rm_daily r USING (user_id, exercise_id, day)
-) g
-JOIN public.exercises e ON e.id = g.exercise_id
-{_ATHLETE.format(user_id="g.user_id")}""",
-    "features_v1": f"""
-SELECT f.run_id, p.pseudonym AS athlete, f.exercise_id, e.name AS exercise, f.as_of,
-       f.day, f.split, f.label_e1rm_kg, f.persistence_kg, f.trend_kg, f.level_kg,
-       f.mean3_ratio, f.mean6_ratio, f.max6_ratio, f.median12_ratio, f.slope3_wk,
-       f.slope6_wk, f.slope12_wk, f.slope4w_wk, f.slope12w_wk, f.days_since,
-       f.sessions_28d, f.sessions_total, f.ctl, f.atl, f.tsb, f.acwr,
-       f.muscle_volume_7d_kg, f.muscle_volume_ratio, f.rpe_last, f.rpe_drift, f.rir_last,
-       f.top_reps_last, f.working_sets_last, f.last_intensity, f.training_age_days,
-       f.break_days, f.body_mass_kg, f.relative_level, f.unit_lb
-FROM public.model_features f
-JOIN public.exercises e ON e.id = f.exercise_id
-{_ATHLETE.format(user_id="f.user_id")}""",
-    "recommendation_feedback_v1": f"""
-SELECT r.id AS recommendation_id, p.pseudonym AS athlete, r.exercise_id,
-       e.name AS exercise, r.created_at AS recommended_at, r.as_of, r.rank, r.model_name,
-       r.model_version, r.rule, r.predicted_e1rm_kg, r.interval_low_kg, r.interval_high_kg,
-       r.unit, r.sets::text AS prescribed_sets, f.outcome, f.sets::text AS done_sets,
-       f.created_at AS answered_at, f.updated_at AS answer_updated_at
-FROM public.recommendation_feedback f
-JOIN public.recommendations r ON r.id = f.recommendation_id
-JOIN public.exercises e ON e.id = r.exercise_id
-{_ATHLETE.format(user_id="f.user_id")}""",
+    "workouts_v1": """
+SELECT w.id AS workout_id,
+       p.pseudonym AS athlete,
+       w.started_at AS started_at,
+       w.ended_at AS ended_at,
+       (w.started_at AT TIME ZONE w.time_zone)::date AS day,
+       w.time_zone AS time_zone,
+       extract(epoch FROM w.ended_at - w.started_at)::float8 AS duration_s,
+       w.session_rpe AS session_rpe,
+       w.source AS source,
+       c.sport AS sport,
+       COALESCE(agg.sets, 0)::int4 AS sets,
+       COALESCE(agg.working_sets, 0)::int4 AS working_sets,
+       COALESCE(agg.reps, 0)::int8 AS reps,
+       COALESCE(agg.volume_load_kg, 0)::float8 AS volume_load_kg,
+       COALESCE(agg.exercises, 0)::int4 AS exercises,
+       w.created_at AS created_at,
+       w.updated_at AS updated_at
+FROM workouts w JOIN user_pseudonyms p ON p.user_id = w.user_id AND p.period = {current}
+    LEFT JOIN cardio_sessions c ON c.workout_id = w.id LEFT JOIN LATERAL (SELECT count(*) AS
+    sets, count(*) FILTER (WHERE ws.set_type IN ('working', 'dropset', 'failure')) AS
+    working_sets, sum(ws.reps) FILTER (WHERE ws.set_type IN ('working', 'dropset',
+    'failure')) AS reps, sum(COALESCE(ws.weight_kg * ws.reps, 0)) FILTER (WHERE ws.set_type
+    IN ('working', 'dropset', 'failure') AND e.kind NOT IN ('assisted')) AS volume_load_kg,
+    count(DISTINCT ws.exercise_id) AS exercises FROM workout_sets ws JOIN exercises e ON
+    e.id = ws.exercise_id WHERE ws.workout_id = w.id) agg ON true
+WHERE (w.deleted_at IS NULL)""",
+    "sets_v1": """
+SELECT s.id AS set_id,
+       s.workout_id AS workout_id,
+       p.pseudonym AS athlete,
+       w.started_at AS started_at,
+       (w.started_at AT TIME ZONE w.time_zone)::date AS day,
+       s.position AS position,
+       s.exercise_id AS exercise_id,
+       e.name AS exercise,
+       e.kind AS exercise_kind,
+       e.equipment AS equipment,
+       array_to_string(e.primary_muscles, ',') AS primary_muscles,
+       s.set_type AS set_type,
+       s.weight_kg AS weight_kg,
+       s.reps AS reps,
+       s.duration_s AS duration_s,
+       s.distance_m AS distance_m,
+       s.rpe AS rpe,
+       s.rir AS rir,
+       s.weight_unit AS weight_unit,
+       s.distance_unit AS distance_unit,
+       s.detected_reps AS detected_reps,
+       s.form_score AS form_score,
+       s.tempo AS tempo
+FROM workout_sets s JOIN workouts w ON w.id = s.workout_id JOIN exercises e ON e.id =
+    s.exercise_id JOIN user_pseudonyms p ON p.user_id = s.user_id AND p.period = {current}
+WHERE (w.deleted_at IS NULL)""",
+    "cardio_sessions_v1": """
+SELECT c.workout_id AS workout_id,
+       p.pseudonym AS athlete,
+       w.started_at AS started_at,
+       (w.started_at AT TIME ZONE w.time_zone)::date AS day,
+       c.sport AS sport,
+       c.sport_label AS sport_label,
+       c.elapsed_s AS elapsed_s,
+       c.moving_s AS moving_s,
+       c.distance_m AS distance_m,
+       c.elev_gain_m AS elev_gain_m,
+       c.elev_loss_m AS elev_loss_m,
+       c.avg_hr AS avg_hr,
+       c.max_hr AS max_hr,
+       c.avg_power_w AS avg_power_w,
+       c.avg_cadence AS avg_cadence,
+       c.avg_speed_mps AS avg_speed_mps,
+       c.pace_s_per_km AS pace_s_per_km,
+       c.points AS points,
+       c.trimp AS trimp,
+       c.srpe_load AS srpe_load,
+       c.load AS load,
+       c.load_method AS load_method,
+       (SELECT string_agg(x, ',') FROM jsonb_array_elements_text(c.load_assumptions) x) AS
+           load_assumptions
+FROM cardio_sessions c JOIN workouts w ON w.id = c.workout_id JOIN user_pseudonyms p ON
+    p.user_id = c.user_id AND p.period = {current}
+WHERE (w.deleted_at IS NULL)""",
+    "daily_load_v1": """
+SELECT p.pseudonym AS athlete,
+       l.day AS day,
+       l.sessions AS sessions,
+       l.duration_s AS duration_s,
+       l.distance_m AS distance_m,
+       l.volume_load_kg AS volume_load_kg,
+       l.srpe_load AS srpe_load,
+       l.trimp AS trimp,
+       l.load AS load,
+       l.ctl AS ctl,
+       l.atl AS atl,
+       l.tsb AS tsb,
+       l.ewma_acute AS ewma_acute,
+       l.ewma_chronic AS ewma_chronic,
+       l.acwr_rolling AS acwr_rolling,
+       l.acwr_ewma AS acwr_ewma,
+       l.ramp_rate AS ramp_rate,
+       l.acwr_high AS acwr_high,
+       l.acwr_low AS acwr_low
+FROM analytics_daily_load l JOIN user_pseudonyms p ON p.user_id = l.user_id AND p.period =
+    {current}""",
+    "exercise_progress_v1": """
+SELECT p.pseudonym AS athlete,
+       k.exercise_id AS exercise_id,
+       e.name AS exercise,
+       e.kind AS exercise_kind,
+       k.day AS day,
+       d.sets AS sets,
+       d.reps AS reps,
+       d.volume_load_kg AS volume_load_kg,
+       d.max_reps AS max_reps,
+       d.form_sets AS form_sets,
+       d.mean_form_score AS mean_form_score,
+       d.detected_sets AS detected_sets,
+       d.rep_discrepancy AS rep_discrepancy,
+       m.e1rm_kg AS e1rm_kg,
+       m.weight_kg AS e1rm_weight_kg,
+       m.reps AS e1rm_reps,
+       m.brzycki_kg AS brzycki_kg,
+       m.e1rm_rir_kg AS e1rm_rir_kg,
+       m.body_mass_kg AS body_mass_kg,
+       m.relative_strength AS relative_strength
+FROM analytics_exercise_daily d FULL JOIN analytics_e1rm_daily m USING (user_id,
+    exercise_id, day) AS k JOIN exercises e ON e.id = k.exercise_id JOIN user_pseudonyms p
+    ON p.user_id = k.user_id AND p.period = {current}""",
+    "features_v1": """
+SELECT f.run_id AS run_id,
+       p.pseudonym AS athlete,
+       f.exercise_id AS exercise_id,
+       e.name AS exercise,
+       f.as_of AS as_of,
+       f.day AS day,
+       f.split AS split,
+       f.label_e1rm_kg AS label_e1rm_kg,
+       f.persistence_kg AS persistence_kg,
+       f.trend_kg AS trend_kg,
+       f.level_kg AS level_kg,
+       f.mean3_ratio AS mean3_ratio,
+       f.mean6_ratio AS mean6_ratio,
+       f.max6_ratio AS max6_ratio,
+       f.median12_ratio AS median12_ratio,
+       f.slope3_wk AS slope3_wk,
+       f.slope6_wk AS slope6_wk,
+       f.slope12_wk AS slope12_wk,
+       f.slope4w_wk AS slope4w_wk,
+       f.slope12w_wk AS slope12w_wk,
+       f.days_since AS days_since,
+       f.sessions_28d AS sessions_28d,
+       f.sessions_total AS sessions_total,
+       f.ctl AS ctl,
+       f.atl AS atl,
+       f.tsb AS tsb,
+       f.acwr AS acwr,
+       f.muscle_volume_7d_kg AS muscle_volume_7d_kg,
+       f.muscle_volume_ratio AS muscle_volume_ratio,
+       f.rpe_last AS rpe_last,
+       f.rpe_drift AS rpe_drift,
+       f.rir_last AS rir_last,
+       f.top_reps_last AS top_reps_last,
+       f.working_sets_last AS working_sets_last,
+       f.last_intensity AS last_intensity,
+       f.training_age_days AS training_age_days,
+       f.break_days AS break_days,
+       f.body_mass_kg AS body_mass_kg,
+       f.relative_level AS relative_level,
+       f.unit_lb AS unit_lb
+FROM model_features f JOIN exercises e ON e.id = f.exercise_id JOIN user_pseudonyms p ON
+    p.user_id = f.user_id AND p.period = {current}""",
+    "recommendation_feedback_v1": """
+SELECT r.id AS recommendation_id,
+       p.pseudonym AS athlete,
+       r.exercise_id AS exercise_id,
+       e.name AS exercise,
+       r.created_at AS recommended_at,
+       r.as_of AS as_of,
+       r.model_name AS model_name,
+       r.model_version AS model_version,
+       r.rule AS rule,
+       r.rank AS rank,
+       r.predicted_e1rm_kg AS predicted_e1rm_kg,
+       r.interval_low_kg AS interval_low_kg,
+       r.interval_high_kg AS interval_high_kg,
+       r.unit AS unit,
+       jsonb_array_length(r.sets) AS prescribed_sets,
+       (r.sets->0->>'weight_kg')::float8 AS prescribed_weight_kg,
+       (r.sets->0->>'reps')::int4 AS prescribed_reps,
+       (r.sets->0->>'target_rpe')::float8 AS prescribed_rpe,
+       fb.outcome AS outcome,
+       CASE WHEN jsonb_typeof(fb.sets) = 'array' THEN jsonb_array_length(fb.sets) END AS
+           done_sets,
+       CASE WHEN jsonb_typeof(fb.sets) = 'array' THEN (SELECT max((x->>'weight_kg')::float8)
+           FROM jsonb_array_elements(fb.sets) x) END AS done_weight_kg,
+       fb.created_at AS answered_at,
+       fb.updated_at AS updated_at
+FROM recommendation_feedback fb JOIN recommendations r ON r.id = fb.recommendation_id JOIN
+    exercises e ON e.id = r.exercise_id JOIN user_pseudonyms p ON p.user_id = fb.user_id AND
+    p.period = {current}""",
 }
 
 # The reader role's name (see the module docstring), in PL/pgSQL.
@@ -170,7 +301,7 @@ END $$
 def upgrade() -> None:
     op.execute("CREATE SCHEMA analytics")
     for name, select in _VIEWS.items():
-        op.execute(f"CREATE VIEW analytics.{name} AS{select}")
+        op.execute(f"CREATE VIEW analytics.{name} AS\n{select.format(current=_CURRENT_PERIOD)}")
         op.execute(f"REVOKE ALL ON analytics.{name} FROM PUBLIC")
     op.execute(_CREATE_ROLE)
 

@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import ProgrammingError
 
+from api.datasets.catalogue import DATASETS
+from api.datasets.pseudonyms import ensure_pseudonyms
 from api.datasets.sql_role import role_name
 
 VIEWS = (
@@ -151,24 +153,16 @@ def _one_athlete_everywhere(conn: Connection, user: uuid.UUID) -> dict[str, Any]
     return {"email": email, "workout": workout, "set": set_id, "run": run}
 
 
-def _periods(conn: Connection, user: uuid.UUID, current: str) -> None:
-    """An older key period with another pseudonym, then the current one activated last."""
-    old = conn.execute(
+def _period(conn: Connection, activated_at: str, user: uuid.UUID, name: str) -> None:
+    """Another key period, activated at ``activated_at``, naming ``user`` ``name``."""
+    period = conn.execute(
         text(
             "INSERT INTO pseudonym_periods (fingerprint, activated_at) "
-            "VALUES (:f, '2020-01-01') RETURNING id"
+            "VALUES (:f, CAST(:at AS timestamptz)) RETURNING id"
         ),
-        {"f": uuid.uuid4().hex[:16]},
+        {"f": uuid.uuid4().hex[:16], "at": activated_at},
     ).scalar_one()
-    new = conn.execute(
-        text(
-            "INSERT INTO pseudonym_periods (fingerprint, activated_at) "
-            "VALUES (:f, '2999-01-01') RETURNING id"
-        ),
-        {"f": uuid.uuid4().hex[:16]},
-    ).scalar_one()
-    for period, name in ((old, "a" + "0" * 24), (new, current)):
-        _insert(conn, "user_pseudonyms", period=period, user_id=user, pseudonym=name, bucket=0.5)
+    _insert(conn, "user_pseudonyms", period=period, user_id=user, pseudonym=name, bucket=0.5)
 
 
 def _as_reader(conn: Connection) -> str:
@@ -187,31 +181,71 @@ def test_the_reader_role_exists_per_database_and_is_nologin(conn):
     assert tuple(row) == (False, False)
 
 
+OLD, FUTURE = "a" + "0" * 24, "a" + "f" * 24
+
+
+def _athletes(conn: Connection, *names: str) -> dict[str, list[str]]:
+    """Per view, the athletes of its rows named one of ``names`` (other tests' athletes,
+    committed meanwhile, have other names)."""
+    query = "SELECT athlete FROM analytics.{} WHERE athlete = ANY(:names)"
+    return {
+        view: list(conn.execute(text(query.format(view)), {"names": list(names)}).scalars())
+        for view in VIEWS
+    }
+
+
 def test_every_view_names_athletes_by_their_current_pseudonym_only(conn, settings):
     user = uuid.uuid4()
     ids = _one_athlete_everywhere(conn, user)
+    _period(conn, "2020-01-01", user, OLD)  # an older key period
+    ensure_pseudonyms(conn, settings)  # the API's pseudonyms, in the configured key's period
     expected = pseudonym(key_of(settings), user)
-    _periods(conn, user, expected)
+    conn.execute(text("SAVEPOINT reader"))
     _as_reader(conn)
     secrets = {str(user), user.hex, ids["email"], "Secret title", "private note", "a set note"}
     for view in VIEWS:
         result = conn.execute(text(f"SELECT * FROM analytics.{view}"))
         columns = set(result.keys())
         assert "athlete" in columns and not columns & FORBIDDEN_COLUMNS, (view, columns)
-        rows = [dict(r._mapping) for r in result]
-        assert [r["athlete"] for r in rows] == [expected], view
-        for row in rows:  # no cell, whatever its column, gives the athlete away
+        for row in result.mappings():  # no cell, whatever its column, gives the athlete away
             for value in row.values():
                 assert not any(s in str(value) for s in secrets), (view, value)
-    sets = conn.execute(text("SELECT * FROM analytics.sets_v1")).mappings().one()
+    assert _athletes(conn, expected, OLD, FUTURE) == {view: [expected] for view in VIEWS}
+    sets = (
+        conn.execute(text("SELECT * FROM analytics.sets_v1 WHERE set_id = :s"), {"s": ids["set"]})
+        .mappings()
+        .one()
+    )
+    assert sets["athlete"] == expected
     assert (sets["set_id"], sets["workout_id"], sets["day"]) == (
         ids["set"],
         ids["workout"],
         date(2026, 3, 2),
     )
     assert (sets["exercise"], sets["weight_kg"], sets["reps"]) == ("Bench Press (Barbell)", 100, 5)
-    features = conn.execute(text("SELECT run_id, split FROM analytics.features_v1")).one()
+    features = conn.execute(
+        text("SELECT run_id, split FROM analytics.features_v1 WHERE athlete = :a"),
+        {"a": expected},
+    ).one()
     assert tuple(features) == (ids["run"], "train")
+
+    # a new key starts a new period: the views follow the period activated last
+    conn.execute(text("ROLLBACK TO SAVEPOINT reader"))
+    _period(conn, "2999-01-01", user, FUTURE)
+    _as_reader(conn)
+    assert _athletes(conn, expected, OLD, FUTURE) == {view: [FUTURE] for view in VIEWS}
+
+
+def test_the_views_have_the_columns_of_the_api_datasets_without_notes(conn):
+    for name, dataset in DATASETS.items():
+        columns = conn.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'analytics' AND table_name = :v ORDER BY ordinal_position"
+            ),
+            {"v": f"{name}_v1"},
+        ).scalars()
+        assert list(columns) == [c.name for c in dataset.visible(allow_notes=False)], name
 
 
 @pytest.mark.parametrize("table", ["users", "user_pseudonyms", "workouts", "pseudonym_periods"])
