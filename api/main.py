@@ -14,6 +14,8 @@ from api.body_limit import BodyLimit
 from api.body_metrics.router import router as body_metrics_router
 from api.coaching.router import router as coaching_router
 from api.config import Settings, get_settings
+from api.datasets.router import router as datasets_router
+from api.datasets.stream import ExportSlots
 from api.db import create_sessionmaker, engine_for, install_overload_handlers
 from api.disconnect import WatchDisconnect
 from api.errors import install_error_handlers
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.upload_slots = UploadSlots(
             total=settings.upload_concurrency, per_account=settings.upload_concurrency_account
         )
+        app.state.export_slots = ExportSlots(settings.datasets_max_exports)
         try:
             yield
         finally:
@@ -87,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_metrics_router,
         coaching_router,
         recommendations_router,
+        # last: its `/v1/datasets/{name}` would take any fixed path under /v1/datasets
+        datasets_router,
     ):
         app.include_router(router)
     install_openapi(app)

@@ -7,7 +7,9 @@ Redis or a dead worker is re-sent from there: refreshes owed for a while
 (``FORMA_IMPORT_RESEND_AFTER_S``). Training runs left queued that long get their
 ``coaching.train`` again (it starts a queued run once); runs building or fitting longer
 than ``FORMA_TRAIN_STUCK_AFTER_S`` are failed, so a dead worker never leaves a run
-holding its model. Stored idempotent responses older than 24 h go.
+holding its model. Stored idempotent responses older than 24 h go. Athletes who
+signed up since the last sweep get their pseudonym of the current key period, so the
+read-only SQL views (which join the stored pseudonyms) miss nobody for long.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import uuid
 from sqlalchemy import Connection
 
 from api.config import get_settings
+from api.datasets.pseudonyms import add_missing
 from pipelines.celery_app import REFRESH, app, publish
 from pipelines.db import transaction
 from pipelines.imports import store as import_store
@@ -40,11 +43,12 @@ def stuck_imports(conn: Connection) -> list[uuid.UUID]:
 def sweep() -> dict[str, int]:
     """Re-send refreshes owed for a while, imports and training runs left queued or
     interrupted; fail training runs stuck building or fitting; purge idempotency keys
-    older than 24 h.
+    older than 24 h; give athletes without one their pseudonym of the current key period.
 
     Returns ``{"users": athletes owed a refresh, "imports": jobs re-sent,
     "idempotency_keys_purged": rows deleted, "training_resent": queued runs re-sent,
-    "training_failed": stuck runs failed}``.
+    "training_failed": stuck runs failed, "pseudonyms_added": athletes given a pseudonym,
+    "key_period": the current key period}``.
     """
     settings = get_settings()
     with transaction() as conn:
@@ -64,12 +68,16 @@ def sweep() -> dict[str, int]:
         fail_run(run_id, f"stuck: no outcome {limit:.0f} s after it started (a worker died?)")
         for run_id in stuck
     )
+    with transaction() as conn:  # last, in its own transaction: it never holds back a re-send
+        period, added = add_missing(conn, settings)
     return {
         "users": len(users),
         "imports": len(jobs),
         "idempotency_keys_purged": purged,
         "training_resent": len(queued),
         "training_failed": failed,
+        "pseudonyms_added": added,
+        "key_period": period,
     }
 
 
