@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -130,36 +131,57 @@ def copy_chunks(
 
 
 class _ChunkFile(io.RawIOBase):
-    """A read-only file over an iterator of byte chunks (what Arrow's reader pulls from)."""
+    """A read-only file over an iterator of byte chunks (what Arrow's reader pulls from).
+
+    Arrow reads ahead on a thread of its own, so the iterator (a COPY on a psycopg
+    connection) is advanced there: a lock keeps :meth:`close` from closing it while a
+    read is under way, and nothing is read once closed.
+    """
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         super().__init__()
         self._chunks = chunks
         self._rest = b""
+        self._lock = threading.Lock()
+        self._done = False
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        parts = [self._rest]
-        have = len(self._rest)
-        while size < 0 or have < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            parts.append(chunk)
-            have += len(chunk)
-        data = b"".join(parts)
-        if size < 0:
-            self._rest = b""
-            return data
-        self._rest = data[size:]
-        return data[:size]
+        with self._lock:
+            if self._done:
+                return b""
+            parts = [self._rest]
+            have = len(self._rest)
+            while size < 0 or have < size:
+                chunk = next(self._chunks, None)
+                if chunk is None:
+                    break
+                parts.append(chunk)
+                have += len(chunk)
+            data = b"".join(parts)
+            if size < 0:
+                self._rest = b""
+                return data
+            self._rest = data[size:]
+            return data[:size]
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+    def close(self) -> None:
+        """Stop reading; waits for a read under way on Arrow's thread, then closes the
+        iterator (ending its COPY)."""
+        with self._lock:
+            if not self._done:
+                self._done = True
+                close = getattr(self._chunks, "close", None)
+                if close is not None:
+                    close()
+        super().close()
 
 
 def schema(columns: Sequence[Column]) -> pa.Schema:
@@ -183,35 +205,37 @@ def record_batches(
     """
     chunks = copy_chunks(conn, select_sql, params)
     with closing(chunks):
-        first = next(chunks, None)
+        first = next(chunks, None)  # the query's errors, or no rows, before Arrow starts
         if first is None:
             return
         source = _ChunkFile(_prepend(first, chunks))
-        string_cells = any(_is_string(c.type) for c in columns)
-        reader = pa_csv.open_csv(
-            source,
-            read_options=pa_csv.ReadOptions(
-                column_names=[c.name for c in columns],
-                autogenerate_column_names=False,
-                block_size=block_size,
-                use_threads=True,
-            ),
-            # A quoted newline may span two blocks; only text columns can hold one, and
-            # allowing it makes Arrow find row ends serially.
-            parse_options=pa_csv.ParseOptions(newlines_in_values=string_cells),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={c.name: c.type for c in columns},
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-                true_values=["t"],
-                false_values=["f"],
-            ),
-        )
         try:
-            yield from reader
+            string_cells = any(_is_string(c.type) for c in columns)
+            reader = pa_csv.open_csv(
+                source,
+                read_options=pa_csv.ReadOptions(
+                    column_names=[c.name for c in columns],
+                    autogenerate_column_names=False,
+                    block_size=block_size,
+                ),
+                # A quoted newline may span two blocks; only text columns can hold one,
+                # and allowing it makes Arrow find row ends serially.
+                parse_options=pa_csv.ParseOptions(newlines_in_values=string_cells),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={c.name: c.type for c in columns},
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                    true_values=["t"],
+                    false_values=["f"],
+                ),
+            )
+            try:
+                yield from reader
+            finally:
+                reader.close()
         finally:
-            reader.close()
+            source.close()
 
 
 T = TypeVar("T")
