@@ -74,6 +74,8 @@ class Dataset:
     where: tuple[str, ...] = ()
     #: the table whose planner estimate stands in for a count past a million rows
     count_table: str | None = None
+    #: a leaner FROM with the same rows, for counting (default: ``from_sql``)
+    count_from: str | None = None
     #: one value: the newest change that fed the dataset (NULL: nothing yet)
     freshness_sql: str = "SELECT NULL::timestamptz"
     #: rows belong to one training run (``run_id`` filter; default: the latest with a version)
@@ -126,6 +128,8 @@ WORKOUTS = Dataset(
     "its sets add up to.",
     time_column="day",
     count_table="workouts",
+    # the per-workout aggregate and the cardio join add columns, never rows
+    count_from="FROM workouts w " + _pseudonym("w.user_id"),
     freshness_sql=_WORKOUTS_FRESH,
     from_sql=(
         "FROM workouts w "

@@ -10,6 +10,7 @@ whose pseudonym's bucket is below f, the same ones for the same f within a key p
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,6 +23,9 @@ from api.errors import FormaError, NotFound
 
 if TYPE_CHECKING:
     from api.datasets.stream import Column
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,9 @@ def _day(parameter: str, value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
     try:
+        # only the extended form: Python also reads `20250301`, which Forma never takes
+        if not _ISO_DAY.fullmatch(value.strip()):
+            raise ValueError(value)
         return date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidFilter(

@@ -74,8 +74,9 @@ async def count_rows(
         ).scalar_one_or_none()
         if estimate is not None and estimate > EXACT_BELOW:
             return int(estimate), False
+    lean = replace(dataset, from_sql=dataset.count_from or dataset.from_sql)
     sql, params, _ = select(
-        dataset, Filters(columns=("athlete",), run_id=run_id), period=period, allow_notes=False
+        lean, Filters(columns=("athlete",), run_id=run_id), period=period, allow_notes=False
     )
     bounded = f"SELECT count(*) FROM ({_named(sql)} LIMIT {EXACT_BELOW + 1}) AS rows"
     counted = int((await session.execute(text(bounded), params)).scalar_one())

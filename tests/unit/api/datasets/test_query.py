@@ -68,7 +68,9 @@ def test_reversed_dates_name_until():
 
 
 @pytest.mark.parametrize("parameter", ["since", "until"])
-@pytest.mark.parametrize("value", ["yesterday", "2025-13-01", "01/02/2025", "2025-02-30"])
+@pytest.mark.parametrize(
+    "value", ["yesterday", "2025-13-01", "01/02/2025", "2025-02-30", "20250301", "2025-3-1", "0.5"]
+)
 def test_a_date_that_is_not_iso_is_422(parameter, value):
     refused(parameter, **{parameter: value})
 
