@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -106,9 +105,14 @@ def _utc_iso(conn: psycopg.Connection[Any]) -> None:
 
 
 def copy_chunks(
-    conn: psycopg.Connection[Any], select_sql: str, params: Mapping[str, Any]
+    conn: psycopg.Connection[Any],
+    select_sql: str,
+    params: Mapping[str, Any],
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> Iterator[bytes]:
-    """The rows of ``select_sql`` as PostgreSQL's CSV (no header), in ~1 MiB chunks.
+    """The rows of ``select_sql`` as PostgreSQL's CSV (no header), in chunks of whole
+    rows of about ``chunk_bytes``.
 
     ``select_sql`` takes psycopg ``%(name)s`` placeholders (a literal ``%`` is ``%%``),
     bound client-side from ``params``. NULL is an empty field, the empty string ``""``;
@@ -122,66 +126,12 @@ def copy_chunks(
         for row in copy:
             pending.append(bytes(row))
             size += len(row)
-            if size >= CHUNK_BYTES:
+            if size >= chunk_bytes:
                 yield b"".join(pending)
                 pending.clear()
                 size = 0
         if pending:
             yield b"".join(pending)
-
-
-class _ChunkFile(io.RawIOBase):
-    """A read-only file over an iterator of byte chunks (what Arrow's reader pulls from).
-
-    Arrow reads ahead on a thread of its own, so the iterator (a COPY on a psycopg
-    connection) is advanced there: a lock keeps :meth:`close` from closing it while a
-    read is under way, and nothing is read once closed.
-    """
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        super().__init__()
-        self._chunks = chunks
-        self._rest = b""
-        self._lock = threading.Lock()
-        self._done = False
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        with self._lock:
-            if self._done:
-                return b""
-            parts = [self._rest]
-            have = len(self._rest)
-            while size < 0 or have < size:
-                chunk = next(self._chunks, None)
-                if chunk is None:
-                    break
-                parts.append(chunk)
-                have += len(chunk)
-            data = b"".join(parts)
-            if size < 0:
-                self._rest = b""
-                return data
-            self._rest = data[size:]
-            return data[:size]
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        """Stop reading; waits for a read under way on Arrow's thread, then closes the
-        iterator (ending its COPY)."""
-        with self._lock:
-            if not self._done:
-                self._done = True
-                close = getattr(self._chunks, "close", None)
-                if close is not None:
-                    close()
-        super().close()
 
 
 def schema(columns: Sequence[Column]) -> pa.Schema:
@@ -203,39 +153,50 @@ def record_batches(
     bytes of CSV (none for no rows). An empty unquoted field is NULL; a quoted empty
     string stays ``""``.
     """
-    chunks = copy_chunks(conn, select_sql, params)
-    with closing(chunks):
-        first = next(chunks, None)  # the query's errors, or no rows, before Arrow starts
-        if first is None:
-            return
-        source = _ChunkFile(_prepend(first, chunks))
-        try:
-            string_cells = any(_is_string(c.type) for c in columns)
-            reader = pa_csv.open_csv(
-                source,
-                read_options=pa_csv.ReadOptions(
-                    column_names=[c.name for c in columns],
-                    autogenerate_column_names=False,
-                    block_size=block_size,
-                ),
-                # A quoted newline may span two blocks; only text columns can hold one,
-                # and allowing it makes Arrow find row ends serially.
-                parse_options=pa_csv.ParseOptions(newlines_in_values=string_cells),
-                convert_options=pa_csv.ConvertOptions(
-                    column_types={c.name: c.type for c in columns},
-                    null_values=[""],
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=False,
-                    true_values=["t"],
-                    false_values=["f"],
-                ),
-            )
-            try:
-                yield from reader
-            finally:
-                reader.close()
-        finally:
-            source.close()
+    # COPY hands over whole rows, so each block is a complete CSV document that Arrow
+    # parses on its own, here, from memory. (Arrow's streaming reader reads ahead on a
+    # thread of its own: it would drive the COPY, and call into Python, from there.)
+    options = _csv_options(columns)
+    pending: list[bytes] = []
+    size = 0
+    rows = copy_chunks(conn, select_sql, params, chunk_bytes=min(block_size, CHUNK_BYTES))
+    with closing(rows) as chunks:
+        for chunk in chunks:
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= block_size:
+                yield _parsed(pending, options)
+                pending.clear()
+                size = 0
+        if pending:
+            yield _parsed(pending, options)
+
+
+def _csv_options(columns: Sequence[Column]) -> dict[str, Any]:
+    return {
+        "read_options": pa_csv.ReadOptions(
+            column_names=[c.name for c in columns], autogenerate_column_names=False
+        ),
+        # Only text can hold a quoted newline; allowing one makes Arrow find the ends of
+        # rows serially.
+        "parse_options": pa_csv.ParseOptions(
+            newlines_in_values=any(_is_string(c.type) for c in columns)
+        ),
+        "convert_options": pa_csv.ConvertOptions(
+            column_types={c.name: c.type for c in columns},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    }
+
+
+def _parsed(chunks: list[bytes], options: dict[str, Any]) -> pa.RecordBatch:
+    """One block of whole CSV rows as one batch (one dictionary per column)."""
+    table = pa_csv.read_csv(pa.BufferReader(b"".join(chunks)), **options)
+    return table.combine_chunks().to_batches()[0]
 
 
 T = TypeVar("T")
