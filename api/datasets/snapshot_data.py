@@ -17,7 +17,7 @@ import io
 import itertools
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import Literal
+from typing import Literal, Protocol
 
 import psycopg
 import pyarrow as pa
@@ -25,9 +25,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
-from sqlalchemy.engine import make_url
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 Format = Literal["parquet", "arrow", "csv"]
+
+
+class Slots(Protocol):
+    """The export slots of the process (:class:`api.datasets.stream.ExportSlots`)."""
+
+    def give_back(self) -> None: ...
+
 
 #: the cells a spreadsheet reads as a formula (OWASP "CSV injection")
 _FORMULA = r"^[=+\-@\t\r]"
@@ -125,13 +133,6 @@ def encode(
         yield chunk
 
 
-def libpq_url(sqlalchemy_url: str) -> str:
-    """A SQLAlchemy PostgreSQL URL as psycopg's ``connect()`` takes it."""
-    return (
-        make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    )
-
-
 def _part(conn: psycopg.Connection, snapshot_id: uuid.UUID, part: int) -> pq.ParquetFile:
     row = conn.execute(
         "SELECT data FROM dataset_snapshot_parts WHERE snapshot_id = %s AND part = %s",
@@ -144,7 +145,7 @@ def _part(conn: psycopg.Connection, snapshot_id: uuid.UUID, part: int) -> pq.Par
 
 
 def stream(
-    database_url: str,
+    conninfo: str,
     fmt: Format,
     snapshot_id: uuid.UUID,
     parts: Sequence[int],
@@ -158,7 +159,7 @@ def stream(
     and closed when the generator ends or is closed. The schema is the first part's (the
     types frozen with the rows); ``empty_schema`` when there is no part."""
     names = list(columns)
-    with psycopg.connect(libpq_url(database_url)) as conn:
+    with psycopg.connect(conninfo) as conn:
         files = (_part(conn, snapshot_id, part) for part in parts)
         first = next(files, None)
         if first is None:
@@ -174,3 +175,17 @@ def stream(
                     yield from table.cast(schema).to_batches()
 
         yield from encode(fmt, schema, batches(), text_columns=text_columns)
+
+
+class SnapshotResponse(StreamingResponse):
+    """A streamed snapshot that gives its export slot back once sent or abandoned."""
+
+    def __init__(self, content: Iterator[bytes], slots: Slots, **kwargs: object) -> None:
+        super().__init__(content, **kwargs)  # type: ignore[arg-type]
+        self.slots = slots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.slots.give_back()

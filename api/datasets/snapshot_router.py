@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, status
+from fastapi import APIRouter, Body, Depends, Query, Request, status
 
 from api.datasets import snapshots as service
 from api.datasets.snapshot_schemas import SnapshotCreate, SnapshotPage, SnapshotRead
+from api.datasets.stream import MEDIA_TYPES
 from api.db import SessionDep
 from api.deps import SettingsDep, require_role
 from api.errors import error_responses
@@ -31,10 +32,10 @@ _DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "the frozen rows: Parquet (default), Arrow IPC stream or CSV",
         "content": {
             media: {"schema": {"type": "string", "format": "binary"}}
-            for media in service.MEDIA_TYPES.values()
+            for media in MEDIA_TYPES.values()
         },  # fmt: skip
     },
-    **error_responses(404, 409),
+    **error_responses(404, 409, 503),
 }
 
 
@@ -63,6 +64,7 @@ async def get_snapshot(snapshot_id: uuid.UUID, _: Reader, session: SessionDep) -
 @router.get("/snapshots/{snapshot_id}/data", responses=_DATA_RESPONSES)
 async def snapshot_data(
     snapshot_id: uuid.UUID,
+    request: Request,
     _: Reader,
     session: SessionDep,
     settings: SettingsDep,
@@ -75,9 +77,9 @@ async def snapshot_data(
 ) -> Any:
     """The snapshot's frozen rows, streamed: the same rows whatever was edited since it was
     taken. 404 ``snapshot_not_found``; 409 ``snapshot_not_ready`` until it succeeded; 422
-    ``columns`` naming a column it does not hold."""
+    ``columns`` naming a column it does not hold; 503 while every export slot streams."""
     return await service.data_response(
-        session, snapshot_id=snapshot_id, fmt=format, columns=columns, settings=settings
+        session, request, snapshot_id=snapshot_id, fmt=format, columns=columns, settings=settings
     )
 
 

@@ -16,9 +16,9 @@ from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
+from fastapi import Request
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import StreamingResponse
 
 from api.config import Settings
 from api.datasets import snapshot_data
@@ -26,6 +26,7 @@ from api.datasets.catalogue import DEFAULT_RUN_SQL, Dataset
 from api.datasets.pseudonyms import ensure_pseudonyms_async
 from api.datasets.query import Filters, InvalidFilter, chosen_columns, get_dataset, parse_filters
 from api.datasets.snapshot_schemas import SnapshotCreate, SnapshotPage, SnapshotRead
+from api.datasets.stream import EXTENSIONS, MEDIA_TYPES, ExportSlots, conninfo
 from api.datasets.tables import DatasetSnapshot, DatasetSnapshotPart
 from api.db import after_commit
 from api.errors import Conflict, NotFound
@@ -34,12 +35,6 @@ from api.users.tables import User
 
 #: the Celery task that reads and stores a snapshot's rows (by name, DESIGN §3)
 SNAPSHOT_TASK = "datasets.snapshot"
-MEDIA_TYPES = {
-    "parquet": "application/vnd.apache.parquet",
-    "arrow": "application/vnd.apache.arrow.stream",
-    "csv": "text/csv; charset=utf-8",
-}
-EXTENSIONS = {"parquet": "parquet", "arrow": "arrows", "csv": "csv"}
 
 
 class SnapshotNotFound(NotFound, code="snapshot_not_found"):
@@ -174,16 +169,18 @@ async def list_snapshots(
 
 async def data_response(
     session: AsyncSession,
+    request: Request,
     *,
     snapshot_id: uuid.UUID,
     fmt: snapshot_data.Format,
     columns: str | None,
     settings: Settings,
-) -> StreamingResponse:
+) -> snapshot_data.SnapshotResponse:
     """The snapshot's frozen rows as one ``fmt`` stream, ``columns`` only (in that order).
 
     404 ``snapshot_not_found``; 409 ``snapshot_not_ready`` until it succeeded; 422
-    ``columns`` naming a column the snapshot does not hold.
+    ``columns`` naming a column the snapshot does not hold; 503 ``overloaded`` (with
+    ``Retry-After``) while the process streams ``FORMA_DATASETS_MAX_EXPORTS`` exports.
     """
     snapshot = await get_snapshot(session, snapshot_id=snapshot_id)
     if snapshot.status != "succeeded":
@@ -216,8 +213,10 @@ async def data_response(
         .scalars()
         .all()
     )
+    slots = ExportSlots.of(request.app, settings)
+    slots.take()  # 503 with Retry-After when every export slot is streaming
     chunks = snapshot_data.stream(
-        settings.sync_database_url,
+        conninfo(settings),
         fmt,
         snapshot.id,
         list(parts),
@@ -226,8 +225,9 @@ async def data_response(
         text_columns=frozenset(c.name for c in served if c.text),
     )
     filename = f"{snapshot.dataset}-{snapshot.id}.{EXTENSIONS[fmt]}"
-    return StreamingResponse(
+    return snapshot_data.SnapshotResponse(
         chunks,
+        slots,
         media_type=MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

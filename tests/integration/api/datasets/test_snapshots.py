@@ -100,7 +100,12 @@ async def test_a_snapshot_keeps_its_rows_after_back_dated_edits(live_client, syn
     arrow = read_table((await _data(http, analyst, asked["id"], "arrow")).content, "arrow")
     assert arrow.num_rows == 4 and arrow.schema == parquet.schema
 
-    # the same dataset now: the edit and the deletion show
+    # the live dataset now: the edit and the deletion show, with the snapshot's schema
+    live_now = await http.get("/v1/datasets/sets", headers=analyst)
+    assert live_now.status_code == 200, live_now.text
+    served = read_table(live_now.content, "parquet")
+    assert sorted(served.column("weight_kg").to_pylist()) == [20.0, 90.0, 105.0]
+    assert served.schema.remove_metadata() == parquet.schema.remove_metadata()
     now = await _taken(http, analyst, (await _snapshot(http, analyst, "sets"))["id"])
     assert now["row_count"] == 3
     live = read_table((await _data(http, analyst, now["id"])).content, "parquet")
