@@ -203,7 +203,8 @@ class Forma:
         ``columns``, ``run_id`` as in :meth:`frame`).
 
         Returns the snapshot's record ``{id, dataset, status, progress, row_count,
-        key_period, filters, created_at, finished_at, …}``: as accepted (``status``
+        key_period, filters, created_at, taken_at, finished_at, created_by, run_id,
+        message}``: as accepted (``status``
         ``queued``) when not ``wait``, else once it ``succeeded``. Read its rows with
         ``frame(name, snapshot=record["id"])``. Raises :class:`FormaError`
         ``snapshot_failed`` (details: the record) when it failed, ``timeout`` when
@@ -219,11 +220,15 @@ class Forma:
             **filters,
         )
 
-    def snapshots(self) -> pd.DataFrame:
-        """Every snapshot, one row each (``id``, ``dataset``, ``status``, ``progress``,
-        ``row_count``, ``key_period``, ``filters``, ``created_at``, ``finished_at``,
-        ``created_by``, ``run_id``, …)."""
-        return datasets.snapshots_frame(self.session)
+    def snapshots(
+        self, *, dataset: str | None = None, run_id: uuid.UUID | str | None = None
+    ) -> pd.DataFrame:
+        """Every snapshot, newest first (only ``dataset``'s, or training run ``run_id``'s,
+        when given), one row each: ``id``, ``dataset``, ``status``, ``progress``,
+        ``filters``, ``key_period``, ``row_count``, ``created_at``, ``taken_at`` (the
+        moment the rows are as of), ``finished_at``, ``created_by``, ``run_id``,
+        ``message``."""
+        return datasets.snapshots_frame(self.session, dataset=dataset, run_id=run_id)
 
     # ------------------------------------------------------------------ the coach
 

@@ -75,7 +75,9 @@ def schema_frame(session: Session, name: str) -> pd.DataFrame:
     (or None) and ``description``. 404 ``dataset_not_found`` for an unknown name."""
     for item in catalogue(session):
         if item["name"] == name:
-            return pd.DataFrame(item["columns"], columns=["name", "type", "unit", "description"])
+            columns = ["name", "type", "unit", "description"]
+            # object cells: a unitless column's unit stays None (not NaN)
+            return pd.DataFrame(item["columns"], columns=columns, dtype=object)
     raise FormaError(404, "dataset_not_found", f"no dataset named {name!r}")
 
 
@@ -189,19 +191,26 @@ def _body(
     sample: float | None = None,
     run_id: uuid.UUID | str | None = None,
 ) -> dict[str, Any]:
-    """A snapshot request's JSON body (only the filters given): the query parameters of a
-    live read, with ``sample`` as a number."""
-    body: dict[str, Any] = filter_params(since=since, until=until, columns=columns, run_id=run_id)
+    """A snapshot request's JSON body (only the filters given): ISO days, ``sample`` a
+    number, ``columns`` a list."""
+    body: dict[str, Any] = filter_params(since=since, until=until, run_id=run_id)
     if sample is not None:
         body["sample"] = float(sample)
+    if columns is not None:
+        body["columns"] = columns.split(",") if isinstance(columns, str) else list(columns)
     return body
 
 
-def snapshots_frame(session: Session) -> pd.DataFrame:
-    """Every snapshot (all pages), newest first as the API lists them; ``created_at`` and
-    ``finished_at`` as UTC timestamps."""
-    frame = pd.DataFrame(list(pages(session, "/v1/datasets/snapshots")))
-    for column in ("created_at", "finished_at"):
+def snapshots_frame(
+    session: Session, *, dataset: str | None = None, run_id: uuid.UUID | str | None = None
+) -> pd.DataFrame:
+    """Every snapshot (all pages; only ``dataset``'s, or training run ``run_id``'s, when
+    given), newest first; ``created_at``, ``taken_at`` and ``finished_at`` as UTC
+    timestamps."""
+    params = {"dataset": dataset, "run_id": None if run_id is None else str(run_id)}
+    query = {key: value for key, value in params.items() if value is not None}
+    frame = pd.DataFrame(list(pages(session, "/v1/datasets/snapshots", params=query)))
+    for column in ("created_at", "taken_at", "finished_at"):
         if column in frame:
             frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     return frame

@@ -72,7 +72,8 @@ class Progress:
         if fraction is not None:
             filled = int(min(max(fraction, 0.0), 1.0) * 30)
             bar = "[" + "#" * filled + "." * (30 - filled) + "] "
-        self.file.write(f"\r{self.desc}: {bar}{text}{end}")
+        # padded: a shorter redraw must cover the longer line before it
+        self.file.write(f"\r{self.desc}: {bar}{text}".ljust(72) + end)
         self.file.flush()
 
     def close(self) -> None:
