@@ -108,7 +108,8 @@ def download(
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         with dest.open("wb") as out, Progress(desc, total=total, enabled=progress) as bar:
-            for chunk in response.iter_raw(CHUNK):
+            # decoded bytes: a proxy may have compressed the body on the way
+            for chunk in response.iter_bytes(CHUNK):
                 out.write(chunk)
                 bar.update(len(chunk))
     return found
