@@ -91,7 +91,8 @@ class Forma:
         """The datasets: one row each with ``name``, ``description``, ``row_count``,
         ``freshness`` (UTC timestamp of the newest change that fed it, NaT if none),
         ``columns`` (list of ``{name, type, unit, description}``), ``time_column``,
-        ``row_count_exact`` and ``formats``."""
+        ``row_count_exact`` and ``formats``; ``attrs["key_period"]`` is the current key
+        period of the pseudonyms."""
         return datasets.datasets_frame(self.session)
 
     def schema(self, name: str) -> pd.DataFrame:
@@ -167,7 +168,10 @@ class Forma:
             One row per dataset row. Timestamps are tz-aware (``datetime64[us, UTC]``),
             low-cardinality text columns are ``category``, days are ``datetime.date``,
             integer columns with nulls are float. Athletes appear as pseudonyms
-            (``athlete``), never as user ids or e-mails.
+            (``athlete``), never as user ids or e-mails. ``attrs["key_period"]`` names
+            the pseudonyms' key period; ``attrs["run_id"]`` (``features``) and
+            ``attrs["snapshot"]`` say which run or snapshot the rows are (the Arrow
+            table of :meth:`arrow` carries them as ``forma.*`` schema metadata).
 
         Raises
         ------

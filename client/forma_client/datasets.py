@@ -20,6 +20,13 @@ from forma_client.session import Session
 
 #: bytes per read of a download: large enough that Python's per-chunk work is noise
 CHUNK = 1 << 20
+#: response headers kept with the rows: header → key in the table's schema metadata and
+#: in ``DataFrame.attrs`` (the pseudonyms' key period; the features' run; the snapshot)
+PROVENANCE = {
+    "X-Forma-Key-Period": "key_period",
+    "X-Forma-Run-Id": "run_id",
+    "X-Forma-Snapshot": "snapshot",
+}
 DateLike = date | datetime | str
 SNAPSHOT_DONE = frozenset({"succeeded", "failed"})
 
@@ -52,28 +59,32 @@ def filter_params(
     return {key: value for key, value in params.items() if value is not None}
 
 
-def catalogue(session: Session) -> list[dict[str, Any]]:
-    """The raw items of ``GET /v1/datasets``."""
-    return list(session.json("GET", "/v1/datasets")["items"])
+def catalogue(session: Session) -> dict[str, Any]:
+    """``GET /v1/datasets``: ``{"items": [...], "key_period": int}``."""
+    return dict(session.json("GET", "/v1/datasets"))
 
 
 def datasets_frame(session: Session) -> pd.DataFrame:
     """One row per dataset: ``name``, ``description``, ``time_column``, ``row_count``,
     ``row_count_exact``, ``freshness`` (UTC timestamp or NaT), ``formats`` and ``columns``
-    (a list of ``{name, type, unit, description}`` per row)."""
-    frame = pd.DataFrame(catalogue(session))
+    (a list of ``{name, type, unit, description}`` per row); ``attrs["key_period"]``."""
+    answer = catalogue(session)
+    frame = pd.DataFrame(answer["items"])
     if frame.empty:
-        return pd.DataFrame(columns=["name", "description", "row_count", "freshness", "columns"])
-    if "freshness" in frame:
+        frame = pd.DataFrame(columns=["name", "description", "row_count", "freshness", "columns"])
+    else:
         frame["freshness"] = pd.to_datetime(frame["freshness"], utc=True, format="ISO8601")
-    first = [c for c in ("name", "description", "row_count", "freshness") if c in frame]
-    return frame[first + [c for c in frame.columns if c not in first]]
+        first = ["name", "description", "row_count", "freshness"]
+        frame = frame[first + [c for c in frame.columns if c not in first]]
+    if "key_period" in answer:
+        frame.attrs["key_period"] = answer["key_period"]
+    return frame
 
 
 def schema_frame(session: Session, name: str) -> pd.DataFrame:
     """One row per column of dataset ``name``: ``name``, ``type`` (Arrow type), ``unit``
     (or None) and ``description``. 404 ``dataset_not_found`` for an unknown name."""
-    for item in catalogue(session):
+    for item in catalogue(session)["items"]:
         if item["name"] == name:
             columns = ["name", "type", "unit", "description"]
             # object cells: a unitless column's unit stays None (not NaN)
@@ -89,18 +100,19 @@ def download(
     *,
     desc: str,
     progress: bool,
-) -> int:
-    """Stream ``GET path`` into the file ``dest`` with a progress bar; the bytes written."""
-    written = 0
+) -> dict[str, str]:
+    """Stream ``GET path`` into the file ``dest`` with a progress bar; the provenance
+    headers of :data:`PROVENANCE` that came with it, by key."""
     with session.stream("GET", path, params=params) as response:
+        found = {key: response.headers[h] for h, key in PROVENANCE.items() if h in response.headers}
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         with dest.open("wb") as out, Progress(desc, total=total, enabled=progress) as bar:
-            for chunk in response.iter_raw(CHUNK):
+            # decoded bytes: a proxy may have compressed the body on the way
+            for chunk in response.iter_bytes(CHUNK):
                 out.write(chunk)
-                written += len(chunk)
                 bar.update(len(chunk))
-    return written
+    return found
 
 
 def read_arrow(
@@ -141,15 +153,25 @@ def read_arrow(
     # the body goes to disk, not memory: Arrow then reads it without a second copy
     with tempfile.TemporaryDirectory(prefix="forma-") as tmp:
         file = Path(tmp) / f"{name}.parquet"
-        download(session, path, params, file, desc=name, progress=progress)
-        return pq.read_table(file)
+        found = download(session, path, params, file, desc=name, progress=progress)
+        table = pq.read_table(file)
+    metadata = dict(table.schema.metadata or {})
+    metadata.update({f"forma.{key}".encode(): value.encode() for key, value in found.items()})
+    return table.replace_schema_metadata(metadata)
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:
     """Arrow → pandas: ``timestamp[us, tz=UTC]`` stays tz-aware (``datetime64[us, UTC]``),
     dictionary columns become ``category``, ``date32`` becomes ``datetime.date`` objects,
-    integer columns with nulls become float."""
-    return table.to_pandas()
+    integer columns with nulls become float. ``attrs`` holds the provenance headers
+    (``key_period``, and ``run_id`` or ``snapshot`` when given) as strings."""
+    frame = table.to_pandas()
+    metadata = table.schema.metadata or {}
+    for key in PROVENANCE.values():
+        value = metadata.get(f"forma.{key}".encode())
+        if value is not None:
+            frame.attrs[key] = value.decode()
+    return frame
 
 
 def snapshot_record(session: Session, snapshot_id: uuid.UUID | str) -> dict[str, Any]:

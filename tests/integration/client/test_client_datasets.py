@@ -98,6 +98,11 @@ def test_the_catalogue_lists_every_dataset_with_its_schema(forma, sync_engine):
     assert set(listed["name"]) == NAMES
     assert list(listed.columns[:4]) == ["name", "description", "row_count", "freshness"]
     assert str(listed["freshness"].dtype).endswith("UTC]")
+    with sync_engine.connect() as conn:
+        period = conn.execute(
+            text("SELECT id FROM pseudonym_periods ORDER BY activated_at DESC LIMIT 1")
+        ).scalar()
+    assert listed.attrs["key_period"] == period
     sets = listed.set_index("name").loc["sets"]
     assert sets["row_count"] == len(_stored_sets(sync_engine)) == 10
     schema = forma.schema("sets")
@@ -137,6 +142,7 @@ def test_a_frame_is_the_apis_parquet_with_tz_aware_times_and_categoricals(
     # pseudonyms, never ids or e-mails: two athletes, two 25-character pseudonyms
     assert frame["athlete"].nunique() == 2
     assert all(len(p) == 25 and p.startswith("a") for p in frame["athlete"])
+    assert frame.attrs["key_period"] == str(forma.datasets().attrs["key_period"])
 
 
 def test_filters_and_columns_reach_the_api(forma, base_url, data):
@@ -266,6 +272,8 @@ def test_a_snapshot_waits_and_keeps_its_rows_after_a_deletion(
         base_url, data["analyst"], f"/v1/datasets/snapshots/{record['id']}/data"
     )
     pd.testing.assert_frame_equal(frozen, expected)
+    assert frozen.attrs["snapshot"] == record["id"]
+    assert frozen.attrs["key_period"] == str(record["key_period"])
     listed = forma.snapshots(dataset="sets")
     assert record["id"] in set(listed["id"])
     assert str(listed["created_at"].dtype).endswith("UTC]")
@@ -294,3 +302,9 @@ def test_an_unfinished_snapshot_is_409_and_a_wrong_dataset_refused(forma):
     with pytest.raises(FormaError) as raised:
         forma.frame("workouts", snapshot=record["id"], progress=False)
     assert (raised.value.status, raised.value.code) == (409, "snapshot_not_ready")
+
+
+def test_features_of_an_unknown_run_are_404(forma):
+    with pytest.raises(FormaError) as raised:
+        forma.frame("features", run_id=uuid.uuid4(), progress=False)
+    assert (raised.value.status, raised.value.code) == (404, "run_not_found")
