@@ -126,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
 #: Tiers whose tests start a whole ``forma up`` (or the load harness's stack): under
 #: ``pytest -n`` they share one worker and run one after another, so two stacks never
 #: compete for the cores while their timings are measured.
-_WHOLE_STACK = ("e2e", "faults", "load")
+_WHOLE_STACK = ("e2e", "faults", "load", "notebooks")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
