@@ -30,6 +30,7 @@ from api.ratelimit import RateLimiter
 from api.recommendations.champion import Champions
 from api.recommendations.router import router as recommendations_router
 from api.unread_body import CloseUnreadBody
+from api.users.admin_router import router as admin_users_router
 from api.users.router import router as users_router
 from api.workouts.router import router as workouts_router
 
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         auth_router,
         users_router,
+        admin_users_router,
         exercises_router,
         workouts_router,
         imports_router,

@@ -210,7 +210,9 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: Any) -> None:
-    datasets = sub.add_parser("datasets", help="the analysts' datasets: list, export as Parquet")
+    datasets = sub.add_parser(
+        "datasets", help="the analysts' datasets: list, export as Parquet, read-only SQL"
+    )
     commands = datasets.add_subparsers(dest="datasets_command", required=True)
     listing = commands.add_parser("list", help="the datasets and the latest snapshots")
     listing.set_defaults(func=cmd_datasets)

@@ -151,8 +151,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     from pipelines.db import dispose_engine
 
     dispose_engine()
+    from api.datasets.sql_role import role_name
+
+    # Roles outlive databases: the run's reader role (migration 0013) goes with its database.
     _admin_execute(
-        _state["admin_url"], f'DROP DATABASE IF EXISTS "{_state["db_name"]}" WITH (FORCE)'
+        _state["admin_url"],
+        f'DROP DATABASE IF EXISTS "{_state["db_name"]}" WITH (FORCE)',
+        f'DROP ROLE IF EXISTS "{role_name(_state["db_name"])}"',
     )
     try:
         import redis

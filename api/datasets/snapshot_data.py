@@ -7,8 +7,8 @@ generator Starlette runs on its thread pool; the parts come over a psycopg conne
 its own, closed with the generator (when the stream ends or the client goes).
 
 CSV: text cells a spreadsheet would execute (starting with ``= + - @``, tab or carriage
-return) get a leading ``'`` in text columns only, as in the live export; numbers are
-never touched.
+return) get a leading ``'`` in text columns only (every string column, as in the live
+export); numbers are never touched.
 """
 
 from __future__ import annotations

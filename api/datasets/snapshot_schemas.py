@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas import InputModel, OutputModel
+from api.schemas import InputModel, IsoDate, OutputModel
 
 SnapshotStatus = Literal["queued", "running", "succeeded", "failed"]
 
@@ -16,8 +16,8 @@ SnapshotStatus = Literal["queued", "running", "succeeded", "failed"]
 class SnapshotCreate(InputModel):
     """The filters of ``GET /v1/datasets/{name}``, frozen with the rows."""
 
-    since: date | None = Field(None, description="first day (inclusive) of the time column")
-    until: date | None = Field(None, description="last day (inclusive) of the time column")
+    since: IsoDate | None = Field(None, description="first day (inclusive) of the time column")
+    until: IsoDate | None = Field(None, description="last day (inclusive) of the time column")
     sample: float | None = Field(
         None, description="fraction of athletes, 0 < sample ≤ 1 (stable per pseudonym)"
     )

@@ -125,6 +125,14 @@ async def create_snapshot(
     return row
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    """Text or categorical text: CSV neutralises every such column, as the live export
+    does (an exercise's name is typed by a person too)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
 async def get_snapshot(session: AsyncSession, *, snapshot_id: uuid.UUID) -> DatasetSnapshot:
     """One snapshot; 404 ``snapshot_not_found``."""
     row = await session.get(DatasetSnapshot, snapshot_id)
@@ -222,7 +230,7 @@ async def data_response(
         list(parts),
         [c.name for c in served],
         empty_schema=pa.schema([pa.field(c.name, c.type) for c in served]),
-        text_columns=frozenset(c.name for c in served if c.text),
+        text_columns=frozenset(c.name for c in served if c.text or _is_text(c.type)),
     )
     filename = f"{snapshot.dataset}-{snapshot.id}.{EXTENSIONS[fmt]}"
     return snapshot_data.SnapshotResponse(

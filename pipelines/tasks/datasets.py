@@ -19,7 +19,7 @@ import io
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -196,82 +196,96 @@ def fail(snapshot_id: uuid.UUID, message: str) -> bool:
     return failed
 
 
+class _Stored:
+    """The parts of one snapshot as they are stored, each in a transaction of its own
+    that also raises the snapshot's progress."""
+
+    def __init__(self, snapshot_id: uuid.UUID, progress: Progress | None) -> None:
+        self.snapshot_id = snapshot_id
+        self.progress = progress
+        self.total = 0
+        self.parts = 0
+        self.rows = 0
+        self.read = 0
+        self._written = time.monotonic()
+
+    def part(self, month: date | None, rows: int, data: bytes) -> None:
+        """Store one finished part (``PartWriter``'s ``emit``)."""
+        done = self.rows + rows
+        with transaction() as conn:
+            _check(store.add_part(conn, self.snapshot_id, part=self.parts, month=month,
+                                  row_count=rows, data=data,
+                                  progress=done / max(self.total, 1)))  # fmt: skip
+        self.parts += 1
+        self.rows = done
+        self._written = time.monotonic()
+        if self.progress is not None:
+            self.progress(done, self.total)
+
+    def reading(self, rows: int) -> None:
+        """``rows`` more were read; the progress follows at most every second."""
+        self.read += rows
+        if time.monotonic() - self._written >= _PROGRESS_EVERY_S:
+            with transaction() as conn:
+                _check(store.set_progress(conn, self.snapshot_id, self.read / max(self.total, 1)))
+            self._written = time.monotonic()
+
+
+def _read(raw: Any, sql: str, params: Mapping[str, Any], columns: list[Any], out: _Stored) -> None:
+    """Cut the rows of ``sql`` (``month`` first) into parts stored by ``out``."""
+    writer: PartWriter | None = None
+    for batch in record_batches(raw, sql, params, columns):
+        months, rows = _without_month(batch)
+        if writer is None:
+            writer = PartWriter(rows.schema, out.part, part_rows=PART_ROWS)
+        if months is None:
+            writer.add(None, rows)
+        else:
+            for month, start, stop in month_runs(months):
+                writer.add(month, rows.slice(start, stop - start))
+        out.reading(batch.num_rows)
+    if writer is not None:
+        writer.close_part()
+
+
 def _take(row: dict[str, Any], progress: Progress | None) -> SnapshotOutcome:
     settings = get_settings()
     snapshot_id: uuid.UUID = row["id"]
-    dataset = DATASETS[row["dataset"]]
     with transaction() as conn:  # committed before the read, so the read sees them
         period = ensure_pseudonyms(conn, settings)
     sql, params, columns = select(
-        dataset,
+        DATASETS[row["dataset"]],
         stored_filters(row["filters"] or {}),
         period=period,
         allow_notes=settings.datasets_allow_notes,
         order_by_month=True,
     )
     started = time.perf_counter()
-    stored = {"parts": 0, "rows": 0}
-    last_write = [time.monotonic()]
-    total = [0]
-
-    def emit(month: date | None, rows: int, data: bytes) -> None:
-        done = stored["rows"] + rows
-        with transaction() as conn:
-            _check(store.add_part(conn, snapshot_id, part=stored["parts"], month=month,
-                                  row_count=rows, data=data,
-                                  progress=done / max(total[0], 1)))  # fmt: skip
-        stored["parts"] += 1
-        stored["rows"] = done
-        last_write[0] = time.monotonic()
-        if progress is not None:
-            progress(done, total[0])
-
+    out = _Stored(snapshot_id, progress)
     with get_engine().connect() as reader:
         reader = reader.execution_options(isolation_level="REPEATABLE READ")
         with reader.begin():
             # one snapshot of the database for the count and every row read after it
             reader.execute(text("SET TRANSACTION READ ONLY"))
-            reader.execute(text("SET LOCAL TimeZone = 'UTC'"))
-            reader.execute(text("SET LOCAL DateStyle = 'ISO'"))
             raw = reader.connection.driver_connection
+            assert raw is not None, "the read needs a live psycopg connection"
             with raw.cursor() as cur:
-                cur.execute("SELECT now()")
-                taken_at = cur.fetchone()[0]
-                cur.execute(f"SELECT count(*) FROM ({sql}) AS rows", params)
-                total[0] = int(cur.fetchone()[0])
+                taken_at = cur.execute("SELECT now()").fetchone()[0]
+                # the exact total makes the progress honest; it costs less than the COPY
+                out.total = int(cur.execute(f"SELECT count(*) FROM ({sql}) AS r", params)
+                                .fetchone()[0])  # fmt: skip
             with transaction() as conn:
                 _check(store.mark_taken(conn, snapshot_id, taken_at=taken_at, key_period=period))
             if progress is not None:
-                progress(0, total[0])
-            schema: pa.Schema | None = None
-            writer: PartWriter | None = None
-            read = 0
-            for batch in record_batches(raw, sql, params, columns):
-                months, rows = _without_month(batch)
-                if writer is None:
-                    schema = rows.schema
-                    writer = PartWriter(schema, emit, part_rows=PART_ROWS)
-                rows = rows.cast(schema) if rows.schema != schema else rows
-                if months is None:
-                    writer.add(None, rows)
-                else:
-                    for month, start, stop in month_runs(months):
-                        writer.add(month, rows.slice(start, stop - start))
-                read += batch.num_rows
-                if time.monotonic() - last_write[0] >= _PROGRESS_EVERY_S:
-                    with transaction() as conn:
-                        _check(store.set_progress(conn, snapshot_id, read / max(total[0], 1)))
-                    last_write[0] = time.monotonic()
-            if writer is not None:
-                writer.close_part()
+                progress(0, out.total)
+            _read(raw, sql, params, columns, out)
     with transaction() as conn:
-        _check(store.succeed(conn, snapshot_id, row_count=stored["rows"]))
+        _check(store.succeed(conn, snapshot_id, row_count=out.rows))
     logger.info(
         "snapshot %s of %s: %d rows in %d parts in %.2f s",
-        snapshot_id, row["dataset"], stored["rows"], stored["parts"],
-        time.perf_counter() - started,
+        snapshot_id, row["dataset"], out.rows, out.parts, time.perf_counter() - started,
     )  # fmt: skip
-    return SnapshotOutcome(snapshot_id, stored["rows"], stored["parts"])
+    return SnapshotOutcome(snapshot_id, out.rows, out.parts)
 
 
 def queue_training_snapshot(conn: Connection, run_id: uuid.UUID) -> uuid.UUID:

@@ -70,6 +70,7 @@ async def test_a_snapshot_not_taken_yet_has_no_data(client):
         ({"columns": ["notes"]}, "columns"),  # free text, off unless an admin allows it
         ({"run_id": str(uuid.uuid4())}, "run_id"),  # sets have no training runs
         ({"since": "yesterday"}, "since"),
+        ({"until": "20260201"}, "until"),  # ISO's extended form only
         ({"colour": "red"}, "colour"),
     ],
 )
