@@ -37,7 +37,7 @@ from api.datasets.encode import (
     record_batches,
 )
 from api.disconnect import CLIENT_GONE, ClientGoneCheck
-from api.errors import Overloaded
+from api.errors import ClientGone, Overloaded
 
 __all__ = [
     "EXTENSIONS",
@@ -308,7 +308,8 @@ class _ExportResponse(StreamingResponse):
             try:
                 await self._export.start(scope.get(CLIENT_GONE))
             except _Stopped:
-                return  # the client left before the first rows: nothing to send
+                # 499, which the error handler answers to nobody (the access log's line)
+                raise ClientGone("the client left before the export's first rows") from None
             await super().__call__(scope, receive, send)
         finally:
             self._export.stop()
