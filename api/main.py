@@ -15,6 +15,7 @@ from api.body_metrics.router import router as body_metrics_router
 from api.coaching.router import router as coaching_router
 from api.config import Settings, get_settings
 from api.datasets.router import router as datasets_router
+from api.datasets.snapshot_router import router as dataset_snapshots_router
 from api.datasets.stream import ExportSlots
 from api.db import create_sessionmaker, engine_for, install_overload_handlers
 from api.disconnect import WatchDisconnect
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_metrics_router,
         coaching_router,
         recommendations_router,
+        dataset_snapshots_router,  # before the datasets router: /snapshots is no dataset
         # last: its `/v1/datasets/{name}` would take any fixed path under /v1/datasets
         datasets_router,
     ):

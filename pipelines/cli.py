@@ -24,7 +24,13 @@ from pydantic import ValidationError
 
 from api.config import Settings
 from api.serve import LISTEN_FD, listening_socket
-from pipelines import analytics_command, evaluate_command, sql_role_command, train_command
+from pipelines import (
+    analytics_command,
+    datasets_command,
+    evaluate_command,
+    sql_role_command,
+    train_command,
+)
 from pipelines.demo import command as demo_command
 from pipelines.embedded import ensure_servers, stop_servers
 from pipelines.imports import command as import_command
@@ -384,7 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     analytics_command.add_parser(sub)
     train_command.add_parser(sub)
     evaluate_command.add_parser(sub)
-    sql_role_command.add_parser(sub)  # joins the `datasets` group when it exists
+    datasets_command.add_parser(sub)
+    sql_role_command.add_parser(sub)  # joins the `datasets` group
     return parser
 
 
