@@ -175,7 +175,6 @@ def record_batches(
             size += len(chunk)
             if size >= block_size:
                 yield _parsed(pending, options)
-                pending.clear()
                 size = 0
         if pending:
             yield _parsed(pending, options)
@@ -203,8 +202,12 @@ def _csv_options(columns: Sequence[Column]) -> dict[str, Any]:
 
 
 def _parsed(chunks: list[bytes], options: dict[str, Any]) -> pa.RecordBatch:
-    """One block of whole CSV rows as one batch (one dictionary per column)."""
-    table = pa_csv.read_csv(pa.BufferReader(b"".join(chunks)), **options)
+    """One block of whole CSV rows as one batch (one dictionary per column); empties
+    ``chunks`` (the block is held once, not twice, while Arrow parses it)."""
+    block = b"".join(chunks)
+    chunks.clear()
+    table = pa_csv.read_csv(pa.BufferReader(block), **options)
+    del block
     return table.combine_chunks().to_batches()[0]
 
 
