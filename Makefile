@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test test-deep fuzz lint install install-test clean bench-data bench bench-smoke bench-coach notebooks
+.PHONY: run test test-deep fuzz lint install install-test clean bench-data bench bench-smoke bench-coach bench-datasets notebooks
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ bench-data: install
 COACH_ARGS ?=
 bench-coach: $(VENV)/.installed-bench
 	$(PY) -m bench.coach_bench --athletes $(SCALE) $(COACH_ARGS)
+
+## bench-datasets: exports of the sets dataset (Parquet, Arrow, CSV) against COPY … TO STDOUT
+## of the same rows, with the API's peak memory, on the bench-data population
+bench-datasets: $(VENV)/.installed-bench
+	$(PY) -m bench.datasets_bench $(DATASETS_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .coverage.* htmlcov
