@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test test-deep fuzz lint install install-test clean bench-data bench bench-smoke bench-coach
+.PHONY: run test test-deep fuzz lint install install-test clean bench-data bench bench-smoke bench-coach notebooks
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-notebooks: $(VENV)/.installed
+	$(PIP) install -e '.[notebooks]'
 	touch $@
 
 $(VENV)/.installed-bench: $(VENV)/.installed
@@ -28,15 +32,21 @@ run: install
 
 ## test: the whole suite with coverage; fails under 90 %. TEST_WORKERS pytest processes
 ## (each with its own database, queue and key prefix); the tests that start a whole
-## `forma up` (e2e, faults, load) run one after another in one of them. The schema
+## `forma up` (e2e, faults, load, notebooks) run one after another in one of them. The schema
 ## fuzzing runs first, in one process: its cases share one test id, which pytest-xdist
 ## would run only once.
 TEST_WORKERS ?= 2
 test: install-test
-	$(VENV)/bin/ruff check api pipelines models tests bench migrations/env.py
+	$(VENV)/bin/ruff check api pipelines models client tests bench migrations/env.py
 	$(PY) -m pytest tests/contract --cov --cov-report= --cov-fail-under=0
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/contract \
 		--cov --cov-append --cov-report=term-missing:skip-covered
+
+## notebooks: JupyterLab on notebooks/ (installs the `notebooks` extra). They log in to
+## FORMA_URL (default http://127.0.0.1:8000: `make run` in another terminal) as
+## FORMA_EMAIL / FORMA_PASSWORD (default the demo's analyst)
+notebooks: $(VENV)/.installed-notebooks
+	$(VENV)/bin/jupyter lab notebooks/
 
 ## test-deep: the property tests (Hypothesis) with the `deep` profile: 500 random examples
 ## each instead of `make test`'s 20 derandomized ones; a failure prints its replay blob
@@ -52,9 +62,9 @@ fuzz: install-test
 
 ## lint: ruff and mypy
 lint: install-test
-	$(VENV)/bin/ruff check api pipelines models tests bench migrations/env.py
-	$(VENV)/bin/ruff format --check api pipelines models tests bench/load
-	$(VENV)/bin/mypy api pipelines models
+	$(VENV)/bin/ruff check api pipelines models client tests bench migrations/env.py
+	$(VENV)/bin/ruff format --check api pipelines models client tests bench/load
+	$(VENV)/bin/mypy api pipelines models client/forma_client
 
 ## bench-data: SCALE athletes × YEARS years into database forma_bench (same server as FORMA_DATABASE_URL)
 SCALE ?= 10000

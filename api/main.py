@@ -15,6 +15,7 @@ from api.body_metrics.router import router as body_metrics_router
 from api.coaching.router import router as coaching_router
 from api.config import Settings, get_settings
 from api.datasets.router import router as datasets_router
+from api.datasets.snapshot_router import router as dataset_snapshots_router
 from api.datasets.stream import ExportSlots
 from api.db import create_sessionmaker, engine_for, install_overload_handlers
 from api.disconnect import WatchDisconnect
@@ -29,6 +30,7 @@ from api.ratelimit import RateLimiter
 from api.recommendations.champion import Champions
 from api.recommendations.router import router as recommendations_router
 from api.unread_body import CloseUnreadBody
+from api.users.admin_router import router as admin_users_router
 from api.users.router import router as users_router
 from api.workouts.router import router as workouts_router
 
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         auth_router,
         users_router,
+        admin_users_router,
         exercises_router,
         workouts_router,
         imports_router,
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_metrics_router,
         coaching_router,
         recommendations_router,
+        dataset_snapshots_router,  # before the datasets router: /snapshots is no dataset
         # last: its `/v1/datasets/{name}` would take any fixed path under /v1/datasets
         datasets_router,
     ):

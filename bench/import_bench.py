@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from api.config import to_sync_url
+from api.datasets.sql_role import role_name
 
 HEADER = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE\n"
 EXERCISES = [
@@ -131,6 +132,7 @@ def main() -> None:
         dispose_engine()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role_name(name)}"'))  # outlives it
         admin.dispose()
         from pipelines.embedded import stop_servers
 

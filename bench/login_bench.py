@@ -40,6 +40,7 @@ from sqlalchemy import create_engine, text
 
 from api.auth.security import hash_password
 from api.config import to_sync_url
+from api.datasets.sql_role import role_name
 from pipelines.demo.bench import DEFAULT_SERVER
 from pipelines.migrate import upgrade
 
@@ -233,6 +234,7 @@ async def main() -> None:
         print(f"load average after {os.getloadavg()}")
     finally:
         _admin(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        _admin(admin_url, f'DROP ROLE IF EXISTS "{role_name(db_name)}"')  # outlives it
         client = redis.Redis.from_url(redis_url)
         keys = list(client.scan_iter(f"forma-login-bench-{run}*"))
         if keys:

@@ -39,6 +39,7 @@ import httpx
 import psycopg
 from sqlalchemy.engine import make_url
 
+from api.datasets.sql_role import role_name
 from bench import forma_up
 
 PASSWORD = "soak-password-123"
@@ -215,6 +216,7 @@ def main() -> int:
                 os.killpg(proc.pid, signal.SIGKILL)
         with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            c.execute(f'DROP ROLE IF EXISTS "{role_name(db)}"')  # outlives the database
 
 
 def _ok(url: str) -> bool:

@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from api.datasets.sql_role import role_name
+
 BOUNDARY = "bench-boundary"
 STRONG_HEAD = (
     b"Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,"
@@ -328,6 +330,7 @@ def main() -> None:
     finally:
         with admin_engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role_name(name)}"'))  # outlives it
         admin_engine.dispose()
         shutil.rmtree(work, ignore_errors=True)
 

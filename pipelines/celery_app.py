@@ -24,6 +24,7 @@ def create_celery(settings: Settings) -> Celery:
             "pipelines.imports.task",
             "pipelines.tasks.analytics",
             "pipelines.tasks.coaching",
+            "pipelines.tasks.datasets",
             "pipelines.tasks.maintenance",
             "pipelines.tasks.scoring",
         ],

@@ -24,7 +24,13 @@ from pydantic import ValidationError
 
 from api.config import Settings
 from api.serve import LISTEN_FD, listening_socket
-from pipelines import analytics_command, evaluate_command, train_command
+from pipelines import (
+    analytics_command,
+    datasets_command,
+    evaluate_command,
+    sql_role_command,
+    train_command,
+)
 from pipelines.demo import command as demo_command
 from pipelines.embedded import ensure_servers, stop_servers
 from pipelines.imports import command as import_command
@@ -343,9 +349,9 @@ def cmd_grant(args: argparse.Namespace) -> int:
         engine = create_engine(settings.require_database_url(), pool_size=1)
         try:
             async with create_sessionmaker(engine)() as session:
-                user = await service.grant_role(session, email=args.email, role=args.role)
+                change = await service.grant_role(session, email=args.email, role=args.role)
                 await session.commit()
-                return f"{user.email} is now {user.role}"
+                return f"{change.user.email} is now {change.user.role}"
         finally:
             await engine.dispose()
 
@@ -384,6 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     analytics_command.add_parser(sub)
     train_command.add_parser(sub)
     evaluate_command.add_parser(sub)
+    datasets_command.add_parser(sub)
+    sql_role_command.add_parser(sub)  # joins the `datasets` group
     return parser
 
 

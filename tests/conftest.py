@@ -126,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
 #: Tiers whose tests start a whole ``forma up`` (or the load harness's stack): under
 #: ``pytest -n`` they share one worker and run one after another, so two stacks never
 #: compete for the cores while their timings are measured.
-_WHOLE_STACK = ("e2e", "faults", "load")
+_WHOLE_STACK = ("e2e", "faults", "load", "notebooks")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -151,8 +151,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     from pipelines.db import dispose_engine
 
     dispose_engine()
+    from api.datasets.sql_role import role_name
+
+    # Roles outlive databases: the run's reader role (migration 0013) goes with its database.
     _admin_execute(
-        _state["admin_url"], f'DROP DATABASE IF EXISTS "{_state["db_name"]}" WITH (FORCE)'
+        _state["admin_url"],
+        f'DROP DATABASE IF EXISTS "{_state["db_name"]}" WITH (FORCE)',
+        f'DROP ROLE IF EXISTS "{role_name(_state["db_name"])}"',
     )
     try:
         import redis

@@ -1,8 +1,8 @@
 """A dataset's rows as Parquet, Arrow IPC or CSV bytes, from one ``COPY … TO STDOUT``.
 
 PostgreSQL writes the rows as CSV (its fastest output path); CSV goes out as it comes,
-after a header line, and Parquet and Arrow are parsed from it by Arrow's streaming CSV
-reader with every column's type given, a block (:data:`BLOCK_BYTES` of CSV) at a time.
+after a header line, and Parquet and Arrow are parsed from it by Arrow's CSV reader with
+every column's type given, a block (:data:`BLOCK_BYTES` of whole rows) at a time.
 Each block becomes one Parquet row group or one IPC record batch, written to a sink that
 is emptied after every batch: memory holds one block and its encoding, whatever the row
 count.
@@ -41,6 +41,8 @@ BLOCK_BYTES = 8 * 1024 * 1024
 #: COPY hands over one row at a time; rows are joined into chunks of about this size
 CHUNK_BYTES = 1024 * 1024
 PARQUET_COMPRESSION = "zstd"
+#: first characters that make a spreadsheet run a cell as a formula
+RISKY_FIRST = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,9 @@ def neutralise(sql_expr: str) -> str:
     read as text (``::text``), so the result is text.
     """
     value = f"({sql_expr})::text"
-    return f"CASE WHEN {value} ~ E'^[-=+@\\t\\r]' THEN '''' || {value} ELSE {value} END"
+    # ascii() is the first character's code: cheaper than a regular expression
+    risky = ", ".join(str(ord(c)) for c in RISKY_FIRST)
+    return f"CASE WHEN ascii({value}) IN ({risky}) THEN '''' || {value} ELSE {value} END"
 
 
 def _is_string(kind: pa.DataType) -> bool:
@@ -81,7 +85,12 @@ def neutralised_select(select_sql: str, columns: Sequence[Column]) -> str:
         name = _quote(column.name)
         risky = column.text or _is_string(column.type)
         outputs.append(f"{neutralise(name)} AS {name}" if risky else name)
-    return f"SELECT {', '.join(outputs)} FROM ({select_sql}) AS exported"
+    # OFFSET 0 keeps PostgreSQL from pulling the SELECT up into this one, which would
+    # compute each of its expressions once per mention here (three times per cell).
+    return (
+        f"SELECT {', '.join(outputs)}"
+        f" FROM (SELECT * FROM ({select_sql}) AS dataset OFFSET 0) AS exported"
+    )
 
 
 def _quote(name: str) -> str:
@@ -166,7 +175,6 @@ def record_batches(
             size += len(chunk)
             if size >= block_size:
                 yield _parsed(pending, options)
-                pending.clear()
                 size = 0
         if pending:
             yield _parsed(pending, options)
@@ -194,8 +202,12 @@ def _csv_options(columns: Sequence[Column]) -> dict[str, Any]:
 
 
 def _parsed(chunks: list[bytes], options: dict[str, Any]) -> pa.RecordBatch:
-    """One block of whole CSV rows as one batch (one dictionary per column)."""
-    table = pa_csv.read_csv(pa.BufferReader(b"".join(chunks)), **options)
+    """One block of whole CSV rows as one batch (one dictionary per column); empties
+    ``chunks`` (the block is held once, not twice, while Arrow parses it)."""
+    block = b"".join(chunks)
+    chunks.clear()
+    table = pa_csv.read_csv(pa.BufferReader(block), **options)
+    del block
     return table.combine_chunks().to_batches()[0]
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import queue
+import socket
 import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import closing
 from typing import Any
 
 import psycopg
@@ -36,7 +37,7 @@ from api.datasets.encode import (
     record_batches,
 )
 from api.disconnect import CLIENT_GONE, ClientGoneCheck
-from api.errors import Overloaded
+from api.errors import ClientGone, Overloaded
 
 __all__ = [
     "EXTENSIONS",
@@ -62,6 +63,8 @@ EXPORT_RETRY_AFTER_S = 10
 _POLL_S = 0.05
 #: how often the wait for the first rows asks whether the client is still there
 _GONE_POLL_S = 0.25
+#: longest a cancel request may take (the thread's close waits for it)
+_CANCEL_TIMEOUT_S = 2.0
 
 
 class ExportSlots:
@@ -131,10 +134,13 @@ class _Export:
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
         self._stopped = threading.Event()
         self._conn: psycopg.Connection[Any] | None = None
+        # a cancel request and the connection's close never run at once
+        self._conn_lock = threading.Lock()
         self._ready = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.Thread(target=self._run, name="forma-export", daemon=True)
         self._first: Any = None
+        self._sent = False  # the whole body went out
 
     # --- the thread ---------------------------------------------------------------------
 
@@ -153,23 +159,27 @@ class _Export:
         except BaseException as exc:
             self._put_last(exc)
             return
+        self._conn = conn
+        chunks = encode(fmt, conn, select_sql, params, columns)
         try:
-            self._conn = conn
-            if self._stopped.is_set():
-                return
-            with closing(encode(fmt, conn, select_sql, params, columns)) as chunks:
+            if not self._stopped.is_set():
                 for chunk in chunks:
                     if chunk:
                         self._put(chunk)
-            self._put_last(_END)
+                self._put_last(_END)
         except _Stopped:
             pass
         except BaseException as exc:
             if not self._stopped.is_set():
                 self._put_last(exc)
         finally:
-            self._conn = None
-            conn.close()
+            # Closed before the encoder unwinds: an abandoned COPY ends with the
+            # connection (psycopg would otherwise send a cancel of its own and read the
+            # rest of the rows first).
+            with self._conn_lock:
+                self._conn = None
+                conn.close()
+            chunks.close()
 
     def _put_last(self, item: Any) -> None:
         try:
@@ -238,30 +248,39 @@ class _Export:
                 raise item
             yield item
             item = await self._next()
+        self._sent = True
 
     def stop(self) -> None:
         """Abandon the export: stop the thread and cancel its query (idempotent)."""
-        if self._stopped.is_set() or not self._thread.is_alive():
+        if self._stopped.is_set() or self._sent or not self._thread.is_alive():
             self._stopped.set()
             return
         self._stopped.set()
-        conn = self._conn
-        if conn is not None:
-            # The thread may be blocked in libpq waiting for rows (a sort, a slow join):
-            # only a cancel request reaches the backend then. It opens a connection of
-            # its own, so it runs beside the loop, not on it.
-            threading.Thread(target=_cancel, args=(conn,), daemon=True).start()
+        # The thread may be waiting in libpq for rows (a sort, a slow join) or busy
+        # encoding a block: the backend is stopped from here, not by the thread. The
+        # cancel request opens a connection of its own, so it runs beside the loop.
+        threading.Thread(target=self._cancel, daemon=True).start()
 
-
-def _cancel(conn: psycopg.Connection[Any]) -> None:
-    try:
-        cancel = getattr(conn, "cancel_safe", None)
-        if cancel is not None:
-            cancel(timeout=5.0)
-        else:  # pragma: no cover - psycopg < 3.2
-            conn.cancel()
-    except Exception:  # closed already, or the server away: nothing left to stop
-        logger.debug("export cancel request failed", exc_info=True)
+    def _cancel(self) -> None:
+        with self._conn_lock:
+            if self._conn is None:
+                return  # closed already: nothing left to stop
+            try:
+                cancel = getattr(self._conn, "cancel_safe", None)
+                if cancel is not None:
+                    cancel(timeout=_CANCEL_TIMEOUT_S)
+                else:  # pragma: no cover - psycopg < 3.2
+                    self._conn.cancel()
+            except Exception:  # the server away: the close ends the backend anyway
+                logger.debug("export cancel request failed", exc_info=True)
+            # A backend that is sending rows ends when its connection does. Shutting
+            # the socket down (not closing it: libpq owns the descriptor) ends it now,
+            # whatever the thread is doing; the thread's next read fails and it closes.
+            try:
+                with socket.socket(fileno=os.dup(self._conn.fileno())) as sock:
+                    sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 def _failure(exc: BaseException) -> BaseException:
@@ -289,7 +308,8 @@ class _ExportResponse(StreamingResponse):
             try:
                 await self._export.start(scope.get(CLIENT_GONE))
             except _Stopped:
-                return  # the client left before the first rows: nothing to send
+                # 499, which the error handler answers to nobody (the access log's line)
+                raise ClientGone("the client left before the export's first rows") from None
             await super().__call__(scope, receive, send)
         finally:
             self._export.stop()

@@ -17,3 +17,10 @@ async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
     return await one_or_none(session, select(User).where(User.email == email))
+
+
+async def lock_admin_ids(session: AsyncSession) -> list[uuid.UUID]:
+    """Ids of the admins, their rows locked until the transaction ends (id order, so
+    concurrent callers never deadlock)."""
+    query = select(User.id).where(User.role == "admin").order_by(User.id).with_for_update()
+    return list((await session.execute(query)).scalars())

@@ -50,3 +50,19 @@ class UserUpdate(InputModel):
         ):
             raise ValueError("resting_hr must be below max_hr")
         return self
+
+
+Role = Literal["athlete", "analyst", "admin"]
+
+
+class RoleGrant(InputModel):
+    """Whom to give which role (``PUT /v1/admin/users/role``)."""
+
+    email: str = Field(min_length=1, max_length=320, description="the user's login e-mail")
+    role: Role = Field(description="athlete, analyst or admin")
+
+
+class RoleGrantRead(OutputModel):
+    email: str = Field(description="the user's login e-mail, case-folded")
+    role: Role = Field(description="the role the user has now")
+    previous_role: Role = Field(description="the role the user had before")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,13 +60,32 @@ async def update_profile(session: AsyncSession, *, user: User, changes: UserUpda
     return user
 
 
-async def grant_role(session: AsyncSession, *, email: str, role: str) -> User:
-    """Set a user's role (operators only, through the CLI)."""
+@dataclass(frozen=True, slots=True)
+class RoleChange:
+    """A role grant's outcome: the user (with the new role) and the role they had."""
+
+    user: User
+    previous_role: str
+
+
+async def grant_role(session: AsyncSession, *, email: str, role: str) -> RoleChange:
+    """Set a user's role (``forma users grant`` and ``PUT /v1/admin/users/role``).
+
+    Raises 422 ``invalid_role`` for a role outside :data:`ROLES`, 404 for an unknown
+    e-mail and 409 ``last_admin`` when it would leave no admin. The admins' rows are
+    locked first, so two concurrent demotions cannot each leave the other as the last.
+    """
     if role not in ROLES:
         raise Unprocessable(f"role must be one of {', '.join(ROLES)}", code="invalid_role")
     user = await repository.get_by_email(session, normalise_email(email))
     if user is None:
         raise NotFound(f"no user with e-mail {email!r}")
+    previous = user.role
+    if previous == "admin" and role != "admin":
+        if await repository.lock_admin_ids(session) == [user.id]:
+            raise Conflict(
+                f"{user.email} is the last admin; make another admin first", code="last_admin"
+            )
     user.role = role
     await session.flush()
-    return user
+    return RoleChange(user=user, previous_role=previous)

@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from api.config import to_sync_url
+from api.datasets.sql_role import role_name
 from bench import forma_up
 
 #: the last line of a logged traceback: ``module.ErrorType: message``
@@ -262,6 +263,7 @@ class Stack:
                 proc.wait()
         if self.created:
             self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+            self._admin(f'DROP ROLE IF EXISTS "{role_name(self.db_name)}"')  # outlives it
         try:
             import redis
 

@@ -12,13 +12,24 @@ from sqlalchemy import text
 from tqdm import tqdm
 
 from pipelines.demo import frames
-from pipelines.demo.seed import DEMO_PASSWORD, SeedReport, engine_for, seed
+from pipelines.demo.seed import (
+    ANALYST_EMAIL,
+    ANALYST_PASSWORD,
+    DEMO_PASSWORD,
+    SeedReport,
+    engine_for,
+    ensure_analyst,
+    seed,
+)
 from pipelines.embedded import ensure_servers, stop_servers
 
 DEFAULT_ATHLETES = 40
 DEFAULT_YEARS = 2.0
 DEFAULT_SEED = 7
-LOGIN = f"demo login: {frames.DEMO_EMAIL} / {DEMO_PASSWORD}"
+LOGIN = (
+    f"demo login: {frames.DEMO_EMAIL} / {DEMO_PASSWORD} (athlete); "
+    f"{ANALYST_EMAIL} / {ANALYST_PASSWORD} (analyst)"
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,11 +61,12 @@ def run_seed(
     replace: bool,
     analytics: bool = True,
 ) -> SeedReport:
-    """Seed with a progress bar on stderr; raises FileExistsError like :func:`seed`."""
+    """Seed with a progress bar on stderr, then make sure the demo analyst exists; raises
+    FileExistsError like :func:`seed`."""
     engine = engine_for(database_url)
     try:
         with tqdm(total=athletes, desc="demo athletes", unit="athlete", file=sys.stderr) as bar:
-            return seed(
+            report = seed(
                 engine,
                 athletes=athletes,
                 years=years,
@@ -63,6 +75,8 @@ def run_seed(
                 analytics=analytics,
                 progress=bar.update,
             )
+        ensure_analyst(engine)
+        return report
     finally:
         engine.dispose()
 

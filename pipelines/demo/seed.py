@@ -18,6 +18,9 @@ from pipelines.demo.population import Population, generate_chunks
 from pipelines.store.analytics import copy_in
 
 DEMO_PASSWORD = "forma-demo-password"
+#: the demo's data scientist: sees every athlete pseudonymised (datasets, models)
+ANALYST_EMAIL = "analyst@forma.example"
+ANALYST_PASSWORD = "forma-analyst-password"
 REBUILD_SHARD = 200
 _DEMO_WHERE = f"email = '{frames.DEMO_EMAIL}' OR email LIKE '%@{frames.DEMO_DOMAIN}'"
 
@@ -47,6 +50,20 @@ def demo_users(conn: Connection) -> int:
 def delete_demo_users(conn: Connection) -> int:
     """Delete every demo user; their workouts, sets and metrics go by ON DELETE CASCADE."""
     return conn.execute(text(f"DELETE FROM users WHERE {_DEMO_WHERE}")).rowcount or 0
+
+
+def ensure_analyst(engine: Engine) -> bool:
+    """Create the demo analyst (:data:`ANALYST_EMAIL`) unless that e-mail has an account;
+    True when created. An existing account keeps its role and password."""
+    with engine.begin() as conn:
+        created = conn.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, role) "
+                "VALUES (:id, :email, :hash, 'analyst') ON CONFLICT (email) DO NOTHING"
+            ),
+            {"id": uuid.uuid4(), "email": ANALYST_EMAIL, "hash": hash_password(ANALYST_PASSWORD)},
+        )
+        return bool(created.rowcount)
 
 
 def copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> int:

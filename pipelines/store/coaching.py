@@ -368,8 +368,9 @@ def read_features(conn: Connection, run_id: uuid.UUID) -> pd.DataFrame:
 
 def purge_features(conn: Connection, model_name: str, *, keep: int) -> int:
     """Delete the feature tables of the model's finished runs except the ``keep`` latest
-    succeeded ones and those of the versions an alias points at; returns the rows
-    deleted. (A nightly table of 10,000 athletes is millions of rows.)"""
+    succeeded ones, those of the versions an alias points at and those a dataset snapshot
+    has yet to read; returns the rows deleted. (A nightly table of 10,000 athletes is
+    millions of rows.)"""
     return (
         conn.execute(
             text(
@@ -380,7 +381,10 @@ def purge_features(conn: Connection, model_name: str, *, keep: int) -> int:
                 "  AND status = 'succeeded' ORDER BY finished_at DESC LIMIT :keep) "
                 "AND r.id NOT IN (SELECT v.run_id FROM model_aliases a JOIN model_versions v "
                 "  ON v.model_name = a.model_name AND v.version = a.version "
-                "  WHERE a.model_name = :m AND v.run_id IS NOT NULL)"
+                "  WHERE a.model_name = :m AND v.run_id IS NOT NULL) "
+                # a snapshot of the table not yet taken still has to read it
+                "AND NOT EXISTS (SELECT 1 FROM dataset_snapshots d WHERE d.run_id = r.id "
+                "  AND d.status IN ('queued', 'running'))"
             ),
             {"m": model_name, "keep": keep},
         ).rowcount

@@ -37,6 +37,7 @@ from pipelines.db import transaction
 from pipelines.store import analytics as analytics_store
 from pipelines.store import coaching as store
 from pipelines.store import registry
+from pipelines.tasks.datasets import SNAPSHOT, queue_training_snapshot
 
 logger = logging.getLogger("forma.coaching")
 
@@ -253,6 +254,8 @@ class FitOutcome:
     metrics: dict[str, Any] = field(default_factory=dict)
     #: the beat's nightly run (whatever its outcome, everyone is scored after it)
     nightly: bool = False
+    #: the dataset snapshot of the run's feature table (queued; ``datasets.snapshot`` takes it)
+    snapshot_id: uuid.UUID | None = None
 
 
 def _progress_writer(run_id: uuid.UUID) -> Callable[[float], None]:
@@ -324,6 +327,10 @@ def fit_run(run_id: uuid.UUID) -> FitOutcome | None:
     actor = run["requested_by"]
     name = run["model_name"]
     with transaction() as conn:
+        # the feature table frozen as a dataset snapshot: a notebook reads the version's
+        # training rows back exactly, whatever later runs or purges do
+        snapshot_id = queue_training_snapshot(conn, run_id)
+        snapshot["snapshot_id"] = str(snapshot_id)
         version = registry.write_version(
             conn,
             registry.NewVersion(
@@ -367,14 +374,17 @@ def fit_run(run_id: uuid.UUID) -> FitOutcome | None:
         reason=reason,
         metrics=trained.metrics,
         nightly=actor == BEAT_ACTOR,
+        snapshot_id=snapshot_id,
     )
 
 
 def fit(run_id: uuid.UUID, send: Send = publish) -> FitOutcome | None:
-    """``coaching.fit``: :func:`fit_run`, then ``coaching.score_all`` after a promotion
-    and after the nightly run (the nightly batch scoring: a day's sessions re-scored by
-    the champion, new or not)."""
+    """``coaching.fit``: :func:`fit_run`, then ``datasets.snapshot`` of the run's feature
+    table, and ``coaching.score_all`` after a promotion and after the nightly run (the
+    nightly batch scoring: a day's sessions re-scored by the champion, new or not)."""
     outcome: FitOutcome | None = _failing(run_id, "fit", lambda: fit_run(run_id))
+    if outcome is not None and outcome.snapshot_id is not None:
+        send(SNAPSHOT, str(outcome.snapshot_id))  # lost: the sweep re-sends it
     if outcome is not None and (outcome.promoted or outcome.nightly):
         send(SCORE_ALL)  # lost: the API scores a changed athlete on demand meanwhile
     return outcome

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.datasets.sql_role import role_name
 from bench.forma_up import free_port, start
 from tests.conftest import _admin_execute, _with_database
 
@@ -147,6 +148,8 @@ def forma_up(
             _stop(sup, exit_code)
     finally:
         _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        # roles outlive databases: the reader role of migration 0013 goes with it
+        _admin_execute(admin_url, f'DROP ROLE IF EXISTS "{role_name(db_name)}"')
         _forget_redis_keys(os.environ["FORMA_REDIS_URL"], queue)
 
 

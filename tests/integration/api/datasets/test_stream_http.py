@@ -185,3 +185,22 @@ async def test_an_unreachable_database_is_503_not_a_broken_200(settings: Any) ->
     assert answer.headers["retry-after"] == str(EXPORT_RETRY_AFTER_S)
     assert answer.json()["error"]["code"] == "overloaded"
     assert app.state.export_slots.in_flight == 0
+
+
+async def test_a_query_that_fails_before_its_first_row_is_an_error_not_a_200(
+    settings: Any,
+) -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/broken")
+    async def broken(request: Request) -> Any:
+        sql = "SELECT n, 'x' AS label FROM no_such_table"
+        return streaming_response(request, settings, "parquet", sql, {}, COLUMNS, "x.parquet")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        answer = await http.get("/broken")
+    assert answer.status_code == 500
+    assert answer.json()["error"]["code"] == "internal_error"
+    assert app.state.export_slots.in_flight == 0

@@ -316,3 +316,12 @@ async def test_grant_bad_role_is_an_argparse_error(live_client, sync_engine, cap
     assert exc.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
     assert _role_of(sync_engine, email) == "athlete"
+
+
+async def test_grant_refuses_to_demote_the_last_admin(live_client, sync_engine, capsys):
+    email = _email()
+    await register(live_client, email)
+    assert await _cli("users", "grant", email, "admin") == 0
+    assert await _cli("users", "grant", email, "analyst") == 2  # the committed tier's only admin
+    assert "last admin" in capsys.readouterr().err
+    assert _role_of(sync_engine, email) == "admin"

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from pipelines.cli import main
 from pipelines.demo.population import Population, generate
-from pipelines.demo.seed import DEMO_PASSWORD, seed
+from pipelines.demo.seed import ANALYST_PASSWORD, DEMO_PASSWORD, seed
 
 END = date(2025, 6, 30)
 
@@ -75,8 +75,27 @@ async def test_forma_demo_refuses_existing_demo_users_unless_replace(
     assert main(["demo", "--athletes", "2", "--years", "0.5", "--leave-dirty"]) == 0
     out = capsys.readouterr().out
     assert "demo@forma.example / forma-demo-password" in out
+    assert "analyst@forma.example / forma-analyst-password" in out
     assert main(["demo", "--athletes", "2", "--years", "0.5"]) == 2
     assert "--replace" in capsys.readouterr().err
     assert main(["demo", "--athletes", "3", "--years", "0.5", "--replace", "--leave-dirty"]) == 0
     with sync_engine.connect() as conn:
-        assert _count(conn, "SELECT count(*) FROM users") == 3
+        assert _count(conn, "SELECT count(*) FROM users WHERE role = 'athlete'") == 3
+        # the analyst is made once, kept by --replace, never a second time
+        assert conn.execute(text("SELECT email FROM users WHERE role <> 'athlete'")).all() == [
+            ("analyst@forma.example",)
+        ]
+
+
+async def test_forma_demo_creates_the_analyst_who_logs_in_as_an_analyst(live_client, capsys):
+    assert main(["demo", "--athletes", "1", "--years", "0.2", "--leave-dirty"]) == 0
+    token = await live_client.post(
+        "/v1/auth/token",
+        data={"username": "analyst@forma.example", "password": ANALYST_PASSWORD},
+    )
+    assert token.status_code == 200, token.text
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    me = await live_client.get("/v1/users/me", headers=headers)
+    assert me.json()["role"] == "analyst"
+    # analysts read the model registry, which athletes may not
+    assert (await live_client.get("/v1/models", headers=headers)).status_code == 200

@@ -176,7 +176,8 @@ def test_redelivered_messages_do_nothing_twice_and_scoring_follows(committed):  
     assert again.skipped and len(sent) == 1
     assert run_row(committed, run_id)["shards_done"] == 1
     assert tasks.fit(run_id, send=lambda *m: sent.append(m) or True).promoted
-    assert sent[-1] == (tasks.SCORE_ALL,)  # a promotion re-scores everyone
+    # the run's feature table is snapshotted, and a promotion re-scores everyone
+    assert [m[0] for m in sent[1:]] == [tasks.SNAPSHOT, tasks.SCORE_ALL]
     assert tasks.fit(run_id, send=lambda *m: sent.append(m) or True) is None
     # the nightly run re-scores everyone even when its candidate is rejected
     nightly = tasks.request_run(NAME, {"max_iter": "1"}, tasks.BEAT_ACTOR)
@@ -184,7 +185,7 @@ def test_redelivered_messages_do_nothing_twice_and_scoring_follows(committed):  
     tasks.features_shard(nightly, shard, send=lambda *m: True)
     rejected = tasks.fit(nightly, send=lambda *m: sent.append(m) or True)
     assert rejected is not None and not rejected.promoted and rejected.nightly
-    assert sent[-1] == (tasks.SCORE_ALL,) and len(sent) == 3
+    assert [m[0] for m in sent[3:]] == [tasks.SNAPSHOT, tasks.SCORE_ALL] and len(sent) == 5
     with committed.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM model_versions")).scalar_one() == 2
 

@@ -13,6 +13,7 @@ NAMES = {
     "analytics.rebuild_all",
     "maintenance.sweep",
     "imports.run",
+    "datasets.snapshot",
 }
 
 
