@@ -36,6 +36,9 @@ PSEUDONYM_HEX = 24
 BUCKET_HEX = 13
 #: athletes given pseudonyms per INSERT (bounds the statement's parameters)
 BATCH = 10_000
+#: after adding this many pseudonyms at once, the table's statistics are refreshed: the
+#: first export of a new key period would otherwise be planned for an empty table
+ANALYZE_AFTER = 1_000
 
 _DERIVE = b"forma pseudonym key"
 _PERIOD = b"forma key period"
@@ -82,6 +85,8 @@ _INSERT = (
     "CAST(:ids AS uuid[]), CAST(:pseudonyms AS text[]), CAST(:buckets AS float8[])"
     ") AS t(u, p, b) ON CONFLICT DO NOTHING"
 )
+# not the table's owner: PostgreSQL skips it with a warning, never an error
+_ANALYZE = "ANALYZE user_pseudonyms"
 _CURRENT_ID = "SELECT id FROM pseudonym_periods WHERE fingerprint = :fingerprint"
 
 
@@ -153,6 +158,8 @@ def add_missing(conn: Any, settings: Settings) -> tuple[int, int]:
     key = key_bytes(settings)
     for params in _rows(key, period, [uuid.UUID(str(m)) for m in missing]):
         runner.rows(_INSERT, params)
+    if len(missing) >= ANALYZE_AFTER:
+        runner.rows(_ANALYZE)
     return period, len(missing)
 
 
@@ -168,6 +175,8 @@ async def ensure_pseudonyms_async(db: AsyncSession | AsyncConnection, settings: 
     key = key_bytes(settings)
     for params in _rows(key, period, list(missing)):
         await db.execute(text(_INSERT), params)
+    if len(missing) >= ANALYZE_AFTER:
+        await db.execute(text(_ANALYZE))
     return period
 
 
