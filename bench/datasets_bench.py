@@ -58,15 +58,15 @@ class RssSampler(threading.Thread):
 
     def __init__(self, pids: list[int]) -> None:
         super().__init__(daemon=True)
-        self.pids, self.peak, self._stop = pids, 0.0, threading.Event()
+        self.pids, self.peak, self._done = pids, 0.0, threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._done.is_set():
             self.peak = max(self.peak, sum(rss_mb(p) for p in self.pids))
-            self._stop.wait(0.02)
+            self._done.wait(0.02)
 
     def stop(self) -> float:
-        self._stop.set()
+        self._done.set()
         self.join()
         return self.peak
 
