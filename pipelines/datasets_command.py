@@ -134,11 +134,21 @@ def _existing(snapshot_id: str, name: str) -> dict[str, Any]:
     return row
 
 
+def _check_target(to: Path) -> None:
+    """Refuse a ``--to`` that cannot hold the export before any snapshot is taken."""
+    if to.exists() and not to.is_dir():
+        raise CommandError(f"--to {to} is not a directory")
+    parent = to if to.exists() else next((p for p in to.parents if p.exists()), Path("."))
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise CommandError(f"--to {to}: cannot create files under {parent}")
+
+
 def export(args: argparse.Namespace, out: TextIO) -> int:
     """``forma datasets export``: see the module's text."""
     from api.errors import FormaError
 
     destination = Path(args.to) / args.name
+    _check_target(Path(args.to))
     if destination.exists() and any(destination.iterdir()) and not args.overwrite:
         raise CommandError(f"{destination} is not empty (--overwrite replaces it)")
     filtered = any(v is not None for v in (args.since, args.until, args.sample, args.columns))
@@ -175,13 +185,16 @@ def export(args: argparse.Namespace, out: TextIO) -> int:
 
 def list_datasets(out: TextIO) -> int:
     """``forma datasets list``: every dataset, then the latest snapshots."""
+    from api.config import Settings
     from api.datasets.catalogue import DATASETS
     from pipelines.db import transaction
     from pipelines.store import snapshots as store
 
+    allow_notes = Settings().datasets_allow_notes
     for dataset in DATASETS.values():
         time_column = dataset.time_column or "-"
-        print(f"{dataset.name:<24} {len(dataset.columns):>3} columns  by {time_column:<12} "
+        shown = len(dataset.visible(allow_notes))
+        print(f"{dataset.name:<24} {shown:>3} columns  by {time_column:<12} "
               f"{dataset.description}", file=out)  # fmt: skip
     with transaction() as conn:
         latest = store.latest(conn, limit=20)

@@ -95,7 +95,7 @@ def pseudonym_join(user_id: str) -> str:
 
 ATHLETE = ColumnDoc(
     "athlete",
-    STR,
+    CAT,
     "p.pseudonym",
     None,
     "the athlete's pseudonym: a keyed hash of their account, stable within the key period "

@@ -95,7 +95,7 @@ class ExportSlots:
         raise Overloaded(
             f"{self.total} dataset exports are already streaming; "
             f"try again in {EXPORT_RETRY_AFTER_S} s",
-            details={"retry_after_s": EXPORT_RETRY_AFTER_S},
+            details={"reason": "exports_busy", "retry_after_s": EXPORT_RETRY_AFTER_S},
             headers={"Retry-After": str(EXPORT_RETRY_AFTER_S)},
         )
 

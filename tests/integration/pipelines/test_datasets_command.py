@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import text
 
 from pipelines.cli import main
 from pipelines.demo.population import generate
@@ -89,3 +90,19 @@ def test_refusals_exit_2(committed, tmp_path, capsys):  # noqa: F811
     code = main(["datasets", "export", "sets", "--to", target, "--snapshot", snapshot,
                  "--since", "2025-01-01"])  # fmt: skip
     assert code == 2 and "no filters" in capsys.readouterr().err
+
+
+def test_a_target_that_cannot_hold_the_export_is_refused_before_any_snapshot(
+    committed,
+    tmp_path,
+    capsys,  # noqa: F811
+):
+    a_file = tmp_path / "x.txt"
+    a_file.write_text("not a folder")
+    assert main(["datasets", "export", "sets", "--to", str(a_file)]) == 2
+    assert "is not a directory" in capsys.readouterr().err
+    under_a_file = a_file / "deeper"
+    assert main(["datasets", "export", "sets", "--to", str(under_a_file)]) == 2
+    assert "cannot create files under" in capsys.readouterr().err
+    with committed.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM dataset_snapshots")).scalar() == 0
