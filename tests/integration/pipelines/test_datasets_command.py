@@ -92,11 +92,8 @@ def test_refusals_exit_2(committed, tmp_path, capsys):  # noqa: F811
     assert code == 2 and "no filters" in capsys.readouterr().err
 
 
-def test_a_target_that_cannot_hold_the_export_is_refused_before_any_snapshot(
-    committed,
-    tmp_path,
-    capsys,  # noqa: F811
-):
+def test_a_target_that_is_no_folder_is_refused(committed, tmp_path, capsys):  # noqa: F811
+    """Refused before any snapshot is taken: nothing is left behind."""
     a_file = tmp_path / "x.txt"
     a_file.write_text("not a folder")
     assert main(["datasets", "export", "sets", "--to", str(a_file)]) == 2
