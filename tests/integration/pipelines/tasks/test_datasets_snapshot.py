@@ -170,7 +170,8 @@ def test_a_training_run_records_the_snapshot_of_its_features(committed):  # noqa
     assert set(frozen["run_id"].astype(str)) == {str(run_id)}
     key = ["athlete", "exercise_id", "as_of"]
     columns = [*key, "label_e1rm_kg", "persistence_kg", "split"]
-    mine = frozen[columns].assign(split=frozen["split"].astype(str))
+    # categoricals sort by their dictionary, not by value: compare as text
+    mine = frozen[columns].astype({"athlete": str, "exercise_id": str, "split": str})
     mine["as_of"] = pd.to_datetime(mine["as_of"], utc=True)
     features["as_of"] = pd.to_datetime(features["as_of"], utc=True)
     left = mine.sort_values(key).reset_index(drop=True)
