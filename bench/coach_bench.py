@@ -440,11 +440,11 @@ async def _athletes(database_url: str, count: int) -> tuple[list[str], list[str]
         current = await conn.fetch(
             "SELECT u.email FROM users u JOIN (SELECT user_id, max(data_seq) AS seq "
             "FROM recommendations GROUP BY user_id) r ON r.user_id = u.id AND r.seq = u.sync_seq "
-            "WHERE u.email LIKE '%forma.example' ORDER BY u.email LIMIT $1",
+            "WHERE u.email LIKE '%forma.example' AND u.role = 'athlete' ORDER BY u.email LIMIT $1",
             count,
         )
         none = await conn.fetch(
-            "SELECT email FROM users u WHERE email LIKE '%forma.example' AND NOT EXISTS "
+            "SELECT email FROM users u WHERE email LIKE '%forma.example' AND role = 'athlete' AND NOT EXISTS "
             "(SELECT 1 FROM recommendations r WHERE r.user_id = u.id) ORDER BY email LIMIT 10"
         )
         # the seed leaves every athlete's analytics owed: the stack's worker would refresh

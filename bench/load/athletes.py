@@ -32,7 +32,8 @@ async def demo_emails(database_url: str, limit: int) -> list[str]:
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch(
-            "SELECT email FROM users WHERE email LIKE '%forma.example' ORDER BY email LIMIT $1",
+            "SELECT email FROM users WHERE email LIKE '%forma.example' AND role = 'athlete' "
+            "ORDER BY email LIMIT $1",
             limit,
         )
     finally:
