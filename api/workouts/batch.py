@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import overload_reason
 from api.errors import FormaError, clean_validation
 from api.users import write_lock
 from api.users.tables import User
@@ -91,7 +92,11 @@ async def _upsert(
                 if_match=item.if_match,
                 change_seq=seq,
             )
-    except DBAPIError:
+    except DBAPIError as exc:
+        if overload_reason(exc) is not None:
+            # A timeout or a collision says "not now", not "never": the whole batch is
+            # rolled back and answered 503 + Retry-After, and the phone sends it again.
+            raise
         # The savepoint is rolled back; this item alone is refused.
         return _refused(index, item.id, "rejected", "the item could not be stored")
     except FormaError as exc:

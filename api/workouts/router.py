@@ -128,7 +128,12 @@ async def create_workout(
 async def batch_upsert(
     body: batch.BatchRequest, user: CurrentUser, session: SessionDep
 ) -> batch.BatchResponse:
-    """Up to 100 upserts from a phone coming back online; each item answered on its own."""
+    """Up to 100 upserts from a phone coming back online; each item answered on its own.
+
+    An item the database could not take *now* (a statement timeout, a lock or
+    serialisation conflict) fails the whole batch with 503 + `Retry-After`, nothing of it
+    stored, so the phone sends it again; only a permanent refusal is an item's own answer.
+    """
     return await batch.apply(session, user=user, items=body.items)
 
 

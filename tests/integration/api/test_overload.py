@@ -123,6 +123,29 @@ async def test_a_statement_past_the_timeout_is_503_and_nothing_of_the_write_is_s
     assert _count(sync_engine, "SELECT count(*) FROM analytics_dirty WHERE user_id = :u", u=me) == 1
 
 
+async def test_a_batch_item_that_times_out_fails_the_whole_batch_with_503(
+    app_and_http, sync_engine
+):
+    _, http = app_and_http
+    headers = await register(http)
+    held, fresh = new_id(), new_id()
+    stored = await http.put(f"/v1/workouts/{held}", json=a_workout(), headers=headers)
+    assert stored.status_code == 201, stored.text
+    items = [{**a_workout(), "id": fresh}, {**a_workout(notes="changed"), "id": held}]
+    # The second item's row is locked elsewhere: its upsert waits out the statement
+    # timeout. That says "not now", so the phone must be told to send the batch again,
+    # not that the item was refused for good; the first item is not kept alone either.
+    with sync_engine.connect() as blocker:
+        blocker.execute(text("SELECT 1 FROM workouts WHERE id = :id FOR UPDATE"), {"id": held})
+        response = await http.post("/v1/workouts/batch", json={"items": items}, headers=headers)
+        blocker.rollback()
+    _assert_overloaded(response, "database_timeout")
+    assert _stored(sync_engine, fresh) == (0, 0)
+    again = await http.post("/v1/workouts/batch", json={"items": items}, headers=headers)
+    assert [r["status"] for r in again.json()["results"]] == ["created", "replaced"]
+    assert _stored(sync_engine, fresh) == (1, 2)
+
+
 async def test_a_slow_read_is_503_too(app_and_http, sync_engine):
     _, http = app_and_http
     headers = await register(http)
