@@ -32,12 +32,11 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
-from sqlalchemy import text
 
 from api.exercises.catalogue import exercise_id
 from pipelines.demo.seed import engine_for, seed
 from tests.conftest import REAL_DATA, REPO_ROOT
-from tests.support.forma_up import FormaUp, forma_up
+from tests.support.forma_up import FormaUp, forma_up, wait_for_batch_scores
 from tests.support.http import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -223,22 +222,6 @@ def _train(http: httpx.Client, admin: dict[str, str]) -> tuple[dict[str, Any], l
     return run, seen
 
 
-def _wait_for_batch_scores(up: FormaUp) -> None:
-    """Until the batch scoring after the promotion stored its rows (one shard here: its
-    rows arrive in one transaction)."""
-    engine = engine_for(up.env["FORMA_DATABASE_URL"])
-    try:
-        deadline = time.monotonic() + TRAIN_TIMEOUT_S
-        while True:
-            with engine.connect() as conn:
-                if conn.execute(text("SELECT count(*) FROM recommendations")).scalar_one():
-                    return
-            assert time.monotonic() < deadline, "no batch scores after the promotion"
-            time.sleep(POLL_S)
-    finally:
-        engine.dispose()
-
-
 def test_an_imported_history_gets_a_model_backed_prescription(tmp_path: Path) -> None:
     sets = bench_sets()
     sessions = sessions_of(sets)
@@ -279,7 +262,7 @@ def test_an_imported_history_gets_a_model_backed_prescription(tmp_path: Path) ->
 
         # the promotion re-scores everyone in batch (coaching.score_all): waited for, so
         # that the answer below is not replaced by it while the test looks
-        _wait_for_batch_scores(up)
+        wait_for_batch_scores(up, TRAIN_TIMEOUT_S, POLL_S)
 
         # the exercise asked for by id: the champion's forecast, the sets it makes
         answer = _ok(http.get(f"/v1/recommendations/exercises/{BENCH}", headers=athlete))

@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from pipelines.demo.seed import engine_for
 from tests.conftest import REAL_DATA, REPO_ROOT
-from tests.support.forma_up import FormaUp, forma_up
+from tests.support.forma_up import FormaUp, forma_up, wait_for_batch_scores
 from tests.support.http import PASSWORD
 
 #: the real athlete: Strong's current format, in lb, 2020-12 → 2026-02, 1,163 workouts
@@ -149,21 +149,6 @@ def _train(http: httpx.Client, admin: dict[str, str]) -> int:
     return int(champion)
 
 
-def _wait_for_batch_scores(up: FormaUp) -> None:
-    """Until the batch scoring after the promotion stored its rows."""
-    engine = engine_for(up.env["FORMA_DATABASE_URL"])
-    try:
-        deadline = time.monotonic() + TRAIN_TIMEOUT_S
-        while True:
-            with engine.connect() as conn:
-                if conn.execute(text("SELECT count(*) FROM recommendations")).scalar_one():
-                    return
-            assert time.monotonic() < deadline, "no batch scores after the promotion"
-            time.sleep(POLL_S)
-    finally:
-        engine.dispose()
-
-
 def _answer_prescriptions(http: httpx.Client, athlete: dict[str, str]) -> int:
     """The athlete answers each prescription: done, skipped, or done lighter."""
     items = _ok(http.get("/v1/recommendations", headers=athlete))["items"]
@@ -215,7 +200,7 @@ def notebook_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Noteboo
         admin, admin_email = _account(http, "coach-admin")
         assert f"{admin_email} is now admin" in _cli(up, "users", "grant", admin_email, "admin")
         champion = _train(http, admin)
-        _wait_for_batch_scores(up)
+        wait_for_batch_scores(up, TRAIN_TIMEOUT_S, POLL_S)
         answered = _answer_prescriptions(http, athlete)
         analyst_email, analyst_password = _analyst(up, http)
         print(

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from api.datasets.sql_role import role_name
 from bench.forma_up import free_port, start
+from pipelines.demo.seed import engine_for
 from tests.conftest import _admin_execute, _with_database
 
 READY_TIMEOUT_S = 90.0
@@ -212,3 +214,19 @@ def _forget_redis_keys(url: str, prefix: str) -> None:
         client.close()
     except Exception:  # best effort: a per-run prefix never collides anyway
         pass
+
+
+def wait_for_batch_scores(up: FormaUp, timeout_s: float, poll_s: float) -> None:
+    """Until the stack's batch scoring (after a promotion) has stored rows; a shard's rows
+    arrive in one transaction, so the first row means the first shard's batch is whole."""
+    engine = engine_for(up.env["FORMA_DATABASE_URL"])
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with engine.connect() as conn:
+                if conn.execute(text("SELECT count(*) FROM recommendations")).scalar_one():
+                    return
+            assert time.monotonic() < deadline, "no batch scores after the promotion"
+            time.sleep(poll_s)
+    finally:
+        engine.dispose()
