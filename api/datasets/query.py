@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,23 @@ class InvalidFilter(FormaError, status_code=422, code="validation_error"):
             details=[{"loc": ["query", parameter], "msg": message, "type": kind}],
         )
         self.parameter = parameter
+
+
+#: the query parameters of ``GET /v1/datasets/{name}``
+EXPORT_PARAMS = ("format", "since", "until", "sample", "columns", "run_id")
+#: the query parameters of ``GET /v1/datasets/snapshots/{id}/data``
+SNAPSHOT_DATA_PARAMS = ("format", "columns")
+
+
+def refuse_unknown(given: Iterable[str], known: Iterable[str]) -> None:
+    """422 naming the first query parameter of ``given`` that is not in ``known``: a typo
+    (``colums=``, ``samples=``) would otherwise export everything, unfiltered, silently."""
+    allowed = frozenset(known)
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        takes = ", ".join(sorted(allowed))
+        message = f"unknown query parameter; this endpoint takes {takes}"
+        raise InvalidFilter(unknown[0], message, "unknown_parameter")
 
 
 def get_dataset(name: str) -> Dataset:

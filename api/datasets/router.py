@@ -117,7 +117,8 @@ async def get_dataset(
     memory, whatever the row count). 404 `dataset_not_found` (or `run_not_found`); 422
     naming the parameter for a date that is not ISO, `until` before `since`, a sample
     outside (0, 1] or an unknown column; 503 with `Retry-After` when the server is
-    already streaming its most exports at once."""
+    already streaming its most exports at once; 422 for a query parameter it does not
+    take (a misspelt filter would otherwise export everything)."""
     export = await service.prepare_export(
         session,
         settings,
@@ -128,6 +129,7 @@ async def get_dataset(
         sample=sample,
         columns=columns,
         run_id=run_id,
+        given=request.query_params.keys(),
     )
     return stream.streaming_response(
         request,

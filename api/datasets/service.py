@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.config import Settings
 from api.datasets.catalogue import DATASETS, DEFAULT_RUN_SQL, FORMATS, Dataset
 from api.datasets.pseudonyms import ensure_pseudonyms_async
-from api.datasets.query import Filters, get_dataset, parse_filters, select
+from api.datasets.query import (
+    EXPORT_PARAMS,
+    Filters,
+    get_dataset,
+    parse_filters,
+    refuse_unknown,
+    select,
+)
 from api.datasets.schemas import ColumnRead, DatasetList, DatasetRead
 from api.datasets.stream import EXTENSIONS
 from api.errors import NotFound
@@ -142,14 +150,17 @@ async def prepare_export(
     sample: str | None,
     columns: str | None,
     run_id: str | None,
+    given: Iterable[str] = (),
 ) -> Export:
-    """Check a dataset request (404 unknown dataset or run, 422 naming a bad filter) and
-    turn it into its SELECT in the current key period.
+    """Check a dataset request (404 unknown dataset or run, 422 naming a bad filter or a
+    query parameter of ``given`` that an export does not take) and turn it into its SELECT
+    in the current key period.
 
     The pseudonyms the SELECT joins are committed before it runs: the export reads on a
     connection of its own.
     """
     dataset = get_dataset(name)
+    refuse_unknown(given, EXPORT_PARAMS)
     filters = parse_filters(
         dataset, since, until, sample, columns, run_id, allow_notes=settings.datasets_allow_notes
     )

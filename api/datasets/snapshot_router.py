@@ -77,7 +77,8 @@ async def snapshot_data(
 ) -> Any:
     """The snapshot's frozen rows, streamed: the same rows whatever was edited since it was
     taken. 404 ``snapshot_not_found``; 409 ``snapshot_not_ready`` until it succeeded; 422
-    ``columns`` naming a column it does not hold; 503 while every export slot streams."""
+    ``columns`` naming a column it does not hold, or a query parameter it does not take;
+    503 while every export slot streams."""
     return await service.data_response(
         session, request, snapshot_id=snapshot_id, fmt=format, columns=columns, settings=settings
     )

@@ -24,7 +24,15 @@ from api.config import Settings
 from api.datasets import snapshot_data
 from api.datasets.catalogue import DEFAULT_RUN_SQL, Dataset
 from api.datasets.pseudonyms import ensure_pseudonyms_async
-from api.datasets.query import Filters, InvalidFilter, chosen_columns, get_dataset, parse_filters
+from api.datasets.query import (
+    SNAPSHOT_DATA_PARAMS,
+    Filters,
+    InvalidFilter,
+    chosen_columns,
+    get_dataset,
+    parse_filters,
+    refuse_unknown,
+)
 from api.datasets.snapshot_schemas import SnapshotCreate, SnapshotPage, SnapshotRead
 from api.datasets.stream import EXTENSIONS, MEDIA_TYPES, ExportSlots, conninfo
 from api.datasets.tables import DatasetSnapshot, DatasetSnapshotPart
@@ -187,7 +195,8 @@ async def data_response(
     """The snapshot's frozen rows as one ``fmt`` stream, ``columns`` only (in that order).
 
     404 ``snapshot_not_found``; 409 ``snapshot_not_ready`` until it succeeded; 422
-    ``columns`` naming a column the snapshot does not hold; 503 ``overloaded`` (with
+    ``columns`` naming a column the snapshot does not hold (or a query parameter of the
+    request other than ``format`` and ``columns``); 503 ``overloaded`` (with
     ``Retry-After``) while the process streams ``FORMA_DATASETS_MAX_EXPORTS`` exports.
     """
     snapshot = await get_snapshot(session, snapshot_id=snapshot_id)
@@ -196,6 +205,7 @@ async def data_response(
             f"snapshot {snapshot.id} is {snapshot.status}, not succeeded",
             details={"status": snapshot.status, "progress": snapshot.progress},
         )
+    refuse_unknown(request.query_params, SNAPSHOT_DATA_PARAMS)
     dataset = get_dataset(snapshot.dataset)
     held = chosen_columns(
         dataset, stored_filters(snapshot.filters), allow_notes=settings.datasets_allow_notes

@@ -60,6 +60,9 @@ async def test_an_unknown_run_is_404(client):
         ({"until": "2025-02-30"}, "until", "2025-02-30"),
         ({"run_id": str(uuid.UUID(int=7))}, "run_id", "sets"),
         ({"format": "xlsx"}, "format", None),
+        # a misspelt filter would otherwise export every athlete and column, silently
+        ({"colums": "weight_kg"}, "colums", "unknown query parameter"),
+        ({"samples": "0.1", "since": "2025-01-01"}, "samples", "sample"),
     ],
 )
 async def test_bad_filters_are_422_naming_the_parameter(client, params, parameter, word):

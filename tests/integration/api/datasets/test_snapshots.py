@@ -147,3 +147,8 @@ async def test_a_filtered_snapshot_records_its_filters(live_client, sync_engine)
                              params={"columns": "reps"}, headers=admin)  # fmt: skip
     assert refused.status_code == 422
     assert refused.json()["error"]["details"][0]["loc"] == ["query", "columns"]
+    # a misspelt parameter is named, never ignored (it would hand back every column)
+    misspelt = await http.get(f"/v1/datasets/snapshots/{asked['id']}/data",
+                              params={"colums": "day"}, headers=admin)  # fmt: skip
+    assert misspelt.status_code == 422
+    assert misspelt.json()["error"]["details"][0]["loc"] == ["query", "colums"]
