@@ -78,13 +78,21 @@ def neutralised_select(select_sql: str, columns: Sequence[Column]) -> str:
     """``select_sql`` wrapped so that its text columns are neutralised for CSV.
 
     Every string-typed column is checked, not only free text: an exercise's name is
-    typed by a person too. Numbers, dates and booleans pass untouched.
+    typed by a person too. Numbers and dates pass untouched; booleans are written
+    ``true``/``false`` (PostgreSQL's own ``t``/``f`` is not read as a boolean by pandas
+    or a spreadsheet, and a snapshot's CSV, written by Arrow, says ``true``/``false``).
     """
     outputs = []
     for column in columns:
         name = _quote(column.name)
-        risky = column.text or _is_string(column.type)
-        outputs.append(f"{neutralise(name)} AS {name}" if risky else name)
+        if column.text or _is_string(column.type):
+            outputs.append(f"{neutralise(name)} AS {name}")
+        elif pa.types.is_boolean(column.type):
+            outputs.append(
+                f"CASE WHEN {name} THEN 'true' WHEN NOT {name} THEN 'false' END AS {name}"
+            )
+        else:
+            outputs.append(name)
     # OFFSET 0 keeps PostgreSQL from pulling the SELECT up into this one, which would
     # compute each of its expressions once per mention here (three times per cell).
     return (

@@ -134,7 +134,7 @@ def _cell(text: str, kind: pa.DataType) -> Any:
     if pa.types.is_integer(kind):
         return int(text)
     if pa.types.is_boolean(kind):
-        return {"t": True, "f": False}[text]
+        return {"true": True, "false": False}[text]
     return text
 
 
@@ -169,6 +169,18 @@ def test_csv_round_trip_with_neutralised_text(conn: psycopg.Connection[Any]) -> 
     # NULL is an empty field, the empty string a quoted one
     raw = {line.split(b",")[0]: line for line in data.split(b"\n")}
     assert raw[b"4"].endswith(b',""') and raw[b"5"].endswith(b",")
+    # booleans as pandas and spreadsheets read them, NULL empty (n = 0 and 7 are NULL)
+    assert [line[5] for line in lines[1:10]] == [
+        "",
+        "false",
+        "true",
+        "false",
+        "true",
+        "false",
+        "true",
+        "",
+        "true",
+    ]
     # numbers are never touched: a negative stays negative
     assert lines[1][4] == "-5" and lines[1][3].startswith("-")
 
