@@ -11,10 +11,14 @@ connection is closed, as the request's end cannot be found.
 A client must also finish each request head within :attr:`FormaHttpProtocol.head_timeout_s`
 of opening the connection or of starting the request (``408``, closed): a connection
 that sends nothing, or a head a byte at a time, cannot be held open for ever. Idle time
-between requests is uvicorn's keep-alive timeout. A transfer coding other than
-``chunked`` is ``501`` (RFC 9112 §6.1): llhttp would read ``gzip, chunked`` as plain
-chunked. Forma has no WebSocket routes, so an ``Upgrade`` header is ignored and the
-request served as plain HTTP.
+between requests is uvicorn's keep-alive timeout. A client that stops reading an answer
+(its socket full, nothing taken for :attr:`FormaHttpProtocol.write_stall_timeout_s`) has
+its connection aborted: the request then ends as if the client had hung up, so a
+stalled download cannot hold a dataset export's database query and slot for ever.
+
+A transfer coding other than ``chunked`` is ``501`` (RFC 9112 §6.1): llhttp would read
+``gzip, chunked`` as plain chunked. Forma has no WebSocket routes, so an ``Upgrade``
+header is ignored and the request served as plain HTTP.
 
 Run with ``uvicorn --http api.http_protocol:FormaHttpProtocol``.
 """
@@ -22,10 +26,19 @@ Run with ``uvicorn --http api.http_protocol:FormaHttpProtocol``.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
+import logging
+import struct
+import termios
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+logger = logging.getLogger("forma.api.http")
+
+#: Linux's SIOCOUTQ (= TIOCOUTQ): a TCP socket's bytes not yet acknowledged by the peer
+_OUTQ: int | None = getattr(termios, "TIOCOUTQ", None)
 
 #: request line + header names and values, bytes; one request head may not exceed it
 MAX_HEAD_BYTES = 64 * 1024
@@ -43,9 +56,15 @@ class FormaHttpProtocol(HttpToolsProtocol):
     #: seconds a client has to send a whole request head
     head_timeout_s = 10.0
 
+    #: seconds an answer may wait for a client that reads nothing before it is aborted
+    #: (a slow client still reads: the timer restarts whenever some of the answer went)
+    write_stall_timeout_s = 60.0
+
     _head_bytes = 0
     _refusal: tuple[bytes, str, str] | None = None
     _head_timer: asyncio.TimerHandle | None = None
+    _stall_timer: asyncio.TimerHandle | None = None
+    _unsent = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -53,7 +72,57 @@ class FormaHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
+        self._cancel_stall_timer()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self._arm_stall_timer()
+
+    def _arm_stall_timer(self) -> None:
+        self._cancel_stall_timer()
+        self._unsent = self._unacknowledged()
+        self._stall_timer = self.loop.call_later(self.write_stall_timeout_s, self._stalled)
+
+    def resume_writing(self) -> None:
+        self._cancel_stall_timer()
+        super().resume_writing()
+
+    def _cancel_stall_timer(self) -> None:
+        if self._stall_timer is not None:
+            self._stall_timer.cancel()
+            self._stall_timer = None
+
+    def _unacknowledged(self) -> int:
+        """Bytes of the answer the client has not taken: the transport's buffer and the
+        kernel's send queue (sent, not yet acknowledged). While writing is paused this
+        only shrinks, as fast as the client reads; the kernel's share matters, as its
+        buffer can hold megabytes that a slow reader drains long before the
+        transport's own is touched."""
+        unsent = self.transport.get_write_buffer_size()
+        sock = self.transport.get_extra_info("socket")
+        if _OUTQ is not None and sock is not None:
+            try:
+                queued = fcntl.ioctl(sock.fileno(), _OUTQ, b"\0\0\0\0")
+                unsent += struct.unpack("i", queued)[0]
+            except OSError:  # not Linux's SIOCOUTQ: the transport's buffer alone
+                pass
+        return unsent
+
+    def _stalled(self) -> None:
+        self._stall_timer = None
+        if self.transport.is_closing():
+            return
+        if self._unacknowledged() < self._unsent:
+            self._arm_stall_timer()  # a slow reader, but a reader
+            return
+        logger.warning(
+            "%s took nothing of its answer for %g s: connection aborted",
+            f"{self.client[0]}:{self.client[1]}" if self.client else "a client",
+            self.write_stall_timeout_s,
+        )
+        # abort, not close: close would wait to flush a buffer nobody reads
+        self.transport.abort()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

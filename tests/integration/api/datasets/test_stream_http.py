@@ -153,6 +153,68 @@ def test_a_hang_up_before_the_first_row_cancels_the_query(
         wait_until(lambda: app.state.export_slots.in_flight == 0, timeout_s=2)
 
 
+class QuickStall(FormaHttpProtocol):
+    write_stall_timeout_s = 0.5
+
+
+def _reader(port: int, path: str) -> socket.socket:
+    """A connection that asked for ``path`` with a small receive buffer (so the server's
+    send buffer fills after a few hundred KB), having read nothing yet."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: test\r\n\r\n".encode())
+    return sock
+
+
+def test_a_client_that_stops_reading_is_cut_off_and_frees_the_export(
+    settings: Any, admin: psycopg.Connection[Any]
+) -> None:
+    marker = f"m{uuid.uuid4().hex}"
+    app = export_app(settings, marker)
+    with Server(app, QuickStall) as server:
+        sock = _reader(server.port, "/export?fmt=csv&rows=50000000")
+        try:
+            assert sock.recv(65536), "the export should have started"
+            # from here the client reads nothing and keeps the connection open
+            stopped = time.monotonic()
+            wait_until(lambda: not backends(admin, marker), timeout_s=15)
+            freed = wait_until(lambda: app.state.export_slots.in_flight == 0, timeout_s=5)
+            # the stall timer (0.5 s) starts once the buffers are full: a few seconds at most
+            assert time.monotonic() - stopped + freed < 10
+            # the server dropped the connection: what the kernel held drains, then it ends
+            # (EOF or a reset), far short of the 50 million rows' ~1 GB
+            sock.settimeout(10)
+            drained = 0
+            try:
+                while chunk := sock.recv(1 << 20):
+                    drained += len(chunk)
+            except ConnectionResetError:
+                pass
+            assert drained < 64 << 20
+        finally:
+            sock.close()
+
+
+def test_a_slow_reader_is_not_cut_off(settings: Any, admin: psycopg.Connection[Any]) -> None:
+    marker = f"m{uuid.uuid4().hex}"
+    app = export_app(settings, marker)
+    with Server(app, QuickStall) as server:
+        sock = _reader(server.port, "/export?fmt=csv&rows=50000000")
+        try:
+            # 16 KB every 0.1 s for 3 s: six times the stall timeout, never idle for one
+            got = 0
+            for _ in range(30):
+                got += len(sock.recv(16384))
+                time.sleep(0.1)
+            assert got > 100_000
+            assert backends(admin, marker), "the export of a reading client goes on"
+            assert app.state.export_slots.in_flight == 1
+        finally:
+            sock.close()
+        wait_until(lambda: app.state.export_slots.in_flight == 0, timeout_s=5)
+
+
 async def test_no_free_slot_is_503_with_retry_after(settings: Any) -> None:
     app = export_app(settings, "busy")
     app.state.export_slots = ExportSlots(1)
