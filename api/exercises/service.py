@@ -61,9 +61,16 @@ async def _load_popularity(session: AsyncSession) -> dict[uuid.UUID, int]:
 
     The count is ranking garnish: if it fails (a statement timeout on a huge
     database), the search still answers, ranked without it until the next reload.
-    The savepoint keeps the request's transaction usable after the failure.
+    In a transaction, a savepoint keeps it usable after the failure; a read request's
+    statements run in autocommit mode (:func:`api.db.get_session`), where there is no
+    transaction to keep and no savepoint can be taken.
     """
+    sync = (await session.connection()).sync_connection
+    options = sync.get_execution_options() if sync is not None else {}
+    autocommit = options.get("isolation_level") == "AUTOCOMMIT"
     try:
+        if autocommit:
+            return await repository.catalogue_popularity(session)
         async with session.begin_nested():
             return await repository.catalogue_popularity(session)
     except DBAPIError:

@@ -199,3 +199,25 @@ async def test_a_search_answers_when_the_counts_cannot_be_had(client, monkeypatc
         NAME_PREFIX + WORD_PREFIX + ALIAS_ONLY
     )
     assert "exercise popularity unavailable" in caplog.text
+
+
+async def test_popularity_ranks_a_search_served_in_autocommit(live_client, caplog):
+    # A real read request runs its statements in autocommit mode (the rolled-back tier
+    # above cannot show it): the counts must load there too, not fail on a SAVEPOINT.
+    await _train(
+        live_client,
+        await register(live_client),
+        str(exercise_id("zercher-squat-barbell")),
+        workouts=2,
+    )
+    headers = await register(live_client)
+    names = await _names(live_client, headers, "squat", limit=200)
+    # the only trained word-prefix match leads its tier; the other tiers are untouched
+    assert (
+        names
+        == NAME_PREFIX
+        + ["Zercher Squat (Barbell)"]
+        + [n for n in WORD_PREFIX if n != "Zercher Squat (Barbell)"]
+        + ALIAS_ONLY
+    )
+    assert "exercise popularity unavailable" not in caplog.text
