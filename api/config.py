@@ -120,8 +120,8 @@ class Settings(BaseSettings):
     )
     datasets_allow_notes: bool = Field(
         False,
-        description="datasets include workout titles and free-text notes (off: analysts "
-        "never see free text)",
+        description="datasets include workout titles, free-text notes and the names "
+        "athletes give their own exercises (off: analysts never see free text)",
     )
     datasets_max_exports: int = Field(
         4, ge=1, le=100, description="dataset exports streaming at once per process; beyond, 503"

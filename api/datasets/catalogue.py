@@ -3,9 +3,10 @@ that computes them, the column date filters apply to, and where its freshness co
 
 Every dataset's rows join ``user_pseudonyms`` of the current key period (parameter
 ``%(period)s``) for the ``athlete`` column; none selects a user id, an e-mail or a name.
-Workout titles and free-text notes are columns flagged ``notes``: they exist only when
-``FORMA_DATASETS_ALLOW_NOTES`` is on. Workout, set and recommendation ids stay: they are
-random UUIDs, not personal, and join the datasets to each other.
+Workout titles, free-text notes and the names athletes give their own exercises are
+columns flagged ``notes``: they exist only when ``FORMA_DATASETS_ALLOW_NOTES`` is on.
+Workout, set, exercise and recommendation ids stay: they are random UUIDs (the
+catalogue's are fixed), not personal, and join the datasets to each other.
 
 The column and dataset types live in :mod:`api.datasets.columns` (re-exported here).
 """
@@ -18,7 +19,9 @@ from api.datasets.columns import (
     ATHLETE,
     BOOL,
     CAT,
+    CUSTOM_EXERCISE,
     DAY,
+    EXERCISE,
     F64,
     FORMATS,
     I32,
@@ -126,7 +129,8 @@ SETS = Dataset(
         col("day", DAY, _LOCAL_DAY, None, "the athlete's local calendar day of the workout"),
         col("position", I32, "s.position", None, "the set's position in the workout (0 first)"),
         col("exercise_id", STR, "s.exercise_id", None, "the exercise's id (catalogue: stable)"),
-        col("exercise", CAT, "e.name", None, "the exercise's name", text=True),
+        EXERCISE,
+        CUSTOM_EXERCISE,
         col(
             "exercise_kind",
             CAT,
@@ -256,7 +260,8 @@ EXERCISE_PROGRESS = Dataset(
     columns=(
         ATHLETE,
         col("exercise_id", STR, "k.exercise_id", None, "the exercise's id"),
-        col("exercise", CAT, "e.name", None, "the exercise's name", text=True),
+        EXERCISE,
+        CUSTOM_EXERCISE,
         col("exercise_kind", CAT, "e.kind", None, "strength, bodyweight, assisted, timed, cardio"),
         col("day", DAY, "k.day", None, "the athlete's local calendar day"),
         col("sets", I32, "d.sets", "sets", "sets that count (not warm-ups)"),
@@ -306,7 +311,8 @@ FEATURES_DATASET = Dataset(
         col("run_id", STR, "f.run_id", None, "the training run"),
         ATHLETE,
         col("exercise_id", STR, "f.exercise_id", None, "the exercise's id"),
-        col("exercise", CAT, "e.name", None, "the exercise's name", text=True),
+        EXERCISE,
+        CUSTOM_EXERCISE,
         col("as_of", TS, "f.as_of", None, "the features see only what happened before (UTC)"),
         col("day", DAY, "f.day", None, "the athlete's local day of as_of"),
         col("split", CAT, "f.split", None, "the time split: train, validation or test"),
@@ -339,7 +345,8 @@ RECOMMENDATION_FEEDBACK = Dataset(
         col("recommendation_id", STR, "r.id", None, "the prescription's id"),
         ATHLETE,
         col("exercise_id", STR, "r.exercise_id", None, "the exercise's id"),
-        col("exercise", CAT, "e.name", None, "the exercise's name", text=True),
+        EXERCISE,
+        CUSTOM_EXERCISE,
         col("recommended_at", TS, "r.created_at", None, "when it was prescribed (UTC)"),
         col("as_of", TS, "r.as_of", None, "the data it was scored on reached this time (UTC)"),
         col("model_name", CAT, "r.model_name", None, "the model (null: a rule answered)"),

@@ -102,6 +102,27 @@ ATHLETE = ColumnDoc(
     "(response header `X-Forma-Key-Period`); never their id, e-mail or name",
 )
 
+#: An athlete's own exercise is named by them: free text that may hold anything (a
+#: name, an e-mail), so it is shown only where notes are, and ``custom`` otherwise; its
+#: ``exercise_id`` still tells one apart from another. (Views of migration 0014: same.)
+EXERCISE = ColumnDoc(
+    "exercise",
+    CAT,
+    "CASE WHEN e.user_id IS NULL THEN e.name ELSE 'custom' END",
+    None,
+    "the catalogue exercise's name; `custom` for an athlete's own exercise",
+    text=True,
+)
+CUSTOM_EXERCISE = ColumnDoc(
+    "custom_exercise",
+    STR,
+    "CASE WHEN e.user_id IS NOT NULL THEN e.name END",
+    None,
+    "the name the athlete gave their own exercise (null for the catalogue's)",
+    text=True,
+    notes=True,
+)
+
 
 def col(
     name: str, type_: pa.DataType, sql: str, unit: str | None, description: str, **kw: bool

@@ -54,9 +54,22 @@ async def http_notes(settings: Any, sync_engine: Any) -> AsyncIterator[Any]:
 
 
 async def everything(http: Any, engine: Any) -> list[Person]:
-    """Rows in every dataset, for two athletes who wrote their e-mail in their notes."""
+    """Rows in every dataset, for two athletes who wrote their e-mail in their notes and
+    in the name of an exercise of their own."""
     athletes = [await person(http, engine, tz=tz) for tz in ("Europe/Oslo", "Asia/Tokyo")]
     for i, who in enumerate(athletes):
+        own = await http.post(
+            "/v1/exercises",
+            json={"name": f"{who.email} press", "kind": "strength"},
+            headers=who.headers,
+        )
+        assert own.status_code == 201, own.text
+        await workout(
+            http,
+            who,
+            datetime(2025, 3, 4, 7 + i, tzinfo=UTC),
+            [a_set(uuid.UUID(own.json()["id"]), 40.0, 8)],
+        )
         for day in (3, 5):
             await workout(
                 http,
@@ -104,7 +117,10 @@ async def test_no_export_holds_an_email_or_a_user_id(http, sync_engine):
             for needle in secrets:
                 assert not any(needle in v for v in values), (name, fmt, needle)
                 assert needle.encode() not in body, (name, fmt, needle)
-            assert "notes" not in table.column_names and "title" not in table.column_names
+            assert not {"notes", "title", "custom_exercise"} & set(table.column_names)
+    # the athletes' own exercise is there, by id, under the neutral name
+    sets = table_of(await fetch(http, analyst, "sets", columns="exercise,weight_kg")).to_pylist()
+    assert {r["exercise"] for r in sets if r["weight_kg"] == 40.0} == {"custom"}
 
 
 async def test_notes_appear_only_when_the_admin_allows_them(http_notes, sync_engine):
@@ -114,6 +130,14 @@ async def test_notes_appear_only_when_the_admin_allows_them(http_notes, sync_eng
     assert {r["notes"] for r in rows if r["notes"]} == {f"mail me: {w.email}" for w in athletes}
     titles = table_of(await fetch(http_notes, analyst, "workouts", columns="title")).to_pylist()
     assert {r["title"] for r in titles if r["title"]} == {w.email for w in athletes}
+    named = table_of(
+        await fetch(http_notes, analyst, "sets", columns="exercise,custom_exercise")
+    ).to_pylist()
+    assert {(r["exercise"], r["custom_exercise"]) for r in named} == {
+        ("Bench Press (Barbell)", None),
+        ("Squat (Barbell)", None),
+        *(("custom", f"{w.email} press") for w in athletes),
+    }
 
 
 async def test_csv_neutralises_formulas_and_leaves_negative_numbers(
@@ -148,10 +172,10 @@ async def test_csv_neutralises_formulas_and_leaves_negative_numbers(
         assert response.headers["content-type"].startswith("text/csv")
         return list(csv.DictReader(io.StringIO(response.content.decode())))
 
-    sets = await csv_rows("sets", columns="exercise,notes,weight_kg,reps")
-    cells = {(r["exercise"], r["notes"]) for r in sets}
-    assert ("'=cmd|' /C calc'!A0", "'" + formula) in cells
-    assert any(n == "'-1+1" for _, n in cells) and any(n == "fine" for _, n in cells)
+    sets = await csv_rows("sets", columns="exercise,custom_exercise,notes,weight_kg,reps")
+    cells = {(r["exercise"], r["custom_exercise"], r["notes"]) for r in sets}
+    assert ("custom", "'=cmd|' /C calc'!A0", "'" + formula) in cells
+    assert any(n == "'-1+1" for *_, n in cells) and any(n == "fine" for *_, n in cells)
     assert {r["weight_kg"] for r in sets} == {"50", "100"} or {r["weight_kg"] for r in sets} == {
         "50.0",
         "100.0",
