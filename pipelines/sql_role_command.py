@@ -63,8 +63,13 @@ def cmd_sql_role(args: argparse.Namespace) -> int:
         stop_servers(servers.handles)
     print(f"forma: role {role} reads the analytics.*_v1 views (nothing else)")
     if args.login:
-        url = make_url(env["FORMA_DATABASE_URL"])
-        where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+        # the server's own address: for the embedded one a unix socket (`?host=DIR`),
+        # reachable while `forma up` runs
+        url = make_url(env["FORMA_DATABASE_URL"]).set(
+            drivername="postgresql", username=args.login, password=None
+        )
         verb = "created" if created else "updated"
-        print(f"forma: login {args.login} {verb}: postgresql://{args.login}@{where}")
+        print(f"forma: login {args.login} {verb}: {url.render_as_string(hide_password=True)}")
+        if servers.handles:
+            print("forma: (the embedded server: reachable while `forma up` runs)")
     return 0

@@ -21,7 +21,7 @@ _PREFIX_BYTES = MAX_NAME_BYTES - len(SUFFIX) - 9  # room for "_" + 8 hex digits
 
 
 class RoleError(Exception):
-    """The connected user may not create or change the role (no CREATEROLE)."""
+    """The role cannot be made: no CREATEROLE, or no ``analytics`` schema to read."""
 
 
 def role_name(database: str) -> str:
@@ -60,9 +60,15 @@ def ensure_role(conn: Connection) -> str:
     Raises
     ------
     RoleError
-        When the role is missing and the connected user may not create roles.
+        When the role is missing and the connected user may not create roles, or the
+        database has no ``analytics`` views yet (not migrated to 0013).
     """
     database = conn.execute(text("SELECT current_database()")).scalar_one()
+    if conn.execute(text("SELECT to_regnamespace('analytics')")).scalar() is None:
+        raise RoleError(
+            f"database {database} has no analytics views yet: migrate it first "
+            "(`forma migrate`, or `forma up`, which migrates)"
+        )
     role = role_name(database)
     name = sql.Identifier(role)
     if not _exists(conn, role):

@@ -127,6 +127,10 @@ def test_a_migrating_user_without_createrole_skips_the_role_and_sql_role_adds_it
     assert asyncio.run(asyncio.to_thread(cli.main, argv)) == 0
     out = capsys.readouterr().out
     assert role_name(name) in out and f"login {login} created" in out
+    # the address printed is the server's own, with the login and no password
+    server = make_url(_url(name))
+    printed = f"postgresql://{login}@{server.host}:{server.port}/{name}"
+    assert f"login {login} created: {printed}\n" in out
     assert _reads_views(name, login)  # through its membership, no SET ROLE needed
     assert asyncio.run(asyncio.to_thread(cli.main, argv)) == 0  # again: updated, no error
     assert f"login {login} updated" in capsys.readouterr().out
@@ -147,3 +151,17 @@ def test_a_migrating_user_without_createrole_skips_the_role_and_sql_role_adds_it
     monkeypatch.setenv("FORMA_DATABASE_URL", _url(name, owner))
     assert cli.main(["datasets", "sql-role"]) == 2
     assert "CREATEROLE" in capsys.readouterr().err
+
+
+def test_sql_role_on_a_database_not_migrated_says_so(admin, monkeypatch, capsys) -> None:
+    engine, databases, _ = admin
+    name = f"forma_migration_{uuid.uuid4().hex[:8]}"
+    databases.append(name)
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    monkeypatch.setenv("FORMA_DATABASE_URL", _url(name))
+    argv = ["datasets", "sql-role"]
+    assert asyncio.run(asyncio.to_thread(cli.main, argv)) == 2
+    err = capsys.readouterr().err
+    assert f"database {name} has no analytics views yet" in err and "forma migrate" in err
+    assert _roles(engine, role_name(name)) == set()  # nothing made half-way
