@@ -64,7 +64,9 @@ class NoEarlierChampion(Conflict, code="no_earlier_champion"):
 def check_model(name: str) -> str:
     """``name`` when it is a registered model; 404 ``model_not_found`` otherwise."""
     if name not in MODEL_NAMES:
-        raise ModelNotFound(f"no model named {name!r}; models: {', '.join(MODEL_NAMES)}")
+        # a path segment can be kilobytes: say enough of it to recognise
+        shown = name if len(name) <= 64 else name[:64] + "…"
+        raise ModelNotFound(f"no model named {shown!r}; models: {', '.join(MODEL_NAMES)}")
     return name
 
 

@@ -104,7 +104,11 @@ FeedbackCreate = Annotated[
     Annotated[DoneAsPrescribed, Tag("done_as_prescribed")]
     | Annotated[Skipped, Tag("skipped")]
     | Annotated[Changed, Tag("changed")],
-    Discriminator(_outcome),
+    Discriminator(
+        _outcome,
+        custom_error_type="invalid_outcome",
+        custom_error_message="`outcome` must be one of done_as_prescribed, changed or skipped",
+    ),
 ]
 
 

@@ -76,6 +76,14 @@ async def test_an_unknown_model_is_404(client, method, url, body):
     assert "next_squat" in error["message"]
 
 
+async def test_a_very_long_unknown_name_is_echoed_only_in_part(client):
+    headers, _ = await account(client, "admin")
+    long_name = "m" * 5000
+    response = await client.get(f"/v1/models/{long_name}/versions", headers=headers)
+    error = assert_error(response, 404, "model_not_found")
+    assert f"'{'m' * 64}…'" in error["message"] and len(error["message"]) < 200
+
+
 # --- the model list ----------------------------------------------------------------------------
 
 

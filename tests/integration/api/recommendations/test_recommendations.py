@@ -173,8 +173,13 @@ async def test_feedback_is_stored_replaced_validated_and_private(live_client, sy
     ):
         refused = await live_client.post(url, json=wrong, headers=headers)
         assert_validation(refused, "body", wrong["outcome"], "sets")
-    bad = await live_client.post(url, json={"outcome": "maybe"}, headers=headers)
-    assert_validation(bad, "body")
+    for bad_body in ({"outcome": "maybe"}, {}, {"sets": done}):
+        bad = await live_client.post(url, json=bad_body, headers=headers)
+        error = assert_validation(bad, "body")
+        # the message names the field and what it may be
+        assert error["details"][0]["msg"] == (
+            "`outcome` must be one of done_as_prescribed, changed or skipped"
+        ), error
 
     # another athlete: not theirs → 404, and the stored answer is untouched
     other, _ = await athlete(live_client, TZ)
