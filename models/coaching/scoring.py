@@ -23,6 +23,7 @@ from models.analytics.frames import Inputs, typed
 from models.coaching import explain
 from models.coaching.estimator import Coach, predict
 from models.coaching.features import build, exercise_sessions, training_examples
+from models.coaching.guards import guard
 from models.coaching.prescription import (
     DEFAULT_REPS,
     DEFAULT_SETS,
@@ -238,7 +239,7 @@ def score(
         ):
             row |= _model_answer(query, forecast.loc[i], past, name, unit, step, coach, model)
         elif past is not None:
-            row |= _last_sets(past, name, unit, step)
+            row |= _last_sets(past, float(query["days_since"]), name, unit, step)
         else:
             found = _related(user, exercise, levels, catalogue) if exercise is not None else None
             row |= _cold(found, name, unit, step)
@@ -276,36 +277,54 @@ def _model_answer(
         "change6": float(six["e1rm_kg"].iloc[-1] - six["e1rm_kg"].iloc[0]),
         "change_sessions": len(six),
     }
+    # the forecast stays the model's (what its metrics measure); the sets it gives are
+    # guarded against a break and a mistyped last session
+    guarded = guard(past, float(query["days_since"]), unit)
+    base = predicted
+    if guarded.ceiling_e1rm_kg is not None:
+        base = min(predicted, guarded.ceiling_e1rm_kg)
+    best_recent = float(guarded.trusted["top_weight_kg"].tail(6).max())
+    explanation = explain.model_explanation(facts, coach.get("reference", {}), unit)
     return {
         "model_name": model[0] if model else None,
         "model_version": model[1] if model else None,
         "predicted_e1rm_kg": round(predicted, 2),
         "interval_low_kg": round(float(forecast["interval_low_kg"]), 2),
         "interval_high_kg": round(float(forecast["interval_high_kg"]), 2),
-        "sets": sets_for(
-            predicted, _usual(past), unit, step, float(query["best_recent_weight_kg"])
-        ),
-        "explanation": explain.model_explanation(facts, coach.get("reference", {}), unit),
+        "sets": sets_for(base, _usual(guarded.trusted), unit, step, best_recent),
+        "explanation": " ".join((explanation, *guarded.notes)),
     }
 
 
-def _last_sets(past: pd.DataFrame, name: str, unit: str, step: float) -> dict[str, Any]:
-    last = past.iloc[-1]
-    usual = _usual(past)
+def _last_sets(
+    past: pd.DataFrame, days_off: float, name: str, unit: str, step: float
+) -> dict[str, Any]:
+    guarded = guard(past, days_off, unit)
+    trusted = guarded.trusted
+    last = trusted.iloc[-1]
+    usual = _usual(trusted)
     weight = float(last["top_weight_kg"])
+    if guarded.ceiling_e1rm_kg is not None:
+        # the same share of the top set as of its e1RM (a break's loss, or none)
+        weight *= min(1.0, guarded.ceiling_e1rm_kg / float(last["e1rm_kg"]))
     usual = Scheme(reps=int(last["top_reps"]), sets=usual.sets, rpe=usual.rpe)
     sets = sets_for(None, usual, unit, step)
     shown = round_weight(weight, unit, step)
     for s in sets:
         s["weight"], s["weight_kg"] = shown, round(to_kg(shown, unit), 3)
     day = pd.Timestamp(last["day"]).date().isoformat()
+    same = shown == round_weight(float(last["top_weight_kg"]), unit, step)
+    again = "again" if same else "again, lighter"
     return {
         "rule": "last_sets",
         "sets": sets,
-        "explanation": (
-            f"No trained model yet: your last session of {name} again "
-            f"({usual.sets} × {usual.reps} at {shown:g} {unit}, RPE {usual.rpe:g}) — "
-            f"last trained on {day}."
+        "explanation": " ".join(
+            (
+                f"No trained model yet: your last session of {name} {again} "
+                f"({usual.sets} × {usual.reps} at {shown:g} {unit}, RPE {usual.rpe:g}) — "
+                f"last trained on {day}.",
+                *guarded.notes,
+            )
         ),
     }
 

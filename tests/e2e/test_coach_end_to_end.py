@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -114,10 +115,42 @@ def chart_pct(reps: float, rpe: float) -> float:
     return pct / 100.0
 
 
-def expected_sets(sessions: pd.DataFrame, sets: pd.DataFrame, predicted: float) -> list[Any]:
-    """The prescription for the forecast ``predicted`` (kg): the usual scheme, the weight
-    from the chart capped at 5 % over the best recent top set, rounded to the plates
-    (down when the nearest plate passes the cap)."""
+def trusted_sessions(sessions: pd.DataFrame) -> pd.Series:
+    """False for a session whose e1RM is over 1.5 × the median of the (last 5, at least
+    3) trusted sessions before it: taken for a typo (models/coaching/guards.py's rule)."""
+    kept: list[float] = []
+    keep = []
+    for e1rm in sessions["e1rm"]:
+        ok = len(kept) < 3 or e1rm <= 1.5 * statistics.median(kept[-5:])
+        keep.append(ok)
+        if ok:
+            kept.append(e1rm)
+    return pd.Series(keep, index=sessions.index)
+
+
+def guarded_e1rm(sessions: pd.DataFrame, predicted: float, day: date) -> float:
+    """The e1RM the sets are drawn from on ``day``: the forecast, capped after a break at
+    the last trusted e1RM less the detraining share (none for 3 weeks, then 1.75 % a week,
+    at most 12 %), and after a mistyped last session at 5 % over the last trusted one."""
+    keep = trusted_sessions(sessions)
+    level = float(sessions[keep]["e1rm"].iloc[-1])
+    weeks = (day - sessions["start"].iloc[-1].date()).days / 7
+    kept = 1 - min(0.12, max(0.0, weeks - 3) * 0.0175)
+    caps = [level * kept] if kept < 1 else []
+    if not keep.iloc[-1]:
+        caps.append(level * (1 + MAX_STEP))
+    return min([predicted, *caps])
+
+
+def expected_sets(
+    sessions: pd.DataFrame, sets: pd.DataFrame, predicted: float, day: date
+) -> list[Any]:
+    """The prescription for the forecast ``predicted`` (kg) on ``day``: the usual scheme
+    of the trusted sessions, the weight from the chart for the guarded e1RM, capped at 5 %
+    over the best recent trusted top set, rounded to the plates (down when the nearest
+    plate passes the cap)."""
+    predicted = guarded_e1rm(sessions, predicted, day)
+    sessions = sessions[trusted_sessions(sessions)]
     last3 = sessions.tail(3)
     reps = min(max(round(float(last3["top_reps"].median())), 1), 12)
     count = min(max(round(float(last3["working_sets"].median())), 1), 10)
@@ -144,7 +177,10 @@ def assert_prescription(
     # the answer's forecast is rounded to 0.01 kg; the server rounded the unrounded one
     candidates = [
         [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in s.items()} for s in sets_]
-        for sets_ in (expected_sets(sessions, sets, predicted + d) for d in (-0.005, 0, 0.005))
+        for sets_ in (
+            expected_sets(sessions, sets, predicted + d, date.fromisoformat(answer["as_of"][:10]))
+            for d in (-0.005, 0, 0.005)
+        )
     ]
     assert answer["sets"] in candidates, (answer["sets"], candidates[1])
     last = sessions.iloc[-1]
