@@ -4,16 +4,14 @@ text), the catalogue's keep their names; the downgrade brings the names back."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, text
 
-from api.config import to_sync_url
 from pipelines.migrate import downgrade, upgrade
+from tests.integration.migrations.conftest import Scratch
 
 BENCH = uuid.UUID("dc80363f-9b8c-5b9f-b8ad-5eade7d10648")  # bench-press-barbell (seeded)
 VIEWS = ("sets_v1", "exercise_progress_v1", "features_v1", "recommendation_feedback_v1")
@@ -56,58 +54,48 @@ def _names(conn: Connection) -> dict[str, list[str]]:
     }
 
 
-def test_own_exercises_are_custom_in_the_views_and_named_again_after_a_downgrade() -> None:
-    admin = os.environ["FORMA_ADMIN_DATABASE_URL"]
-    name = f"forma_migration_{uuid.uuid4().hex[:8]}"
-    admin_engine = create_engine(to_sync_url(admin), isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(to_sync_url(url))
-    try:
-        upgrade(url, "0013")
-        user, own, period = uuid.uuid4(), uuid.uuid4(), None
-        with engine.begin() as conn:
-            _insert(conn, "users", id=user, email="a@example.com", password_hash="h")
-            _insert(conn, "exercises", id=own, user_id=user, name=SECRET, name_key="own",
-                    kind="strength")  # fmt: skip
-            period = conn.execute(
-                text("INSERT INTO pseudonym_periods (fingerprint) VALUES ('f') RETURNING id")
-            ).scalar_one()
-            _insert(conn, "user_pseudonyms", period=period, user_id=user, pseudonym="a1",
-                    bucket=0.5)  # fmt: skip
-            _rows_of_each_view(conn, user, own)
-        named = {view: ["Bench Press (Barbell)", SECRET] for view in VIEWS}
-        with engine.connect() as conn:
-            assert _names(conn) == named  # what 0013 showed
-        engine.dispose()
+def test_own_exercises_are_custom_in_the_views_and_named_again_after_a_downgrade(
+    scratch: Scratch,
+) -> None:
+    url, engine = scratch.url, scratch.engine
+    upgrade(url, "0013")
+    user, own, period = uuid.uuid4(), uuid.uuid4(), None
+    with engine.begin() as conn:
+        _insert(conn, "users", id=user, email="a@example.com", password_hash="h")
+        _insert(conn, "exercises", id=own, user_id=user, name=SECRET, name_key="own",
+                kind="strength")  # fmt: skip
+        period = conn.execute(
+            text("INSERT INTO pseudonym_periods (fingerprint) VALUES ('f') RETURNING id")
+        ).scalar_one()
+        _insert(conn, "user_pseudonyms", period=period, user_id=user, pseudonym="a1",
+                bucket=0.5)  # fmt: skip
+        _rows_of_each_view(conn, user, own)
+    named = {view: ["Bench Press (Barbell)", SECRET] for view in VIEWS}
+    with engine.connect() as conn:
+        assert _names(conn) == named  # what 0013 showed
+    engine.dispose()
 
-        upgrade(url, "0014")
-        with engine.connect() as conn:
-            assert _names(conn) == {view: ["Bench Press (Barbell)", "custom"] for view in VIEWS}
-            types = (
-                conn.execute(
-                    text(
-                        "SELECT DISTINCT format_type(atttypid, atttypmod) FROM pg_attribute "
-                        "WHERE attname = 'exercise' AND attrelid = ANY(CAST(:v AS regclass[]))"
-                    ),
-                    {"v": [f"analytics.{v}" for v in VIEWS]},
-                )
-                .scalars()
-                .all()
+    upgrade(url, "0014")
+    with engine.connect() as conn:
+        assert _names(conn) == {view: ["Bench Press (Barbell)", "custom"] for view in VIEWS}
+        types = (
+            conn.execute(
+                text(
+                    "SELECT DISTINCT format_type(atttypid, atttypmod) FROM pg_attribute "
+                    "WHERE attname = 'exercise' AND attrelid = ANY(CAST(:v AS regclass[]))"
+                ),
+                {"v": [f"analytics.{v}" for v in VIEWS]},
             )
-        assert types == ["character varying(200)"]  # the columns' type is unchanged
-        engine.dispose()
+            .scalars()
+            .all()
+        )
+    assert types == ["character varying(200)"]  # the columns' type is unchanged
+    engine.dispose()
 
-        downgrade(url, "0013")
-        with engine.connect() as conn:
-            assert _names(conn) == named
-        engine.dispose()
-        upgrade(url, "head")  # and up again: the downgrade left a view 0014 can rewrite
-        with engine.connect() as conn:
-            assert _names(conn) == {view: ["Bench Press (Barbell)", "custom"] for view in VIEWS}
-    finally:
-        engine.dispose()
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin_engine.dispose()
+    downgrade(url, "0013")
+    with engine.connect() as conn:
+        assert _names(conn) == named
+    engine.dispose()
+    upgrade(url, "head")  # and up again: the downgrade left a view 0014 can rewrite
+    with engine.connect() as conn:
+        assert _names(conn) == {view: ["Bench Press (Barbell)", "custom"] for view in VIEWS}
