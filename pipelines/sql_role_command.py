@@ -41,10 +41,16 @@ def cmd_sql_role(args: argparse.Namespace) -> int:
     from pipelines.demo.seed import engine_for
 
     password = args.password
-    if args.login and password is None:
-        password = getpass.getpass(f"password for {args.login}: ")
-    if args.login and not password:
-        print("forma: a LOGIN role needs a password (--password)", file=sys.stderr)
+    if args.login is not None and password is None:
+        try:
+            password = getpass.getpass(f"password for {args.login}: ")
+        except EOFError:  # no terminal to type it on
+            password = None
+    if args.login is not None and not password:
+        print(
+            "forma: a LOGIN role needs a password (--password, or a terminal to type it)",
+            file=sys.stderr,
+        )
         return 2
     env = dict(os.environ)
     servers = ensure_servers(Path(args.data_dir or ".forma"), env, need_redis=False)
@@ -53,7 +59,7 @@ def cmd_sql_role(args: argparse.Namespace) -> int:
         with engine.begin() as conn:
             role = ensure_role(conn)
             created = None
-            if args.login:
+            if args.login is not None:
                 created = ensure_login(conn, role=role, login=args.login, password=password)
     except RoleError as exc:
         print(f"forma: {exc}", file=sys.stderr)
@@ -62,7 +68,7 @@ def cmd_sql_role(args: argparse.Namespace) -> int:
         engine.dispose()
         stop_servers(servers.handles)
     print(f"forma: role {role} reads the analytics.*_v1 views (nothing else)")
-    if args.login:
+    if args.login is not None:
         # the server's own address: for the embedded one a unix socket (`?host=DIR`),
         # reachable while `forma up` runs
         url = make_url(env["FORMA_DATABASE_URL"]).set(

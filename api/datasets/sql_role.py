@@ -88,21 +88,49 @@ def ensure_login(conn: Connection, *, role: str, login: str, password: str) -> b
     """Create LOGIN role ``login`` with ``password`` as a member of ``role``, or set the
     password and membership of an existing one; True when it was created.
 
+    Only a role this made is ever changed: an existing role that is not already a plain
+    member of ``role`` (a superuser, the application's own user, any role with other
+    rights) is refused, so a typo cannot hand an analyst's password to ``postgres``.
+
     Raises
     ------
     RoleError
-        When the connected user may not create or alter roles.
+        When the connected user may not create or alter roles, or ``login`` is empty,
+        reserved (``pg_…``), the reader role itself, or an existing role of another kind.
     """
+    if not login.strip():
+        raise RoleError("a login needs a name")
+    if login.startswith("pg_"):
+        raise RoleError(f"{login}: names starting with pg_ are reserved by PostgreSQL")
+    if login == role:
+        raise RoleError(f"{login} is the reader role itself: pick another name for the login")
     if not _can_create_roles(conn):
         raise RoleError(f"cannot create or alter role {login}: the database user lacks CREATEROLE")
     name, secret = sql.Identifier(login), sql.Literal(password)
     created = not _exists(conn, login)
+    if not created and not _is_reader_login(conn, login, role):
+        raise RoleError(
+            f"role {login} already exists and is not a reader login made by this command: "
+            "pick another name"
+        )
     if created:
         _execute(conn, sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(name, secret))
     else:
         _execute(conn, sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(name, secret))
     _execute(conn, sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), name))
     return created
+
+
+def _is_reader_login(conn: Connection, login: str, role: str) -> bool:
+    """True when ``login`` is a member of ``role`` with no right of its own beyond LOGIN
+    and is not the connected user."""
+    query = text("""
+        SELECT NOT (rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls)
+               AND rolname <> current_user
+               AND pg_has_role(rolname, :role, 'MEMBER')
+        FROM pg_roles WHERE rolname = :login
+    """)
+    return bool(conn.execute(query, {"login": login, "role": role}).scalar())
 
 
 def _can_create_roles(conn: Connection) -> bool:

@@ -165,3 +165,37 @@ def test_sql_role_on_a_database_not_migrated_says_so(admin, monkeypatch, capsys)
     err = capsys.readouterr().err
     assert f"database {name} has no analytics views yet" in err and "forma migrate" in err
     assert _roles(engine, role_name(name)) == set()  # nothing made half-way
+
+
+def test_sql_role_never_takes_over_a_role_it_did_not_make(admin, monkeypatch, capsys) -> None:
+    engine, databases, roles = admin
+    name = f"forma_migration_{uuid.uuid4().hex[:8]}"
+    other = f"{name}_app"
+    databases.append(name)
+    roles.append(other)
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f"CREATE ROLE \"{other}\" LOGIN CREATEDB PASSWORD 'app'"))
+    upgrade(_url(name))
+    monkeypatch.setenv("FORMA_DATABASE_URL", _url(name))
+    reader = role_name(name)
+    server_user = make_url(_url(name)).username
+    refused = {
+        server_user: "already exists and is not a reader login",  # the connected superuser
+        other: "already exists and is not a reader login",  # a role with rights of its own
+        "pg_monitor": "reserved by PostgreSQL",
+        reader: "the reader role itself",
+        "": "a login needs a name",
+    }
+    for login, why in refused.items():
+        argv = ["datasets", "sql-role", "--login", login, "--password", "pw"]
+        assert asyncio.run(asyncio.to_thread(cli.main, argv)) == 2, login
+        assert why in capsys.readouterr().err, login
+    # nothing changed: the other role has its rights, no membership of the reader role
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT rolcreatedb, pg_has_role(rolname, :r, 'MEMBER') FROM pg_roles "
+                 "WHERE rolname = :o"),
+            {"r": reader, "o": other},
+        ).one()  # fmt: skip
+    assert tuple(row) == (True, False)
