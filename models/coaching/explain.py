@@ -48,7 +48,10 @@ def _phrase(name: str, facts: Mapping[str, Any], unit: str) -> str | None:
         way = "harder" if value > 0 else "easier"
         return f"your last sessions felt {abs(value):.1f} RPE {way} than the ones before"
     if name == "break_days":
-        return f"a break of {int(value)} days in your recent training"
+        days = int(value)
+        if days < 14:  # a week between sessions is a routine, not a break
+            return f"at most {days} day{'s' if days != 1 else ''} between your recent sessions"
+        return f"a break of {days} days in your recent training"
     if name == "sessions_28d":
         return f"{int(value)} sessions of it in the last 4 weeks"
     return None

@@ -263,36 +263,43 @@ def _model_answer(
     model: tuple[str, int] | None,
 ) -> dict[str, Any]:
     predicted = float(forecast["predicted_e1rm_kg"])
-    six = past.tail(6)
+    low, high = float(forecast["interval_low_kg"]), float(forecast["interval_high_kg"])
+    # Guarded against a break and a mistyped session, which the model's inputs do not
+    # see through: the answer stands behind the guarded forecast (its interval scaled
+    # with it) and says what the model alone said. Its metrics measure the model alone.
+    guarded = guard(past, float(query["days_since"]), unit)
+    shown = predicted
+    if guarded.ceiling_e1rm_kg is not None and guarded.ceiling_e1rm_kg < predicted:
+        shown = guarded.ceiling_e1rm_kg
+        low, high = low * shown / predicted, high * shown / predicted
+    six = guarded.trusted.tail(6)
     facts = {
         **{
             k: (float(v) if pd.notna(v) else None)
             for k, v in query.items()
             if isinstance(v, (int, float, np.floating))
         },
-        "predicted_kg": predicted,
-        "low_kg": float(forecast["interval_low_kg"]),
-        "high_kg": float(forecast["interval_high_kg"]),
+        "predicted_kg": shown,
+        "low_kg": low,
+        "high_kg": high,
         "last_day": pd.Timestamp(past["day"].iloc[-1]).date().isoformat(),
         "change6": float(six["e1rm_kg"].iloc[-1] - six["e1rm_kg"].iloc[0]),
         "change_sessions": len(six),
     }
-    # the forecast stays the model's (what its metrics measure); the sets it gives are
-    # guarded against a break and a mistyped last session
-    guarded = guard(past, float(query["days_since"]), unit)
-    base = predicted
-    if guarded.ceiling_e1rm_kg is not None:
-        base = min(predicted, guarded.ceiling_e1rm_kg)
-    best_recent = float(guarded.trusted["top_weight_kg"].tail(6).max())
-    explanation = explain.model_explanation(facts, coach.get("reference", {}), unit)
+    best_recent = float(six["top_weight_kg"].max())
+    notes = list(guarded.notes)
+    if shown < predicted:
+        notes.append(f"The model alone forecast {to_unit(predicted, unit):.1f} {unit}.")
     return {
         "model_name": model[0] if model else None,
         "model_version": model[1] if model else None,
-        "predicted_e1rm_kg": round(predicted, 2),
-        "interval_low_kg": round(float(forecast["interval_low_kg"]), 2),
-        "interval_high_kg": round(float(forecast["interval_high_kg"]), 2),
-        "sets": sets_for(base, _usual(guarded.trusted), unit, step, best_recent),
-        "explanation": " ".join((explanation, *guarded.notes)),
+        "predicted_e1rm_kg": round(shown, 2),
+        "interval_low_kg": round(low, 2),
+        "interval_high_kg": round(high, 2),
+        "sets": sets_for(shown, _usual(guarded.trusted), unit, step, best_recent),
+        "explanation": " ".join(
+            (explain.model_explanation(facts, coach.get("reference", {}), unit), *notes)
+        ),
     }
 
 

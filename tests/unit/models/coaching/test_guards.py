@@ -81,11 +81,15 @@ def test_model_answer_caps_the_sets_but_keeps_the_models_forecast() -> None:
     out = score(coach, ("next_e1rm", 1), h.inputs(), catalogue(), _users(), AS_OF,
                 only=[BENCH]).iloc[0]  # fmt: skip
     assert out["model_name"] == "next_e1rm"
-    # the forecast is the model's, pulled up by the typo; the sets are not: at most 5 %
-    # over the last trusted e1RM (116.7 kg), so under the 105 kg ceiling on 100 kg sets
-    assert out["predicted_e1rm_kg"] > 200
-    assert all(s["weight_kg"] <= 105.0 for s in out["sets"])
-    assert "typo" in out["explanation"]
+    # the model, pulled up by the typo, is overruled: at most 5 % over the last trusted
+    # e1RM, 100 × (1 + 5/30) × 1.05 = 122.5 kg, the interval scaled with it
+    assert out["predicted_e1rm_kg"] == pytest.approx(100 * (1 + 5 / 30) * 1.05, abs=0.01)
+    assert out["interval_low_kg"] <= out["predicted_e1rm_kg"] <= out["interval_high_kg"]
+    assert out["interval_high_kg"] < 200
+    assert all(s["weight_kg"] <= 105.0 for s in out["sets"])  # 5 % over the 100 kg sets
+    assert "typo" in out["explanation"] and "The model alone forecast" in out["explanation"]
+    alone = float(out["explanation"].split("The model alone forecast ")[1].split(" kg")[0])
+    assert alone > 200  # what the model said, kept in the words
 
 
 def test_guard_names_nothing_for_a_recent_plausible_history() -> None:
@@ -100,3 +104,14 @@ def test_guard_names_nothing_for_a_recent_plausible_history() -> None:
 
 def _users() -> pd.DataFrame:
     return pd.DataFrame({"user_id": ["a"], "unit_system": [None], "time_zone": ["UTC"]})
+
+
+def test_a_week_between_sessions_is_not_called_a_break() -> None:
+    from models.coaching.explain import _phrase
+
+    assert _phrase("break_days", {"break_days": 7.0}, "kg") == (
+        "at most 7 days between your recent sessions"
+    )
+    assert _phrase("break_days", {"break_days": 21.0}, "kg") == (
+        "a break of 21 days in your recent training"
+    )
