@@ -1,4 +1,5 @@
-"""A database of its own for a migration test, dropped afterwards whatever happened."""
+"""A database of its own for a migration test, dropped afterwards whatever happened,
+with the reader role a migration past 0013 made for it (roles outlive databases)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from api.config import to_sync_url
+from api.datasets.sql_role import role_name
 
 
 @dataclass(frozen=True)
@@ -37,4 +39,5 @@ def scratch() -> Iterator[Scratch]:
         engine.dispose()
         with admin_engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role_name(name)}"'))
         admin_engine.dispose()
