@@ -187,6 +187,14 @@ async def _connect(session: AsyncSession, request: Request) -> None:
         raise _overloaded(request, "database_unavailable") from exc
 
 
+async def in_autocommit(session: AsyncSession) -> bool:
+    """True when ``session``'s statements each commit on their own (a read request's, see
+    :func:`_connect`): no transaction to keep, no savepoint to take."""
+    connection = (await session.connection()).sync_connection
+    options = connection.get_execution_options() if connection is not None else {}
+    return options.get("isolation_level") == "AUTOCOMMIT"
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 

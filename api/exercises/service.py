@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.analytics import service as analytics_service
+from api.db import in_autocommit
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from api.exercises import repository, search
 from api.exercises.catalogue import (
@@ -65,11 +66,8 @@ async def _load_popularity(session: AsyncSession) -> dict[uuid.UUID, int]:
     statements run in autocommit mode (:func:`api.db.get_session`), where there is no
     transaction to keep and no savepoint can be taken.
     """
-    sync = (await session.connection()).sync_connection
-    options = sync.get_execution_options() if sync is not None else {}
-    autocommit = options.get("isolation_level") == "AUTOCOMMIT"
     try:
-        if autocommit:
+        if await in_autocommit(session):
             return await repository.catalogue_popularity(session)
         async with session.begin_nested():
             return await repository.catalogue_popularity(session)

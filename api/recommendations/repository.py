@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.coaching.tables import ModelAlias, ModelVersion
+from api.db import in_autocommit
 from api.exercises.tables import Exercise
 from api.recommendations.tables import FEEDBACK_DAYS, Recommendation, RecommendationFeedback
 from api.workouts.tables import Workout, WorkoutSet
@@ -74,9 +75,7 @@ async def begin_writing(session: AsyncSession) -> None:
     autocommit connection back and takes one in a transaction (READ COMMITTED) instead.
     A session already in a transaction (a write, the rolled-back test tier) stays as is.
     """
-    connection = (await session.connection()).sync_connection
-    options = connection.get_execution_options() if connection is not None else {}
-    if options.get("isolation_level") == "AUTOCOMMIT":
+    if await in_autocommit(session):
         await session.commit()  # nothing to commit: it only releases the connection
         await session.connection(execution_options={"isolation_level": "READ COMMITTED"})
 

@@ -6,6 +6,7 @@ typo). Pure: the athlete's sessions of one exercise in, what to prescribe from o
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,10 +57,14 @@ def plausible_sessions(e1rm_kg: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     values = np.asarray(e1rm_kg, dtype=float)
     keep = np.ones(len(values), dtype=bool)
     kept: list[float] = []
-    for i, value in enumerate(values):
-        if len(kept) >= 3 and np.isfinite(value):
-            keep[i] = value <= IMPLAUSIBLE_JUMP * float(np.median(kept[-5:]))
-        if keep[i] and np.isfinite(value):
+    # plain floats and statistics.median of ≤ 5: this runs for every prescription, and
+    # np.median's per-call overhead made it milliseconds per exercise
+    for i, value in enumerate(values.tolist()):
+        if not math.isfinite(value):
+            continue
+        if len(kept) >= 3 and value > IMPLAUSIBLE_JUMP * statistics.median(kept[-5:]):
+            keep[i] = False
+        else:
             kept.append(value)
     return keep
 
